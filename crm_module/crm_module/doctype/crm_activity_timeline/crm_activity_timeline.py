@@ -1,0 +1,47 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe.model.document import Document
+
+
+class CRMActivityTimeline(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		activity_date: DF.Datetime
+		activity_type: DF.Literal[
+			"Interaction",
+			"Opportunity Created",
+			"Stage Change",
+			"Opportunity Won",
+			"Opportunity Lost",
+			"Opportunity Reopened",
+			"Lead Converted",
+			"Note Added",
+			"Health Risk Change",
+			"Other",
+		]
+		customer: DF.Link | None
+		description: DF.SmallText | None
+		is_important: DF.Check
+		lead: DF.Link | None
+		metadata: DF.JSON | None
+		performed_by: DF.Link | None
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		title: DF.Data
+	# end: auto-generated types
+
+	pass
+
+
+def on_doctype_update():
+	frappe.db.add_index(
+		"CRM Activity Timeline", ["customer", "activity_date"], "customer_activity_date_index"
+	)

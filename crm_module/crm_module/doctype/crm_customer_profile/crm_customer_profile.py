@@ -1,0 +1,73 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+import frappe
+from crm_module.domain.contact_points import normalize_email, normalize_phone
+from frappe import _
+from frappe.model.document import Document
+
+from crm_module.utils import domain_call, require_range
+
+
+class CRMCustomerProfile(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		account_owner: DF.Link | None
+		address: DF.SmallText | None
+		annual_revenue: DF.Currency
+		company_name: DF.Data
+		company_size: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
+		currency: DF.Link | None
+		custom_data: DF.JSON | None
+		description: DF.TextEditor | None
+		email_id: DF.Data | None
+		engagement_level: DF.Literal["", "Low", "Medium", "High"]
+		erpnext_customer: DF.Data | None
+		health_score: DF.Int
+		health_updated_on: DF.Date | None
+		industry: DF.Data | None
+		last_activity_on: DF.Datetime | None
+		last_interaction_on: DF.Datetime | None
+		lifecycle_stage: DF.Literal[
+			"Subscriber", "Lead", "Prospect", "Opportunity", "Customer", "Evangelist", "Churned"
+		]
+		nps_score: DF.Literal["", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+		phone: DF.Data | None
+		risk_level: DF.Literal["", "Green", "Yellow", "Red"]
+		satisfaction_rating: DF.Float
+		segment: DF.Data | None
+		source_lead: DF.Link | None
+		status: DF.Literal["Active", "Inactive"]
+		website: DF.Data | None
+	# end: auto-generated types
+
+	def validate(self):
+		self.company_name = (self.company_name or "").strip()
+		require_range(self, "health_score", 0, 100)
+		require_range(self, "satisfaction_rating", 0, 5)
+		if self.annual_revenue and self.annual_revenue < 0:
+			require_range(self, "annual_revenue", 0, float("inf"))
+		if self.email_id:
+			self.email_id = domain_call(normalize_email, self.email_id)
+		if self.phone:
+			from crm_module.crm_module.doctype.crm_contact.crm_contact import default_region
+
+			self.phone = domain_call(normalize_phone, self.phone, None, default_region())
+		if self.custom_data and not isinstance(frappe.parse_json(self.custom_data), dict):
+			require_json_object(self, "custom_data")
+
+
+def require_json_object(doc, fieldname: str) -> None:
+	from crm_module.utils import throw_input
+
+	throw_input(_("{0} must be a JSON object").format(fieldname))
+
+
+def on_doctype_update():
+	frappe.db.add_index("CRM Customer Profile", ["account_owner", "status"], "account_owner_status_index")

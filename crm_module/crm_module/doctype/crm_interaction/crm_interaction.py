@@ -1,0 +1,65 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from crm_module.utils import throw_input
+
+
+class CRMInteraction(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		conducted_by: DF.Data | None
+		contact: DF.Link | None
+		customer: DF.Link | None
+		description: DF.TextEditor | None
+		duration_minutes: DF.Int
+		interaction_date: DF.Datetime
+		interaction_type: DF.Literal["Call", "Email", "Meeting", "Note", "Task", "SMS"]
+		lead: DF.Link | None
+		next_step: DF.Data | None
+		next_step_date: DF.Date | None
+		nps_score: DF.Literal["", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+		opportunity: DF.Link | None
+		outcome: DF.Literal["", "Positive", "Neutral", "Negative", "No Response"]
+		satisfaction_rating: DF.Literal["", "1", "2", "3", "4", "5"]
+		sentiment: DF.Literal["", "Positive", "Neutral", "Negative"]
+		subject: DF.Data
+	# end: auto-generated types
+
+	def validate(self):
+		if not self.customer and not self.lead:
+			throw_input(_("Customer (customer) or Lead (lead) is required for an interaction"))
+		if (self.duration_minutes or 0) < 0:
+			throw_input(_("Duration Minutes (duration_minutes) cannot be negative"))
+		if self.contact and self.customer:
+			contact_customer = frappe.db.get_value("CRM Contact", self.contact, "customer")
+			if contact_customer != self.customer:
+				throw_input(
+					_("Contact (contact) {0} belongs to customer {1}, not {2}").format(
+						self.contact, contact_customer, self.customer
+					)
+				)
+		if self.opportunity and self.customer:
+			opp_customer = frappe.db.get_value("CRM Opportunity", self.opportunity, "customer")
+			if opp_customer != self.customer:
+				throw_input(
+					_("Opportunity (opportunity) {0} belongs to another customer").format(self.opportunity)
+				)
+		if not self.conducted_by:
+			self.conducted_by = frappe.utils.get_fullname(frappe.session.user)
+
+
+def on_doctype_update():
+	frappe.db.add_index("CRM Interaction", ["owner", "interaction_date"], "owner_interaction_date_index")
+	frappe.db.add_index(
+		"CRM Interaction", ["customer", "interaction_date"], "customer_interaction_date_index"
+	)

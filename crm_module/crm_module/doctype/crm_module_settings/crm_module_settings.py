@@ -1,0 +1,36 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class CRMModuleSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from crm_module.crm_module.doctype.crm_fit_rule.crm_fit_rule import CRMFitRule
+
+		activity_weight: DF.Float
+		create_erpnext_customer: DF.Check
+		duplicate_policy: DF.Literal["Warn", "Block"]
+		engagement_weight: DF.Float
+		fit_base_score: DF.Int
+		fit_rules: DF.Table[CRMFitRule]
+		fit_weight: DF.Float
+		grade_a_threshold: DF.Int
+		grade_b_threshold: DF.Int
+		grade_c_threshold: DF.Int
+		health_activity_weight: DF.Float
+		health_engagement_weight: DF.Float
+		health_satisfaction_weight: DF.Float
+		prediction_history_size: DF.Int
+		prediction_model: DF.JSON | None
+		prediction_trained_on: DF.Datetime | None
+	# end: auto-generated types
+
+	pass

@@ -1,0 +1,51 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class CRMPipeline(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		description: DF.SmallText | None
+		is_default: DF.Check
+		pipeline_name: DF.Data
+	# end: auto-generated types
+
+	def validate(self):
+		if not self.is_default and not frappe.db.exists(
+			"CRM Pipeline", {"is_default": 1, "name": ("!=", self.name)}
+		):
+			self.is_default = 1
+
+	def on_update(self):
+		if self.is_default:
+			frappe.db.set_value(
+				"CRM Pipeline",
+				{"is_default": 1, "name": ("!=", self.name)},
+				"is_default",
+				0,
+				update_modified=False,
+			)
+
+	def on_trash(self):
+		if frappe.db.exists("CRM Opportunity", {"pipeline": self.name}):
+			frappe.throw(
+				_("Pipeline {0} has opportunities and cannot be deleted").format(self.name),
+				frappe.LinkExistsError,
+			)
+		frappe.db.delete("CRM Pipeline Stage", {"pipeline": self.name})
+
+
+def get_default_pipeline() -> str | None:
+	return frappe.db.get_value("CRM Pipeline", {"is_default": 1}, "name") or frappe.db.get_value(
+		"CRM Pipeline", {}, "name", order_by="creation asc"
+	)

@@ -1,0 +1,71 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+import frappe
+from crm_module.domain.contact_points import normalize_email, normalize_phone
+from frappe import _
+from frappe.model.document import Document
+
+from crm_module.utils import domain_call
+
+
+class CRMSalesLead(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		company_name: DF.Data | None
+		company_size: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
+		conversion_probability: DF.Percent
+		converted_contact: DF.Link | None
+		converted_customer: DF.Link | None
+		converted_on: DF.Date | None
+		converted_opportunity: DF.Link | None
+		country: DF.Link | None
+		email_id: DF.Data | None
+		follow_up_date: DF.Date | None
+		industry: DF.Data | None
+		job_title: DF.Data | None
+		latest_grade: DF.Literal["", "A", "B", "C", "D"]
+		latest_score: DF.Int
+		lead_name: DF.Data
+		lead_owner: DF.Link | None
+		lost_reason: DF.SmallText | None
+		notes: DF.Text | None
+		phone: DF.Data | None
+		prediction_factors: DF.JSON | None
+		quality: DF.Literal["", "Hot", "Warm", "Cold"]
+		scored_on: DF.Date | None
+		source: DF.Literal[
+			"",
+			"Website",
+			"Referral",
+			"Inbound",
+			"Outbound",
+			"Event",
+			"Campaign",
+			"Social",
+			"Partner",
+			"Cold Call",
+			"Other",
+		]
+		status: DF.Literal["New", "Contacted", "Qualified", "Unqualified", "Converted", "Lost"]
+		website: DF.Data | None
+	# end: auto-generated types
+
+	def validate(self):
+		self.lead_name = (self.lead_name or "").strip()
+		if self.email_id:
+			self.email_id = domain_call(normalize_email, self.email_id)
+		if self.phone:
+			from crm_module.crm_module.doctype.crm_contact.crm_contact import default_region
+
+			self.phone = domain_call(normalize_phone, self.phone, None, default_region())
+
+
+def on_doctype_update():
+	frappe.db.add_index("CRM Sales Lead", ["lead_owner", "status"], "lead_owner_status_index")

@@ -1,0 +1,23 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class CRMSegmentMember(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		company_name: DF.Data | None
+		customer: DF.Link
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+	# end: auto-generated types
+
+	pass

@@ -1,0 +1,50 @@
+app_name = "crm_module"
+app_title = "CRM Module"
+app_publisher = "crm_module contributors"
+app_description = (
+	"Customer relationship management: customers, contacts, interactions, pipelines, leads, "
+	"scoring, health and segments"
+)
+app_email = "dev@example.com"
+app_license = "mit"
+
+required_apps = ["frappe"]
+
+export_python_type_annotations = True
+
+# Installation
+# ------------
+before_install = "crm_module.setup.install.before_install"
+after_install = "crm_module.setup.install.after_install"
+after_migrate = "crm_module.setup.install.after_migrate"
+before_uninstall = "crm_module.setup.install.before_uninstall"
+
+# Desk assets
+# -----------
+app_include_css = "/assets/crm_module/css/crm_module.css"
+
+# Row-level isolation (see crm_module/permissions.py)
+# ---------------------------------------------------
+permission_query_conditions = {
+	"CRM Customer Profile": "crm_module.permissions.query_customer",
+	"CRM Sales Lead": "crm_module.permissions.query_lead",
+	"CRM Opportunity": "crm_module.permissions.query_opportunity",
+	"CRM Contact": "crm_module.permissions.query_contact",
+	"CRM Interaction": "crm_module.permissions.query_interaction",
+	"CRM Activity Timeline": "crm_module.permissions.query_timeline",
+	"CRM Customer Health Score": "crm_module.permissions.query_health_score",
+	"CRM Deal Stage": "crm_module.permissions.query_deal_stage",
+	"CRM Lead Score": "crm_module.permissions.query_lead_score",
+	"CRM Internal Note": "crm_module.permissions.query_note",
+	"CRM Tagged Item": "crm_module.permissions.query_tagged_item",
+}
+
+has_permission = {doctype: "crm_module.permissions.has_permission" for doctype in permission_query_conditions}
+
+# Scheduled jobs
+# --------------
+scheduler_events = {
+	"daily": [
+		"crm_module.services.opportunities.refresh_open_opportunities",
+	],
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Runs every test tier that can run on this machine and says which ran and which were skipped.
+#
+#   bash scripts/test.sh            # all tiers
+#   CRM_SKIP_INTEGRATION=1 bash scripts/test.sh   # pure tier only
+#
+# Tier 1 (always): ruff lint + format check, pytest over tests/ (domain maths, DocType JSON and
+#                  hooks static checks, reserved-name collisions). Needs only Python.
+# Tier 2 (when a Frappe v15 bench exists): copies this working tree into the bench as apps/crm_module,
+#                  creates a throwaway site on the local MariaDB, installs the app and runs
+#                  `bench --site <site> run-tests --app crm_module`, then drops the site.
+#
+# Environment:
+#   CRM_BENCH_PATH          bench folder (default /home/frappe/frappe-bench)
+#   CRM_DB_ROOT_USER/PASSWORD  MariaDB account allowed to create databases (default: an account
+#                           `crm_test_admin` created through the passwordless local root when possible)
+#   CRM_DB_HOST             MariaDB host (default 127.0.0.1)
+#   CRM_KEEP_SITE=1         keep the throwaway site for inspection
+#   CRM_TEST_MODULE         run one module only, e.g. crm_module.tests.test_permissions
+set -uo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
+DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
+summary=()
+passed=0
+failed=0
+status=0
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# ------------------------------------------------------------------ tier 1: pure Python
+pure_tier() {
+	log "Tier 1: pure Python (lint, domain tests, static checks)"
+	local py="python3"
+	if ! "$py" -c "import pytest, hypothesis, phonenumbers, ruff" 2>/dev/null; then
+		if [ ! -x "$REPO/.ci-venv/bin/python" ]; then
+			python3 -m venv "$REPO/.ci-venv" || return 1
+		fi
+		py="$REPO/.ci-venv/bin/python"
+		"$py" -m pip install -q --disable-pip-version-check "pytest>=8" "hypothesis>=6" "phonenumbers>=8.13" "ruff>=0.4" || return 1
+	fi
+	local ruff_ok=1
+	"$py" -m ruff check crm_module tests scripts || ruff_ok=0
+	"$py" -m ruff format --check crm_module tests scripts || ruff_ok=0
+	if [ "$ruff_ok" = 1 ]; then summary+=("lint: ruff check + format clean"); else summary+=("lint: FAILED"); status=1; fi
+
+	local out
+	out="$(mktemp)"
+	"$py" -m pytest tests -q -p no:cacheprovider 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]}
+	local line
+	line="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$out" | tail -1)"
+	local p f
+	p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+	f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	rm -f "$out"
+	if [ "$rc" = 0 ]; then summary+=("pure tier: ran, ${p:-0} passed"); else summary+=("pure tier: FAILED (${f:-0} failed)"); status=1; fi
+}
+
+# ------------------------------------------------------------------ tier 2: Frappe integration
+as_bench_user() {
+	local owner
+	owner="$(stat -c %U "$BENCH")"
+	if [ "$(id -un)" = "$owner" ]; then
+		bash -c "$*"
+	elif [ "$(id -u)" = 0 ]; then
+		runuser -u "$owner" -- bash -c "$*"
+	else
+		echo "cannot act as bench owner $owner" >&2
+		return 1
+	fi
+}
+
+db_admin() {
+	if [ -n "${CRM_DB_ROOT_USER:-}" ]; then
+		DB_USER="$CRM_DB_ROOT_USER"
+		DB_PASS="${CRM_DB_ROOT_PASSWORD:-}"
+		return 0
+	fi
+	DB_USER="crm_test_admin"
+	DB_PASS="crm_test_admin"
+	if mysql -uroot -h"$DB_HOST" -e "SELECT 1" >/dev/null 2>&1; then
+		mysql -uroot -h"$DB_HOST" <<-SQL
+			SET GLOBAL character_set_server = 'utf8mb4';
+			SET GLOBAL collation_server = 'utf8mb4_unicode_ci';
+			CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASS';
+			CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
+			GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%' WITH GRANT OPTION;
+			GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
+			FLUSH PRIVILEGES;
+		SQL
+		return $?
+	fi
+	echo "no MariaDB admin account: set CRM_DB_ROOT_USER and CRM_DB_ROOT_PASSWORD" >&2
+	return 1
+}
+
+sync_app() {
+	local target="$BENCH/apps/crm_module"
+	if [ "$(realpath "$REPO")" = "$(realpath -m "$target")" ]; then
+		return 0
+	fi
+	local owner
+	owner="$(stat -c %U "$BENCH")"
+	mkdir -p "$target"
+	# the working tree as it is (uncommitted changes included), without VCS or caches
+	tar -C "$REPO" --exclude=.git --exclude=.ci-venv --exclude=__pycache__ --exclude=.pytest_cache \
+		--exclude=.ruff_cache --exclude=.hypothesis -cf - . | tar -C "$target" -xf -
+	# remove files deleted from the working tree since the last sync
+	(cd "$target" && find . -type f -name '*.py' -o -type f -name '*.json' -o -type f -name '*.js' | while read -r f; do
+		[ -e "$REPO/$f" ] || rm -f "$f"
+	done)
+	chown -R "$owner": "$target"
+	if ! as_bench_user "cd '$BENCH' && ./env/bin/python -c 'import crm_module, os; assert os.path.realpath(crm_module.__file__).startswith(os.path.realpath(\"$target\"))'" 2>/dev/null; then
+		as_bench_user "cd '$BENCH' && ./env/bin/pip install -q --no-deps -e apps/crm_module" || return 1
+	fi
+	grep -qx crm_module "$BENCH/sites/apps.txt" || { printf '\ncrm_module' >>"$BENCH/sites/apps.txt"; sed -i '/^$/d' "$BENCH/sites/apps.txt"; }
+}
+
+integration_tier() {
+	if [ -n "${CRM_SKIP_INTEGRATION:-}" ]; then
+		summary+=("integration tier: SKIPPED (CRM_SKIP_INTEGRATION is set)")
+		return 0
+	fi
+	if [ ! -x "$BENCH/env/bin/python" ] || [ ! -d "$BENCH/apps/frappe" ]; then
+		summary+=("integration tier: SKIPPED (no Frappe bench at $BENCH; set CRM_BENCH_PATH to run it)")
+		return 0
+	fi
+	log "Tier 2: Frappe integration tests on the bench at $BENCH"
+	local bench_cli
+	bench_cli="$(as_bench_user 'command -v bench' 2>/dev/null || true)"
+	if [ -z "$bench_cli" ]; then
+		summary+=("integration tier: FAILED (bench CLI not found for $(stat -c %U "$BENCH"))")
+		status=1
+		return 1
+	fi
+	db_admin || { summary+=("integration tier: FAILED (no database admin account)"); status=1; return 1; }
+	sync_app || { summary+=("integration tier: FAILED (could not install the app into the bench)"); status=1; return 1; }
+
+	SITE="crm-test-$(date +%s)-$$.localhost"
+	local log_file
+	log_file="$(mktemp)"
+	chmod 666 "$log_file"
+	local cleanup="cd '$BENCH' && bench drop-site '$SITE' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --force --no-backup >/dev/null 2>&1"
+	[ -z "${CRM_KEEP_SITE:-}" ] && trap 'as_bench_user "$cleanup"' EXIT
+
+	local t0=$SECONDS
+	if ! as_bench_user "cd '$BENCH' && bench new-site '$SITE' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password admin --mariadb-user-host-login-scope='%' >/dev/null && bench --site '$SITE' set-config allow_tests true && bench --site '$SITE' install-app crm_module"; then
+		summary+=("integration tier: FAILED (site creation or install-app failed)")
+		status=1
+		return 1
+	fi
+	echo "site $SITE ready in $((SECONDS - t0))s"
+	local target="--app crm_module"
+	[ -n "${CRM_TEST_MODULE:-}" ] && target="--module $CRM_TEST_MODULE"
+	as_bench_user "cd '$BENCH' && bench --site '$SITE' run-tests $target" 2>&1 | tee "$log_file"
+	local rc=${PIPESTATUS[0]}
+	local ran fails errors
+	ran="$(grep -oE '^Ran [0-9]+ test' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	fails="$(grep -oE 'failures=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	errors="$(grep -oE 'errors=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	rm -f "$log_file"
+	local bad=$((fails + errors))
+	if [ "$rc" = 0 ] && [ "$bad" = 0 ] && [ "$ran" -gt 0 ]; then
+		passed=$((passed + ran))
+		summary+=("integration tier: ran on $SITE, $ran passed")
+	else
+		passed=$((passed + ran - bad))
+		failed=$((failed + (bad > 0 ? bad : 1)))
+		summary+=("integration tier: FAILED (rc=$rc, ran $ran, failures+errors $bad)")
+		status=1
+	fi
+}
+
+pure_tier || { summary+=("pure tier: FAILED to run"); status=1; }
+integration_tier
+log "Summary"
+printf '  %s\n' "${summary[@]}"
+echo "tests: $passed passed, $failed failed"
+exit "$status"
