@@ -62,64 +62,8 @@ pure_tier() {
 }
 
 # ------------------------------------------------------------------ tier 2: Frappe integration
-as_bench_user() {
-	local owner
-	owner="$(stat -c %U "$BENCH")"
-	if [ "$(id -un)" = "$owner" ]; then
-		bash -c "$*"
-	elif [ "$(id -u)" = 0 ]; then
-		runuser -u "$owner" -- bash -c "$*"
-	else
-		echo "cannot act as bench owner $owner" >&2
-		return 1
-	fi
-}
-
-db_admin() {
-	if [ -n "${CRM_DB_ROOT_USER:-}" ]; then
-		DB_USER="$CRM_DB_ROOT_USER"
-		DB_PASS="${CRM_DB_ROOT_PASSWORD:-}"
-		return 0
-	fi
-	DB_USER="crm_test_admin"
-	DB_PASS="crm_test_admin"
-	if mysql -uroot -h"$DB_HOST" -e "SELECT 1" >/dev/null 2>&1; then
-		mysql -uroot -h"$DB_HOST" <<-SQL
-			SET GLOBAL character_set_server = 'utf8mb4';
-			SET GLOBAL collation_server = 'utf8mb4_unicode_ci';
-			CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASS';
-			CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
-			GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%' WITH GRANT OPTION;
-			GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
-			FLUSH PRIVILEGES;
-		SQL
-		return $?
-	fi
-	echo "no MariaDB admin account: set CRM_DB_ROOT_USER and CRM_DB_ROOT_PASSWORD" >&2
-	return 1
-}
-
-sync_app() {
-	local target="$BENCH/apps/crm_module"
-	if [ "$(realpath "$REPO")" = "$(realpath -m "$target")" ]; then
-		return 0
-	fi
-	local owner
-	owner="$(stat -c %U "$BENCH")"
-	mkdir -p "$target"
-	# the working tree as it is (uncommitted changes included), without VCS or caches
-	tar -C "$REPO" --exclude=.git --exclude=.ci-venv --exclude=__pycache__ --exclude=.pytest_cache \
-		--exclude=.ruff_cache --exclude=.hypothesis -cf - . | tar -C "$target" -xf -
-	# remove files deleted from the working tree since the last sync
-	(cd "$target" && find . -type f -name '*.py' -o -type f -name '*.json' -o -type f -name '*.js' | while read -r f; do
-		[ -e "$REPO/$f" ] || rm -f "$f"
-	done)
-	chown -R "$owner": "$target"
-	if ! as_bench_user "cd '$BENCH' && ./env/bin/python -c 'import crm_module, os; assert os.path.realpath(crm_module.__file__).startswith(os.path.realpath(\"$target\"))'" 2>/dev/null; then
-		as_bench_user "cd '$BENCH' && ./env/bin/pip install -q --no-deps -e apps/crm_module" || return 1
-	fi
-	grep -qx crm_module "$BENCH/sites/apps.txt" || { printf '\ncrm_module' >>"$BENCH/sites/apps.txt"; sed -i '/^$/d' "$BENCH/sites/apps.txt"; }
-}
+# shellcheck source=scripts/bench_lib.sh
+source "$REPO/scripts/bench_lib.sh"
 
 integration_tier() {
 	if [ -n "${CRM_SKIP_INTEGRATION:-}" ]; then
@@ -149,7 +93,7 @@ integration_tier() {
 	[ -z "${CRM_KEEP_SITE:-}" ] && trap 'as_bench_user "$cleanup"' EXIT
 
 	local t0=$SECONDS
-	if ! as_bench_user "cd '$BENCH' && bench new-site '$SITE' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password admin --mariadb-user-host-login-scope='%' >/dev/null && bench --site '$SITE' set-config allow_tests true && bench --site '$SITE' install-app crm_module"; then
+	if ! new_site "$SITE"; then
 		summary+=("integration tier: FAILED (site creation or install-app failed)")
 		status=1
 		return 1

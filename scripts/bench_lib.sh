@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Helpers for scripts that USE an existing Frappe bench (they never build one).
+# Expects REPO, BENCH and DB_HOST to be set by the caller.
+
+as_bench_user() {
+	local owner
+	owner="$(stat -c %U "$BENCH")"
+	if [ "$(id -un)" = "$owner" ]; then
+		bash -c "$*"
+	elif [ "$(id -u)" = 0 ]; then
+		runuser -u "$owner" -- bash -c "$*"
+	else
+		echo "cannot act as bench owner $owner" >&2
+		return 1
+	fi
+}
+
+db_admin() {
+	if [ -n "${CRM_DB_ROOT_USER:-}" ]; then
+		DB_USER="$CRM_DB_ROOT_USER"
+		DB_PASS="${CRM_DB_ROOT_PASSWORD:-}"
+		return 0
+	fi
+	DB_USER="crm_test_admin"
+	DB_PASS="crm_test_admin"
+	if mysql -uroot -h"$DB_HOST" -e "SELECT 1" >/dev/null 2>&1; then
+		mysql -uroot -h"$DB_HOST" <<-SQL
+			SET GLOBAL character_set_server = 'utf8mb4';
+			SET GLOBAL collation_server = 'utf8mb4_unicode_ci';
+			CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASS';
+			CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
+			GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%' WITH GRANT OPTION;
+			GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
+			FLUSH PRIVILEGES;
+		SQL
+		return $?
+	fi
+	echo "no MariaDB admin account: set CRM_DB_ROOT_USER and CRM_DB_ROOT_PASSWORD" >&2
+	return 1
+}
+
+sync_app() {
+	local target="$BENCH/apps/crm_module"
+	if [ "$(realpath "$REPO")" = "$(realpath -m "$target")" ]; then
+		return 0
+	fi
+	local owner
+	owner="$(stat -c %U "$BENCH")"
+	# a link to another checkout is replaced by a copy of this one (never write through the link)
+	[ -L "$target" ] && rm -f "$target"
+	mkdir -p "$target"
+	# the working tree as it is (uncommitted changes included), without VCS or caches
+	tar -C "$REPO" --exclude=.git --exclude=.ci-venv --exclude=__pycache__ --exclude=.pytest_cache \
+		--exclude=.ruff_cache --exclude=.hypothesis -cf - . | tar -C "$target" -xf -
+	# remove files deleted from the working tree since the last sync
+	(cd "$target" && find . -type f \( -name '*.py' -o -name '*.json' -o -name '*.js' \) | while read -r f; do
+		[ -e "$REPO/$f" ] || rm -f "$f"
+	done)
+	chown -R "$owner": "$target"
+	if ! as_bench_user "cd '$BENCH' && ./env/bin/python -c 'import crm_module, os; assert os.path.realpath(crm_module.__file__).startswith(os.path.realpath(\"$target\"))'" 2>/dev/null; then
+		as_bench_user "cd '$BENCH' && ./env/bin/pip install -q --no-deps -e apps/crm_module" || return 1
+	fi
+	grep -qx crm_module "$BENCH/sites/apps.txt" || { printf '\ncrm_module' >>"$BENCH/sites/apps.txt"; sed -i '/^$/d' "$BENCH/sites/apps.txt"; }
+}
+
+link_app() {
+	# dev use: make the bench run this working tree live (apps/crm_module -> REPO)
+	local target="$BENCH/apps/crm_module"
+	if [ "$(realpath "$REPO")" != "$(realpath -m "$target")" ]; then
+		if [ -e "$target" ] && [ ! -L "$target" ]; then
+			echo "$target exists and is not a link; using it as it is" >&2
+		else
+			ln -sfn "$REPO" "$target"
+		fi
+	fi
+	as_bench_user "cd '$BENCH' && ./env/bin/python -c 'import crm_module'" 2>/dev/null ||
+		as_bench_user "cd '$BENCH' && ./env/bin/pip install -q --no-deps -e apps/crm_module" || return 1
+	grep -qx crm_module "$BENCH/sites/apps.txt" || { printf '\ncrm_module' >>"$BENCH/sites/apps.txt"; sed -i '/^$/d' "$BENCH/sites/apps.txt"; }
+}
+
+new_site() {
+	# new_site NAME: a fresh site with allow_tests and the app installed
+	as_bench_user "cd '$BENCH' && bench new-site '$1' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password \"${CRM_ADMIN_PASSWORD:-admin}\" --no-mariadb-socket >/dev/null && bench --site '$1' set-config allow_tests true && bench --site '$1' install-app crm_module"
+}
