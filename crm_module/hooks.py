@@ -8,7 +8,8 @@ app_description = (
 app_email = "dev@example.com"
 app_license = "mit"
 
-required_apps = ["frappe"]
+# Frappe is implied; listing it here makes install-app look it up on GitHub
+# required_apps = []
 
 export_python_type_annotations = True
 

@@ -8,7 +8,7 @@ as_bench_user() {
 	if [ "$(id -un)" = "$owner" ]; then
 		bash -c "$*"
 	elif [ "$(id -u)" = 0 ]; then
-		runuser -u "$owner" -- bash -c "$*"
+		runuser -l "$owner" -c "$*"
 	else
 		echo "cannot act as bench owner $owner" >&2
 		return 1

@@ -110,7 +110,6 @@ def make_kanban_board():
 			"field_name": "stage",
 			"private": 0,
 			"show_labels": 1,
-			"filters": "[]",
 			"fields": '["customer", "value", "probability_percent", "expected_close_date"]',
 			"columns": [{"column_name": stage, "status": "Active", "indicator": "Gray"} for stage in stages],
 		}
