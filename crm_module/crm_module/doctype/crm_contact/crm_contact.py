@@ -51,9 +51,9 @@ class CRMContact(Document):
 		seen = set()
 		for row in self.emails:
 			row.email_id = domain_call(normalize_email, row.email_id)
-			if row.email_id in seen:
+			if row.email_id.lower() in seen:
 				throw_input(_("Email Addresses row {0}: {1} is listed twice").format(row.idx, row.email_id))
-			seen.add(row.email_id)
+			seen.add(row.email_id.lower())
 			if row.is_verified and not row.verified_on:
 				row.verified_on = frappe.utils.now_datetime()
 			if not row.is_verified:
