@@ -8,25 +8,86 @@ import pytest
 from tests.app_meta import MODULE_DIR, app_roles, doctypes, frappe_core_doctypes, frappe_core_roles, scrub
 
 FIELD_TYPES = {
-	"Autocomplete", "Attach", "Attach Image", "Barcode", "Button", "Check", "Code", "Color", "Column Break",
-	"Currency", "Data", "Date", "Datetime", "Duration", "Dynamic Link", "Float", "Fold", "Geolocation",
-	"Heading", "HTML", "HTML Editor", "Icon", "Image", "Int", "JSON", "Link", "Long Text", "Markdown Editor",
-	"Password", "Percent", "Phone", "Read Only", "Rating", "Section Break", "Select", "Signature",
-	"Small Text", "Tab Break", "Table", "Table MultiSelect", "Text", "Text Editor", "Time",
+	"Autocomplete",
+	"Attach",
+	"Attach Image",
+	"Barcode",
+	"Button",
+	"Check",
+	"Code",
+	"Color",
+	"Column Break",
+	"Currency",
+	"Data",
+	"Date",
+	"Datetime",
+	"Duration",
+	"Dynamic Link",
+	"Float",
+	"Fold",
+	"Geolocation",
+	"Heading",
+	"HTML",
+	"HTML Editor",
+	"Icon",
+	"Image",
+	"Int",
+	"JSON",
+	"Link",
+	"Long Text",
+	"Markdown Editor",
+	"Password",
+	"Percent",
+	"Phone",
+	"Read Only",
+	"Rating",
+	"Section Break",
+	"Select",
+	"Signature",
+	"Small Text",
+	"Tab Break",
+	"Table",
+	"Table MultiSelect",
+	"Text",
+	"Text Editor",
+	"Time",
 }
 LAYOUT = {"Section Break", "Column Break", "Tab Break", "Fold", "Heading", "HTML", "Button"}
-NAMING_RULES = {"", "Set by user", "Autoincrement", "By fieldname", 'By "Naming Series" field', "Expression",
-	"Expression (old style)", "Random", "By script", "UUID"}
+NAMING_RULES = {
+	"",
+	"Set by user",
+	"Autoincrement",
+	"By fieldname",
+	'By "Naming Series" field',
+	"Expression",
+	"Expression (old style)",
+	"Random",
+	"By script",
+	"UUID",
+}
 DOCTYPES = doctypes()
 NAMES = sorted(DOCTYPES)
 
 
 def test_the_whole_data_model_is_there():
 	expected = {
-		"CRM Customer Profile", "CRM Contact", "CRM Email Address", "CRM Phone Number", "CRM Interaction",
-		"CRM Opportunity", "CRM Sales Lead", "CRM Lead Score", "CRM Pipeline", "CRM Pipeline Stage", "CRM Tag",
-		"CRM Tagged Item", "CRM Internal Note", "CRM Activity Timeline", "CRM Customer Segment",
-		"CRM Deal Stage", "CRM Customer Health Score",
+		"CRM Customer Profile",
+		"CRM Contact",
+		"CRM Email Address",
+		"CRM Phone Number",
+		"CRM Interaction",
+		"CRM Opportunity",
+		"CRM Sales Lead",
+		"CRM Lead Score",
+		"CRM Pipeline",
+		"CRM Pipeline Stage",
+		"CRM Tag",
+		"CRM Tagged Item",
+		"CRM Internal Note",
+		"CRM Activity Timeline",
+		"CRM Customer Segment",
+		"CRM Deal Stage",
+		"CRM Customer Health Score",
 	}
 	assert expected <= set(DOCTYPES)
 
@@ -103,8 +164,18 @@ def test_permissions_name_existing_roles(name):
 @pytest.mark.parametrize("name", [n for n in NAMES if not DOCTYPES[n].get("istable")])
 def test_business_documents_track_changes(name):
 	dt = DOCTYPES[name]
-	business = {"CRM Customer Profile", "CRM Contact", "CRM Interaction", "CRM Opportunity", "CRM Sales Lead",
-		"CRM Pipeline", "CRM Pipeline Stage", "CRM Internal Note", "CRM Customer Segment", "CRM Module Settings"}
+	business = {
+		"CRM Customer Profile",
+		"CRM Contact",
+		"CRM Interaction",
+		"CRM Opportunity",
+		"CRM Sales Lead",
+		"CRM Pipeline",
+		"CRM Pipeline Stage",
+		"CRM Internal Note",
+		"CRM Customer Segment",
+		"CRM Module Settings",
+	}
 	if name in business:
 		assert dt.get("track_changes") == 1, "audit trail: track_changes must be on"
 
