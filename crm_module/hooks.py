@@ -49,3 +49,21 @@ scheduler_events = {
 		"crm_module.services.opportunities.refresh_open_opportunities",
 	],
 }
+
+# GDPR: what Frappe's Personal Data Download / Deletion Request finds and redacts for a person's email
+# -----------------------------------------------------------------------------------------------------
+user_data_fields = [
+	{
+		"doctype": "CRM Sales Lead",
+		"filter_by": "email_id",
+		"redact_fields": ["lead_name", "phone", "job_title", "notes"],
+		"partial": 1,
+	},
+	{
+		"doctype": "CRM Contact",
+		"filter_by": "email_id",
+		"redact_fields": ["first_name", "last_name", "full_name", "phone", "job_title", "notes"],
+		"partial": 1,
+	},
+	{"doctype": "CRM Email Address", "filter_by": "email_id", "redact_fields": ["email_id"], "partial": 1},
+]

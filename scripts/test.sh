@@ -109,6 +109,16 @@ integration_tier() {
 	errors="$(grep -oE 'errors=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
 	rm -f "$log_file"
 	local bad=$((fails + errors))
+	# a clean uninstall: the app's tables and roles are gone afterwards
+	if as_bench_user "cd '$BENCH' && bench --site '$SITE' uninstall-app crm_module --yes --no-backup --force >/dev/null 2>&1" &&
+		[ "$(as_bench_user "cd '$BENCH' && bench --site '$SITE' mariadb -e \"select count(*) from information_schema.tables where table_schema=database() and table_name like 'tabCRM %'\" -N -s" 2>/dev/null | tr -d '[:space:]')" = "0" ]; then
+		summary+=("uninstall check: clean (no CRM tables left)")
+		passed=$((passed + 1))
+	else
+		summary+=("uninstall check: FAILED (uninstall-app errored or CRM tables remain)")
+		failed=$((failed + 1))
+		status=1
+	fi
 	if [ "$rc" = 0 ] && [ "$bad" = 0 ] && [ "$ran" -gt 0 ]; then
 		passed=$((passed + ran))
 		summary+=("integration tier: ran on $SITE, $ran passed")
