@@ -69,3 +69,14 @@ def test_reserved_list_really_lists_the_known_clashes():
 	assert {"CRM Note", "CRM Settings", "CRM Lead", "CRM Deal", "FCRM Note"} <= names["DocType"]
 	assert {"CRM", "FCRM"} <= names["Module Def"]
 	assert "CRM" in names["Workspace"]
+
+
+def test_gdpr_user_data_fields_name_real_fields():
+	from tests.app_meta import doctypes
+
+	entries = hooks()["user_data_fields"]
+	assert {e["doctype"] for e in entries} >= {"CRM Sales Lead", "CRM Contact"}
+	for entry in entries:
+		fields = {f["fieldname"] for f in doctypes()[entry["doctype"]]["fields"]}
+		assert entry["filter_by"] in fields, entry
+		assert set(entry["redact_fields"]) <= fields, entry

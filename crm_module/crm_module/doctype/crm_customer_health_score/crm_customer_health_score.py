@@ -1,8 +1,18 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
+"""CRM Customer Health Score: one row per customer per day; the profile follows the latest row."""
+
 import frappe
+from frappe import _
 from frappe.model.document import Document
+
+from crm_module import constants as c
+from crm_module.domain.health import risk_level
+from crm_module.exceptions import CRMDuplicateError
+from crm_module.utils import require_range
+
+SCORES = ("health_score", "engagement_score", "activity_score", "satisfaction_score")
 
 
 class CRMCustomerHealthScore(Document):
@@ -27,7 +37,46 @@ class CRMCustomerHealthScore(Document):
 		score_date: DF.Date
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		for field in SCORES:
+			require_range(self, field, 0, 100, allow_empty=False)
+		self.risk_level = risk_level(self.health_score)
+		other = frappe.db.get_value(
+			c.HEALTH_SCORE,
+			{"customer": self.customer, "score_date": self.score_date, "name": ("!=", self.name or "")},
+		)
+		if other:
+			frappe.throw(
+				_("{0} already has a health score for {1} ({2}): update that row (score_date)").format(
+					self.customer, self.score_date, other
+				),
+				CRMDuplicateError,
+			)
+
+	def on_update(self):
+		sync_profile(self.customer)
+
+	def on_trash(self):
+		sync_profile(self.customer, exclude=self.name)
+
+
+def sync_profile(customer: str, exclude: str | None = None) -> None:
+	"""Copy the customer's latest health row onto the profile (health_score, risk_level, health_updated_on)."""
+	filters = {"customer": customer, "name": ("!=", exclude)} if exclude else {"customer": customer}
+	latest = frappe.get_all(
+		c.HEALTH_SCORE,
+		filters=filters,
+		fields=["health_score", "risk_level", "score_date"],
+		order_by="score_date desc",
+		limit=1,
+	)
+	row = latest[0] if latest else frappe._dict()
+	frappe.db.set_value(
+		c.CUSTOMER,
+		customer,
+		{"health_score": row.health_score, "risk_level": row.risk_level, "health_updated_on": row.score_date},
+		update_modified=False,
+	)
 
 
 def on_doctype_update():

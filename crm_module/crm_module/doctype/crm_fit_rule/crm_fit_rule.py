@@ -18,6 +18,7 @@ class CRMFitRule(Document):
 			"industry",
 			"company_size",
 			"email_id",
+			"email_domain",
 			"phone",
 			"job_title",
 			"country",

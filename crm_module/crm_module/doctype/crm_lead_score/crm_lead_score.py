@@ -1,8 +1,19 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
+"""CRM Lead Score: one row per lead per day; the lead shows the latest row (latest_score/grade, scored_on)."""
+
 import frappe
+from frappe import _
 from frappe.model.document import Document
+
+from crm_module import constants as c
+from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import get_scoring_config
+from crm_module.domain import lead_scoring
+from crm_module.exceptions import CRMDuplicateError
+from crm_module.utils import throw_input
+
+COMPONENTS = ("engagement_score", "fit_score", "activity_score")
 
 
 class CRMLeadScore(Document):
@@ -24,7 +35,71 @@ class CRMLeadScore(Document):
 		total_score: DF.Int
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		self.validate_components()
+		self.validate_unique_day()
+
+	def _label(self, field: str) -> str:
+		return f"{_(self.meta.get_label(field))} ({field})"
+
+	def validate_components(self):
+		for field in COMPONENTS:
+			value = self.get(field)
+			if value is None or isinstance(value, bool) or not 0 <= value <= 100:
+				throw_input(_("{0} must be between 0 and 100, got {1}").format(self._label(field), value))
+		config = get_scoring_config()
+		total = lead_scoring.total_score(
+			self.engagement_score, self.fit_score, self.activity_score, config.weights
+		)
+		if self.total_score in (None, ""):
+			self.total_score = total
+		elif self.total_score != total:
+			throw_input(
+				_("{0} {1} does not match the components: expected {2}").format(
+					self._label("total_score"), self.total_score, total
+				)
+			)
+		# the grade is derived from the total (the Select defaults to "A"; explicit grades sent to the API are
+		# checked in crm_module.services.scoring)
+		self.grade = lead_scoring.grade_for(total, config.thresholds)
+
+	def validate_unique_day(self):
+		other = frappe.db.get_value(
+			c.LEAD_SCORE,
+			{"lead": self.lead, "scoring_date": self.scoring_date, "name": ("!=", self.name or "")},
+		)
+		if other:
+			frappe.throw(
+				_("{0} already has a score for {1} ({2}): update that row (scoring_date)").format(
+					self.lead, self.scoring_date, other
+				),
+				CRMDuplicateError,
+			)
+
+	def on_update(self):
+		sync_lead(self.lead)
+
+	def on_trash(self):
+		sync_lead(self.lead, exclude=self.name)
+
+
+def sync_lead(lead: str, exclude: str | None = None) -> None:
+	"""Copy the lead's latest score row (by scoring date) onto the lead, or clear it when there is none."""
+	filters = {"lead": lead, "name": ("!=", exclude)} if exclude else {"lead": lead}
+	latest = frappe.get_all(
+		c.LEAD_SCORE,
+		filters=filters,
+		fields=["total_score", "grade", "scoring_date"],
+		order_by="scoring_date desc",
+		limit=1,
+	)
+	row = latest[0] if latest else frappe._dict()
+	frappe.db.set_value(
+		c.LEAD,
+		lead,
+		{"latest_score": row.total_score, "latest_grade": row.grade, "scored_on": row.scoring_date},
+		update_modified=False,
+	)
 
 
 def on_doctype_update():

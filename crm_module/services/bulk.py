@@ -1,0 +1,101 @@
+"""Set-based write helpers for the daily jobs: reserve series names, replace one day's rows, bulk updates.
+
+They bypass document controllers on purpose (the jobs write tens of thousands of rows); callers keep the
+same invariants the controllers enforce (one row per record per day, parents follow their latest row).
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+
+import frappe
+from frappe.query_builder import Case
+from frappe.utils import now_datetime
+
+CHUNK = 2000
+STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
+
+
+def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+	for i in range(0, len(items), size):
+		yield items[i : i + size]
+
+
+def reserve_names(prefix: str, count: int, digits: int = 5) -> list[str]:
+	"""Reserve `count` consecutive names of the naming series `prefix` (as `getseries` would, one by one)."""
+	if count <= 0:
+		return []
+	series = frappe.qb.DocType("Series")
+	row = frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()
+	start = int(row[0][0] or 0) if row else 0
+	if row:
+		frappe.qb.update(series).set(series.current, start + count).where(series.name == prefix).run()
+	else:
+		frappe.qb.into(series).columns("name", "current").insert(prefix, count).run()
+	return [f"{prefix}{n:0{digits}d}" for n in range(start + 1, start + count + 1)]
+
+
+def replace_day_rows(
+	doctype: str, link_field: str, date_field: str, day: date, rows: list[dict], prefix: str
+) -> dict[str, str]:
+	"""Write one row per `row[link_field]` for `day`, replacing rows already stored for that day (keeping
+	their names and creation). Returns {link value: row name}."""
+	table = frappe.qb.DocType(doctype)
+	existing: dict[str, tuple] = {}
+	for keys in chunks([r[link_field] for r in rows]):
+		found = (
+			frappe.qb.from_(table)
+			.select(table[link_field], table.name, table.creation, table.owner)
+			.where((table[date_field] == day) & table[link_field].isin(list(keys)))
+			.run()
+		)
+		existing.update({link: (name, creation, owner) for link, name, creation, owner in found})
+	for names in chunks([v[0] for v in existing.values()]):
+		frappe.qb.from_(table).delete().where(table.name.isin(list(names))).run()
+
+	fresh = iter(reserve_names(prefix, sum(1 for r in rows if r[link_field] not in existing)))
+	now, user = now_datetime(), frappe.session.user
+	fields = [f for f in rows[0] if f not in STANDARD] if rows else []
+	values, names = [], {}
+	for row in rows:
+		name, creation, owner = existing.get(row[link_field]) or (next(fresh), now, user)
+		names[row[link_field]] = name
+		values.append((name, creation, now, user, owner, 0, 0, *(row[f] for f in fields)))
+	frappe.db.bulk_insert(doctype, [*STANDARD, *fields], values, chunk_size=CHUNK)
+	return names
+
+
+def update_values(doctype: str, updates: dict[str, dict], chunk_size: int = 1000) -> None:
+	"""Set per-record values (`{name: {field: value}}`, same fields for every record) with one
+	`UPDATE ... SET f = CASE name WHEN ...` per chunk; `modified` is left alone."""
+	if not updates:
+		return
+	table = frappe.qb.DocType(doctype)
+	fields = list(next(iter(updates.values())))
+	for names in chunks(list(updates), chunk_size):
+		query = frappe.qb.update(table)
+		for field in fields:
+			case = Case()
+			for name in names:
+				case = case.when(table.name == name, updates[name][field])
+			query = query.set(table[field], case)
+		query.where(table.name.isin(list(names))).run()
+
+
+def latest_rows(doctype: str, link_field: str, date_field: str, links: Iterable[str], before=None) -> dict:
+	"""{link: row} of the latest row per link (optionally strictly before a date), one query per chunk."""
+	table = frappe.qb.DocType(doctype)
+	inner = frappe.qb.DocType(doctype).as_("inner_rows")
+	out = {}
+	for keys in chunks(list(links)):
+		sub = frappe.qb.from_(inner).select(frappe.query_builder.functions.Max(inner[date_field]))
+		sub = sub.where(inner[link_field] == table[link_field])
+		if before is not None:
+			sub = sub.where(inner[date_field] < before)
+		rows = (
+			frappe.qb.from_(table)
+			.select("*")
+			.where(table[link_field].isin(list(keys)) & (table[date_field] == sub))
+			.run(as_dict=True)
+		)
+		out.update({r[link_field]: r for r in rows})
+	return out

@@ -1,0 +1,195 @@
+"""Customer health: gather inputs set-based (`customer_stats`), compute with `crm_module.domain.health`,
+store one CRM Customer Health Score per customer per day (re-running a day replaces its rows), keep the
+profile on the latest row, and notify the account owner once when a customer falls into Red."""
+
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, getdate, today
+
+from crm_module import constants as c
+from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import get_health_weights
+from crm_module.domain import health
+from crm_module.exceptions import CRMNotFoundError
+from crm_module.services import bulk, customer_stats
+
+ROW_FIELDS = (
+	"health_score",
+	"risk_level",
+	"engagement_score",
+	"activity_score",
+	"satisfaction_score",
+	"delta_7d",
+	"delta_30d",
+	"recommendations",
+	"factors",
+)
+
+
+def _profile_feedback(profile: dict) -> tuple[list[float], list[int]]:
+	rating = profile.get("satisfaction_rating")
+	nps = profile.get("nps_score")
+	return (
+		[float(rating)] if rating and 1 <= float(rating) <= 5 else [],
+		[int(nps)] if nps not in (None, "") else [],
+	)
+
+
+def gather_inputs(names: list[str] | None, day: date) -> tuple[list[dict], dict[str, health.HealthInputs]]:
+	"""Profiles and their `HealthInputs` (five set-based queries whatever the number of customers)."""
+	profiles = customer_stats.profiles(names)
+	interactions = customer_stats.interaction_stats(names, day)
+	other = customer_stats.last_other_activity(names, day)
+	opportunities = customer_stats.opportunity_stats(names)
+	feedback = customer_stats.feedback(names, day)
+	inputs = {}
+	for p in profiles:
+		i = interactions.get(p.name) or {}
+		last = max(filter(None, (i.get("last_interaction"), other.get(p.name))), default=None)
+		ratings, nps = _profile_feedback(p)
+		fb = feedback.get(p.name, {})
+		inputs[p.name] = health.HealthInputs(
+			interactions_30d=int(i.get("interactions_30d") or 0),
+			interactions_90d=int(i.get("interactions_90d") or 0),
+			days_since_last_activity=customer_stats.days_since(last, day),
+			interaction_types_90d=int(i.get("types_90d") or 0),
+			positive_90d=int(i.get("positive_90d") or 0),
+			neutral_90d=int(i.get("neutral_90d") or 0),
+			negative_90d=int(i.get("negative_90d") or 0),
+			open_opportunities=int((opportunities.get(p.name) or {}).get("open_opportunities") or 0),
+			satisfaction_ratings=fb.get("ratings", []) + ratings,
+			nps_scores=fb.get("nps", []) + nps,
+		)
+	return profiles, inputs
+
+
+def stored_scores(names: list[str], days: list[date]) -> dict[tuple[str, date], dict]:
+	"""{(customer, score_date): row} for the given days (one query per chunk of customers)."""
+	table = frappe.qb.DocType(c.HEALTH_SCORE)
+	out = {}
+	for chunk in bulk.chunks(names):
+		rows = (
+			frappe.qb.from_(table)
+			.select(table.customer, table.score_date, table.health_score, table.risk_level)
+			.where(table.customer.isin(list(chunk)) & table.score_date.isin(days))
+			.run(as_dict=True)
+		)
+		out.update({(r.customer, getdate(r.score_date)): r for r in rows})
+	return out
+
+
+def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[dict], list[dict]]:
+	"""Health rows for `day`, the profiles that fall into Red with it (not already Red that day) and all
+	profiles."""
+	weights = get_health_weights()
+	profiles, inputs = gather_inputs(names, day)
+	keys = [p.name for p in profiles]
+	d7, d30 = getdate(add_days(day, -7)), getdate(add_days(day, -30))
+	stored = stored_scores(keys, [day, d7, d30])
+	previous = bulk.latest_rows(c.HEALTH_SCORE, "customer", "score_date", keys, before=day)
+	rows, fell_red = [], []
+	for p in profiles:
+		result = health.compute_health(inputs[p.name], weights)
+		past = [(stored.get((p.name, d)) or {}).get("health_score") for d in (d7, d30)]
+		trend = health.trend(result.score, *past)
+		rows.append(
+			{
+				"customer": p.name,
+				"score_date": day,
+				"health_score": result.score,
+				"risk_level": result.risk_level,
+				"engagement_score": result.engagement,
+				"activity_score": result.activity,
+				"satisfaction_score": result.satisfaction,
+				# Int columns are NOT NULL: no earlier row stores 0 here and null in factors["trend"]
+				"delta_7d": trend["delta_7d"] or 0,
+				"delta_30d": trend["delta_30d"] or 0,
+				"recommendations": "\n".join(result.recommendations),
+				"factors": frappe.as_json({**result.factors, "trend": trend}, indent=None),
+			}
+		)
+		already_red = (stored.get((p.name, day)) or {}).get("risk_level") == "Red"
+		prior = (previous.get(p.name) or {}).get("risk_level")
+		if health.crossed_into_red(prior, result.risk_level) and not already_red:
+			fell_red.append({**p, "health_score": result.score, "recommendations": result.recommendations})
+	return rows, fell_red, profiles
+
+
+def notify_red(profiles: list[dict]) -> None:
+	"""One Notification Log for the account owner of each customer that fell into Red."""
+	for p in profiles:
+		if not p.get("account_owner"):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": p["account_owner"],
+				"type": "Alert",
+				"document_type": c.CUSTOMER,
+				"document_name": p["name"],
+				"subject": _("{0} is at risk: health score {1} (Red)").format(
+					p["company_name"], p["health_score"]
+				),
+				"email_content": "<br>".join(p["recommendations"]),
+			}
+		).insert(ignore_permissions=True)
+
+
+def compute_all_health_scores(score_date: str | None = None, names: list[str] | None = None) -> dict:
+	"""Daily job: score every customer (or `names`) for the day, replacing that day's rows."""
+	day = getdate(score_date or today())
+	rows, fell_red, profiles = compute_rows(names, day)
+	for chunk in bulk.chunks(rows, 5000):
+		bulk.replace_day_rows(c.HEALTH_SCORE, "customer", "score_date", day, list(chunk), "CRM-HS-")
+	# the profile follows its latest row: skip customers already scored for a later day
+	current = {p.name for p in profiles if not p.health_updated_on or getdate(p.health_updated_on) <= day}
+	profile_values = {
+		r["customer"]: {
+			"health_score": r["health_score"],
+			"risk_level": r["risk_level"],
+			"health_updated_on": day,
+		}
+		for r in rows
+		if r["customer"] in current
+	}
+	bulk.update_values(c.CUSTOMER, profile_values)
+	notify_red(fell_red)
+	return {"scored": len(rows), "score_date": str(day), "fell_red": len(fell_red)}
+
+
+def record_health_score(customer: str, score_date: str | None = None) -> dict:
+	"""Compute and store one customer's health score for the day (through the document) and return it."""
+	if not frappe.db.exists(c.CUSTOMER, customer):
+		frappe.throw(_("{0} {1} not found").format(_(c.CUSTOMER), customer), CRMNotFoundError)
+	day = getdate(score_date or today())
+	(row,), fell_red, _profiles = compute_rows([customer], day)
+	name = frappe.db.get_value(c.HEALTH_SCORE, {"customer": customer, "score_date": day})
+	doc = frappe.get_doc(c.HEALTH_SCORE, name) if name else frappe.new_doc(c.HEALTH_SCORE)
+	doc.update(row)
+	doc.save(ignore_permissions=True)
+	notify_red(fell_red)
+	return as_result(doc.as_dict())
+
+
+def get_latest_health_score(customer: str) -> dict | None:
+	"""The customer's latest health row, or None when it was never scored."""
+	rows = frappe.get_all(
+		c.HEALTH_SCORE,
+		filters={"customer": customer},
+		fields=["name", "customer", "score_date", *ROW_FIELDS],
+		order_by="score_date desc",
+		limit=1,
+	)
+	return as_result(rows[0]) if rows else None
+
+
+def as_result(row: dict) -> dict:
+	return {
+		"name": row["name"],
+		"customer": row["customer"],
+		"score_date": str(row["score_date"]),
+		**{f: row.get(f) for f in ROW_FIELDS},
+		"factors": frappe.parse_json(row.get("factors") or "{}"),
+		"recommendations": [r for r in (row.get("recommendations") or "").split("\n") if r],
+	}

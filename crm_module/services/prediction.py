@@ -1,0 +1,78 @@
+"""Predictive conversion probability: a naive-Bayes model (`crm_module.domain.predictive`) trained on the
+site's converted vs lost/unqualified leads, stored as JSON in CRM Module Settings, and applied to open
+leads (`conversion_probability` + `prediction_factors`). Without enough history the leads say so."""
+
+import frappe
+from frappe.utils import now_datetime
+
+from crm_module import constants as c
+from crm_module.domain import predictive
+from crm_module.services import bulk
+from crm_module.services.scoring import CLOSED_STATUSES, lead_properties
+
+
+def train_model() -> dict:
+	"""Train on all closed leads (one query) and store the model; returns a summary."""
+	lead = frappe.qb.DocType(c.LEAD)
+	fields = ("source", "industry", "company_size", "email_id", "phone", "status")
+	history = (
+		frappe.qb.from_(lead)
+		.select(*(lead[f] for f in fields))
+		.where(lead.status.isin(CLOSED_STATUSES))
+		.run(as_dict=True)
+	)
+	for row in history:
+		row["email"] = row["email_id"]
+	model = predictive.train(history)
+	summary = {
+		"history": len(history),
+		"status": "trained" if model else "not_enough_history",
+		"required": predictive.MIN_HISTORY,
+		"required_per_class": predictive.MIN_CLASS_ROWS,
+	}
+	for field, value in (
+		("prediction_model", frappe.as_json(model.to_dict(), indent=None) if model else None),
+		("prediction_trained_on", now_datetime()),
+		("prediction_history_size", len(history)),
+	):
+		frappe.db.set_single_value(c.SETTINGS, field, value)
+	return summary
+
+
+def load_model() -> predictive.Model | None:
+	raw = frappe.db.get_single_value(c.SETTINGS, "prediction_model")
+	if not raw:
+		return None
+	try:
+		return predictive.Model.from_dict(frappe.parse_json(raw))
+	except ValueError:
+		return None
+
+
+def not_enough_history() -> dict:
+	return {
+		"status": "not_enough_history",
+		"history": frappe.db.get_single_value(c.SETTINGS, "prediction_history_size") or 0,
+		"required": predictive.MIN_HISTORY,
+		"required_per_class": predictive.MIN_CLASS_ROWS,
+	}
+
+
+def predict_leads(names: list[str] | None = None) -> int:
+	"""Store the predicted conversion probability of the given (default: all open) leads."""
+	leads = lead_properties(names, open_only=names is None)
+	model = load_model()
+	if model is None:
+		missing = {"conversion_probability": 0, "prediction_factors": frappe.as_json(not_enough_history())}
+		bulk.update_values(c.LEAD, {lead["name"]: missing for lead in leads})
+		return len(leads)
+	updates = {}
+	for lead in leads:
+		prediction = predictive.predict(model, lead)
+		factors = {"status": "predicted", "factors": prediction.factors}
+		updates[lead["name"]] = {
+			"conversion_probability": prediction.probability,
+			"prediction_factors": frappe.as_json(factors, indent=None),
+		}
+	bulk.update_values(c.LEAD, updates)
+	return len(updates)
