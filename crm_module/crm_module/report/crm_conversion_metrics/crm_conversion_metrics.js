@@ -1,0 +1,16 @@
+// Copyright (c) 2026, crm_module contributors
+// For license information, please see license.txt
+
+frappe.query_reports["CRM Conversion Metrics"] = {
+	filters: [
+		{
+			fieldname: "sales_rep",
+			label: __("Sales Rep"),
+			fieldtype: "Link",
+			options: "User",
+			description: __("Managers only: see the figures of this rep"),
+		},
+		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_days(frappe.datetime.get_today(), -90) },
+		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today() },
+	],
+};

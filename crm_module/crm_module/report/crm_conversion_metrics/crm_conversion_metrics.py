@@ -1,0 +1,75 @@
+# Copyright (c) 2026, crm_module contributors
+# For license information, please see license.txt
+"""Conversion metrics (lead to customer, win rate, deal size, sales cycle, velocity, retention) and
+active leads by source: the dashboard's figures, from the same metrics module."""
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, nowdate
+
+from crm_module.api.params import acting_user
+from crm_module.services import metrics
+
+ROWS = (
+	# key in conversionMetrics, label, fieldtype of the value
+	("leadToCustomerRate", "Lead to Customer (%)", "Percent"),
+	("winRate", "Win Rate (%)", "Percent"),
+	("averageDealSize", "Average Deal Size (won)", "Currency"),
+	("averageSalesCycleDays", "Average Sales Cycle (days)", "Float"),
+	("pipelineVelocity", "Pipeline Velocity (per day)", "Currency"),
+	("customerRetentionRate", "Customer Retention (%)", "Percent"),
+)
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	user = acting_user(filters.get("sales_rep"))
+	from_date = filters.get("from_date") or add_days(nowdate(), -metrics.RETENTION_DAYS)
+	to_date = filters.get("to_date") or nowdate()
+	conversion = metrics.get_conversion_metrics(user, from_date, to_date)
+	sources = metrics.get_leads_by_source(user, from_date, to_date)
+	data = [
+		{"metric": _(label), "value": conversion.get(key), "fieldtype": fieldtype}
+		for key, label, fieldtype in ROWS
+	]
+	data += [
+		{
+			"metric": _("Active leads from {0}").format(source.replace("_", " ").title()),
+			"value": count,
+			"fieldtype": "Int",
+		}
+		for source, count in sorted(sources.items(), key=lambda item: -item[1])
+	]
+	return columns(), data, None, chart(sources), summary(conversion)
+
+
+def columns() -> list[dict]:
+	return [
+		{"label": _("Metric"), "fieldname": "metric", "fieldtype": "Data", "width": 280},
+		{"label": _("Value"), "fieldname": "value", "fieldtype": "Float", "width": 180},
+	]
+
+
+def chart(sources: dict[str, int]) -> dict:
+	return {
+		"data": {
+			"labels": [key.replace("_", " ").title() for key in sources],
+			"datasets": [{"name": _("Active Leads"), "values": list(sources.values())}],
+		},
+		"type": "donut",
+	}
+
+
+def summary(conversion: dict) -> list[dict]:
+	return [
+		{
+			"label": _("Lead to Customer"),
+			"value": f"{conversion['leadToCustomerRate']}%",
+			"indicator": "Blue",
+		},
+		{"label": _("Win Rate"), "value": f"{conversion['winRate']}%", "indicator": "Green"},
+		{
+			"label": _("Average Sales Cycle"),
+			"value": _("{0} days").format(conversion["averageSalesCycleDays"]),
+		},
+	]

@@ -1,0 +1,17 @@
+// Copyright (c) 2026, crm_module contributors
+// For license information, please see license.txt
+
+frappe.query_reports["CRM Pipeline Forecast"] = {
+	filters: [
+		{ fieldname: "pipeline", label: __("Pipeline"), fieldtype: "Link", options: "CRM Pipeline" },
+		{
+			fieldname: "sales_rep",
+			label: __("Sales Rep"),
+			fieldtype: "Link",
+			options: "User",
+			description: __("Managers only: see the pipeline as this rep sees it"),
+		},
+		{ fieldname: "from_date", label: __("Created From"), fieldtype: "Date" },
+		{ fieldname: "to_date", label: __("Created To"), fieldtype: "Date" },
+	],
+};
