@@ -23,6 +23,7 @@ before_uninstall = "crm_module.setup.install.before_uninstall"
 # Desk assets
 # -----------
 app_include_css = "/assets/crm_module/css/crm_module.css"
+app_include_js = ["/assets/crm_module/js/crm_tags.js"]  # list-view "Filter by CRM Tag" (issue 4)
 
 # Row-level isolation (see crm_module/permissions.py)
 # ---------------------------------------------------
@@ -42,11 +43,24 @@ permission_query_conditions = {
 
 has_permission = {doctype: "crm_module.permissions.has_permission" for doctype in permission_query_conditions}
 
+# Sales process (issue 4): lead owner follows the lead's assignees
+# -----------------------------------------------------------------
+doc_events = {
+	"ToDo": {
+		"on_update": "crm_module.services.assignment.sync_owner_from_todo",
+	},
+}
+
 # Scheduled jobs
 # --------------
 scheduler_events = {
 	"daily": [
-		"crm_module.services.opportunities.refresh_open_opportunities",
+		"crm_module.services.opportunity_jobs.refresh_open_opportunities",
+		"crm_module.services.followups.create_follow_up_todos",
+		# scoring, health and segments (issue 5): health first so segments see today's health
+		"crm_module.services.scoring.score_all_leads",
+		"crm_module.services.health.compute_all_health_scores",
+		"crm_module.services.segments.evaluate_all_segments",
 	],
 }
 

@@ -1,8 +1,13 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
+"""A customer's (or lead's) activity log; rows come from `crm_module.services.timeline`."""
+
 import frappe
+from frappe import _
 from frappe.model.document import Document
+
+from crm_module.utils import throw_input
 
 
 class CRMActivityTimeline(Document):
@@ -38,7 +43,12 @@ class CRMActivityTimeline(Document):
 		title: DF.Data
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		if not self.customer and not self.lead:
+			throw_input(_("Customer (customer) or Lead (lead) is required for a timeline entry"))
+		if self.metadata and not isinstance(frappe.parse_json(self.metadata), dict):
+			throw_input(_("Metadata (metadata) must be a JSON object"))
+		self.performed_by = self.performed_by or frappe.session.user
 
 
 def on_doctype_update():

@@ -46,6 +46,21 @@ class CRMContact(Document):
 		self.validate_emails()
 		self.validate_phones()
 		self.validate_single_primary_contact()
+		self.check_duplicates()
+
+	def check_duplicates(self):
+		"""Warn about / block emails and phones already used by another contact or lead (see settings)."""
+		from crm_module.services.duplicates import check_duplicates
+
+		emails, phones = [r.email_id for r in self.emails], [r.phone for r in self.phones]
+		before = self.get_doc_before_save()
+		if (
+			before
+			and {r.email_id for r in before.emails} == set(emails)
+			and {r.phone for r in before.phones} == set(phones)
+		):
+			return
+		check_duplicates(self, emails, phones)
 
 	def validate_emails(self):
 		seen = set()

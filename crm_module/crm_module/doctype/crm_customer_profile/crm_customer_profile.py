@@ -2,10 +2,10 @@
 # For license information, please see license.txt
 
 import frappe
-from crm_module.domain.contact_points import normalize_email, normalize_phone
 from frappe import _
 from frappe.model.document import Document
 
+from crm_module.domain.contact_points import normalize_email, normalize_phone
 from crm_module.utils import domain_call, require_range
 
 

@@ -4,7 +4,10 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import get_datetime
 
+from crm_module import constants as c
+from crm_module.services.timeline import record_activity_timeline, touch_customer
 from crm_module.utils import throw_input
 
 
@@ -56,6 +59,39 @@ class CRMInteraction(Document):
 				)
 		if not self.conducted_by:
 			self.conducted_by = frappe.utils.get_fullname(frappe.session.user)
+
+	def after_insert(self):
+		record_activity_timeline(
+			customer=self.customer,
+			lead=self.lead,
+			activity_type="Interaction",
+			title=_("{0}: {1}").format(_(self.interaction_type), self.subject),
+			description=self.next_step,
+			reference_doctype=self.doctype,
+			reference_name=self.name,
+			metadata={
+				"interaction_type": self.interaction_type,
+				"outcome": self.outcome,
+				"sentiment": self.sentiment,
+				"contact": self.contact,
+				"opportunity": self.opportunity,
+			},
+			activity_date=self.interaction_date,
+		)
+
+	def on_update(self):
+		"""Last contacted (contact) and last interaction/activity (customer) move forward, never back."""
+		when = get_datetime(self.interaction_date)
+		if self.contact:
+			contact = frappe.qb.DocType(c.CONTACT)
+			(
+				frappe.qb.update(contact)
+				.set(contact.last_contacted_on, when)
+				.where(contact.name == self.contact)
+				.where(contact.last_contacted_on.isnull() | (contact.last_contacted_on < when))
+			).run()
+		if self.customer:
+			touch_customer(self.customer, when, interaction=True)
 
 
 def on_doctype_update():

@@ -1,9 +1,25 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
+"""Opportunity lifecycle: every save plans the stage move, so desk, API and imports behave alike.
+
+The first placement on insert counts as a move with an empty `from_stage`: it writes the first CRM Deal
+Stage row (0 days in the previous stage) and an "Opportunity Created" timeline entry.
+"""
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import flt, getdate, now_datetime, nowdate
+
+from crm_module import constants as c
+from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
+from crm_module.crm_module.doctype.crm_pipeline_stage.crm_pipeline_stage import get_pipeline_stages
+from crm_module.domain.forecasting import days_in_pipeline, forecast_amount
+from crm_module.domain.pipeline import Stage, find_stage, first_open_stage, plan_stage_move
+from crm_module.exceptions import StageTransitionError
+from crm_module.services.timeline import record_activity_timeline
+from crm_module.utils import domain_call, require_range, throw_input
 
 
 class CRMOpportunity(Document):
@@ -41,7 +57,174 @@ class CRMOpportunity(Document):
 		win_loss_reason: DF.SmallText | None
 	# end: auto-generated types
 
-	pass
+	def before_validate(self):
+		self.set_pipeline_and_stage()
+
+	def validate(self):
+		if (self.value or 0) < 0:
+			throw_input(_("Value (value) must not be negative, got {0}").format(self.value))
+		require_range(self, "probability_percent", 0, 100)
+		if not self.opportunity_owner:
+			self.opportunity_owner = frappe.session.user
+		self.apply_stage()
+		self.update_derived_figures()
+
+	def on_update(self):
+		move = self.flags.pop("stage_move", None)
+		if move:
+			self.record_stage_move(move)
+
+	def on_trash(self):
+		"""The stage history and timeline entries of an opportunity go with it."""
+		frappe.db.delete(c.DEAL_STAGE, {"opportunity": self.name})
+		frappe.db.delete(c.TIMELINE, {"reference_doctype": self.doctype, "reference_name": self.name})
+
+	# ------------------------------------------------------------------ pipeline and stage
+
+	def set_pipeline_and_stage(self):
+		"""Pipeline defaults to the stage's pipeline, else the default one; stage to its first open stage."""
+		if not self.pipeline:
+			stage_pipeline = self.stage and frappe.db.get_value(c.PIPELINE_STAGE, self.stage, "pipeline")
+			self.pipeline = stage_pipeline or get_default_pipeline()
+		if not self.stage and self.pipeline:
+			stages = stage_objects(self.pipeline)
+			if stages:
+				self.stage = first_open_stage(stages).name
+
+	def apply_stage(self):
+		"""Plan the move to `stage` (also on saves without a move, to keep probability and status right)."""
+		stages = stage_objects(self.pipeline)
+		names = {s.name for s in stages}
+		if self.stage not in names:
+			frappe.throw(
+				_("Stage (stage) {0} does not belong to pipeline (pipeline) {1}").format(
+					frappe.bold(self.stage), frappe.bold(self.pipeline)
+				),
+				StageTransitionError,
+			)
+		before = self.get_doc_before_save()
+		from_stage = None if self.is_new() or not before else before.stage
+		target = find_stage(stages, self.stage)
+		if self.is_new():
+			explicit = bool(self.probability_is_manual) or bool(self.probability_percent)
+		else:
+			explicit = bool(self.probability_is_manual) or (
+				flt(before.probability_percent) != flt(self.probability_percent)
+			)
+		if target.outcome == "Lost" and not (self.win_loss_reason or "").strip():
+			frappe.throw(
+				_("Win/Loss Reason (win_loss_reason) is required to close {0} as lost in stage {1}").format(
+					frappe.bold(self.opportunity_name), frappe.bold(self.stage)
+				),
+				StageTransitionError,
+			)
+		last_moved = getdate(before.stage_changed_on or before.creation) if before else None
+		move = domain_call(
+			plan_stage_move,
+			stages,
+			from_stage if from_stage in names else None,  # a pipeline switch plans from outside
+			self.stage,
+			self.probability_percent,
+			explicit,
+			self.win_loss_reason,
+			getdate(nowdate()),
+			last_moved,
+		)
+		self.probability_is_manual = 1 if explicit and move.status == "Open" else 0
+		self.probability_percent = move.probability
+		self.status = move.status
+		if not (self.is_new() or from_stage != move.stage):
+			return
+		now = now_datetime()
+		self.stage_changed_on = now
+		if target.is_final:
+			self.actual_close_date = (self.is_new() and self.actual_close_date) or move.actual_close_date
+		else:
+			self.actual_close_date = None
+		if move.is_reopen:
+			self.win_loss_reason = None
+		self.flags.stage_move = frappe._dict(
+			from_stage=from_stage,
+			to_stage=move.stage,
+			status=move.status,
+			is_reopen=move.is_reopen,
+			days_in_previous_stage=move.days_in_previous_stage,
+			moved_on=now,
+			notes=self.flags.get("stage_note") or (move.loss_reason if move.status == "Lost" else None),
+			reason=(before.win_loss_reason if before and move.is_reopen else self.win_loss_reason),
+		)
+
+	def update_derived_figures(self):
+		self.forecast_amount = domain_call(forecast_amount, self.value, self.probability_percent)
+		self.days_in_pipeline = days_in_pipeline(
+			self.creation or now_datetime(), self.actual_close_date, nowdate()
+		)
+
+	# ------------------------------------------------------------------ side effects of a move
+
+	def record_stage_move(self, move: frappe._dict):
+		"""Exactly one CRM Deal Stage row and one timeline entry per move (the first placement included)."""
+		frappe.get_doc(
+			{
+				"doctype": c.DEAL_STAGE,
+				"opportunity": self.name,
+				"from_stage": move.from_stage,
+				"to_stage": move.to_stage,
+				"is_reopen": 1 if move.is_reopen else 0,
+				"moved_on": move.moved_on,
+				"moved_by": frappe.session.user,
+				"days_in_previous_stage": move.days_in_previous_stage,
+				"notes": move.notes,
+			}
+		).insert(ignore_permissions=True)
+		activity_type, title = self.timeline_entry_for(move)
+		record_activity_timeline(
+			customer=self.customer,
+			lead=self.lead,
+			activity_type=activity_type,
+			title=title,
+			description=move.notes,
+			reference_doctype=self.doctype,
+			reference_name=self.name,
+			is_important=move.status != "Open" or move.is_reopen,
+			metadata={
+				"from_stage": move.from_stage,
+				"to_stage": move.to_stage,
+				"value": flt(self.value),
+				"probability_percent": flt(self.probability_percent),
+				"days_in_previous_stage": move.days_in_previous_stage,
+				"reason": move.reason,
+			},
+			activity_date=move.moved_on,
+		)
+
+	def timeline_entry_for(self, move: frappe._dict) -> tuple[str, str]:
+		name = self.opportunity_name
+		if move.status == "Won":
+			return "Opportunity Won", _("Opportunity won: {0}").format(name)
+		if move.status == "Lost":
+			return "Opportunity Lost", _("Opportunity lost: {0}").format(name)
+		if move.is_reopen:
+			return "Opportunity Reopened", _("Opportunity reopened: {0}").format(name)
+		if move.from_stage is None:
+			return "Opportunity Created", _("Opportunity created: {0}").format(name)
+		return "Stage Change", _("{0} moved to {1}").format(name, move.to_stage)
+
+
+def stage_objects(pipeline: str | None) -> list[Stage]:
+	"""The pipeline's stages as domain objects (from the cached stage lookup)."""
+	if not pipeline:
+		return []
+	return [
+		Stage(
+			name=row.name,
+			order=int(row.stage_order),
+			probability=flt(row.probability),
+			is_final=bool(row.is_final),
+			outcome=row.outcome or None,
+		)
+		for row in map(frappe._dict, get_pipeline_stages(pipeline))
+	]
 
 
 def on_doctype_update():

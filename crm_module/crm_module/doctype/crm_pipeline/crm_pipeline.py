@@ -5,6 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from crm_module.crm_module.doctype.crm_pipeline_stage.crm_pipeline_stage import clear_stage_cache
+
 
 class CRMPipeline(Document):
 	# begin: auto-generated types
@@ -43,6 +45,7 @@ class CRMPipeline(Document):
 				frappe.LinkExistsError,
 			)
 		frappe.db.delete("CRM Pipeline Stage", {"pipeline": self.name})
+		clear_stage_cache(self.name)
 
 
 def get_default_pipeline() -> str | None:

@@ -2,11 +2,14 @@
 # For license information, please see license.txt
 
 import frappe
-from crm_module.domain.contact_points import normalize_email, normalize_phone
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module.utils import domain_call
+from crm_module.domain.contact_points import normalize_email, normalize_phone
+from crm_module.exceptions import CRMConflictError
+from crm_module.services.assignment import assign_new_owner
+from crm_module.services.duplicates import check_duplicates
+from crm_module.utils import domain_call, throw_input
 
 
 class CRMSalesLead(Document):
@@ -28,6 +31,7 @@ class CRMSalesLead(Document):
 		country: DF.Link | None
 		email_id: DF.Data | None
 		follow_up_date: DF.Date | None
+		follow_up_reminded_on: DF.Date | None
 		industry: DF.Data | None
 		job_title: DF.Data | None
 		latest_grade: DF.Literal["", "A", "B", "C", "D"]
@@ -65,6 +69,32 @@ class CRMSalesLead(Document):
 			from crm_module.crm_module.doctype.crm_contact.crm_contact import default_region
 
 			self.phone = domain_call(normalize_phone, self.phone, None, default_region())
+		self.validate_conversion_status()
+		if self.is_new() or self.has_value_changed("email_id") or self.has_value_changed("phone"):
+			check_duplicates(self, [self.email_id], [self.phone])
+
+	def on_update(self):
+		before = self.get_doc_before_save()
+		if before is None:
+			if self.lead_owner and self.lead_owner != frappe.session.user:
+				assign_new_owner(self, None)
+		elif before.lead_owner != self.lead_owner:
+			assign_new_owner(self, before.lead_owner)
+
+	def validate_conversion_status(self):
+		"""Converted is reached only through conversion (which sets the links) and is final."""
+		before = self.get_doc_before_save()
+		if before and before.status == "Converted" and self.status != "Converted":
+			frappe.throw(
+				_("Lead {0} is converted; its status (status) cannot change").format(self.name),
+				CRMConflictError,
+			)
+		if self.status == "Converted" and not self.converted_customer:
+			throw_input(
+				_(
+					"Status (status) Converted is set by converting the lead (Convert to Customer), not by hand"
+				)
+			)
 
 
 def on_doctype_update():

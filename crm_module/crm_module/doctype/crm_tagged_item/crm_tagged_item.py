@@ -1,9 +1,15 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
+"""A tag on one CRM document; keeps its tag's usage count right on insert, retag and delete."""
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
+
+from crm_module import constants as c
+from crm_module.exceptions import CRMConflictError, CRMNotFoundError
+from crm_module.services.tags import recount_usage, require_tag, require_taggable
 
 
 class CRMTaggedItem(Document):
@@ -20,7 +26,40 @@ class CRMTaggedItem(Document):
 		tag: DF.Link
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		require_taggable(self.reference_doctype)
+		require_tag(self.tag)
+		if not frappe.db.exists(self.reference_doctype, self.reference_name):
+			frappe.throw(
+				_("{0} {1} not found (reference_name)").format(
+					_(self.reference_doctype), self.reference_name
+				),
+				CRMNotFoundError,
+			)
+		clash = frappe.db.exists(
+			c.TAGGED_ITEM,
+			{
+				"tag": self.tag,
+				"reference_doctype": self.reference_doctype,
+				"reference_name": self.reference_name,
+				"name": ("!=", self.name),
+			},
+		)
+		if clash:
+			frappe.throw(
+				_("{0} {1} is already tagged {2}").format(
+					_(self.reference_doctype), frappe.bold(self.reference_name), frappe.bold(self.tag)
+				),
+				CRMConflictError,
+				title=_("Already Tagged"),
+			)
+
+	def on_update(self):
+		before = self.get_doc_before_save()
+		recount_usage({self.tag, before.tag} if before else {self.tag})
+
+	def after_delete(self):
+		recount_usage(self.tag)
 
 
 def on_doctype_update():

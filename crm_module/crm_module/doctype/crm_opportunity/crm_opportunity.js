@@ -1,0 +1,35 @@
+// Copyright (c) 2026, crm_module contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("CRM Opportunity", {
+	setup(frm) {
+		frm.set_query("stage", () => ({
+			filters: frm.doc.pipeline ? { pipeline: frm.doc.pipeline } : {},
+			order_by: "stage_order asc",
+		}));
+		frm.set_query("contact", () => ({ filters: { customer: frm.doc.customer } }));
+	},
+
+	refresh(frm) {
+		if (frm.is_new()) return;
+		frm.add_custom_button(__("Stage History"), () =>
+			frappe.set_route("List", "CRM Deal Stage", { opportunity: frm.doc.name })
+		);
+	},
+
+	pipeline(frm) {
+		// the stage must belong to the pipeline: let the server pick the first open stage on save
+		if (frm.doc.stage && !frm.doc.stage.endsWith(` - ${frm.doc.pipeline}`)) {
+			frm.set_value("stage", null);
+		}
+	},
+
+	probability_percent(frm) {
+		// a probability typed by the user sticks across stage moves until "probability_is_manual" is cleared
+		if (!frm.doc.__islocal || frm.doc.probability_percent) frm.set_value("probability_is_manual", 1);
+	},
+
+	customer(frm) {
+		frm.set_value("contact", null);
+	},
+});

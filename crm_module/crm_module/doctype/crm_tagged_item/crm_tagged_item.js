@@ -1,0 +1,15 @@
+// Copyright (c) 2026, crm_module contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("CRM Tagged Item", {
+	setup(frm) {
+		frm.set_query("reference_doctype", () => ({
+			filters: {
+				name: [
+					"in",
+					["CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity", "CRM Contact", "CRM Interaction"],
+				],
+			},
+		}));
+	},
+});

@@ -1,0 +1,159 @@
+"""Lead conversion: lead -> CRM Customer Profile + primary CRM Contact (+ optional CRM Opportunity).
+
+All or nothing: everything runs under a savepoint and is rolled back when any step fails. A lost or
+already converted lead is refused with CRMConflictError (409). When ERPNext is installed (a "Customer"
+DocType exists) and CRM Module Settings.create_erpnext_customer is set, an ERPNext Customer of the same
+name is linked (or created) and stored in the profile's `erpnext_customer`.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import nowdate
+
+from crm_module import constants as c
+from crm_module.exceptions import CRMConflictError
+from crm_module.permissions import check_access
+from crm_module.services.timeline import record_activity_timeline
+
+OPPORTUNITY_SOURCES = {"Inbound", "Outbound", "Referral", "Website", "Partner", "Event", "Campaign"}
+
+
+def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict | None = None) -> dict:
+	"""Convert `lead`; return the names of the records created ({lead, customer, contact, opportunity,
+	erpnext_customer})."""
+	check_access(c.LEAD, lead, "write")
+	doc = frappe.get_doc(c.LEAD, lead, for_update=True)
+	refuse_if_closed(doc)
+	savepoint = "crm_convert_lead"
+	frappe.db.savepoint(savepoint)
+	try:
+		customer = make_customer(doc)
+		contact = make_contact(doc, customer)
+		opp = (
+			make_opportunity(doc, customer, contact, opportunity)
+			if create_opportunity or opportunity
+			else None
+		)
+		doc.flags.converting = True
+		doc.update(
+			{
+				"status": "Converted",
+				"converted_customer": customer.name,
+				"converted_contact": contact.name,
+				"converted_opportunity": opp.name if opp else None,
+				"converted_on": nowdate(),
+			}
+		)
+		doc.save()
+		record_activity_timeline(
+			customer=customer.name,
+			lead=doc.name,
+			activity_type="Lead Converted",
+			title=_("Lead converted: {0}").format(doc.lead_name),
+			reference_doctype=c.LEAD,
+			reference_name=doc.name,
+			is_important=True,
+			metadata={"contact": contact.name, "opportunity": opp.name if opp else None},
+		)
+	except Exception:
+		frappe.db.rollback(save_point=savepoint)
+		raise
+	return {
+		"lead": doc.name,
+		"customer": customer.name,
+		"contact": contact.name,
+		"opportunity": opp.name if opp else None,
+		"erpnext_customer": customer.erpnext_customer,
+	}
+
+
+def refuse_if_closed(doc) -> None:
+	if doc.status == "Converted":
+		frappe.throw(
+			_("Lead {0} is already converted (customer {1})").format(
+				frappe.bold(doc.name), frappe.bold(doc.converted_customer or "?")
+			),
+			CRMConflictError,
+			title=_("Already Converted"),
+		)
+	if doc.status == "Lost":
+		frappe.throw(
+			_("Lead {0} is lost and cannot be converted; change its status (status) first").format(
+				frappe.bold(doc.name)
+			),
+			CRMConflictError,
+			title=_("Lead Lost"),
+		)
+
+
+def make_customer(lead):
+	customer = frappe.get_doc(
+		{
+			"doctype": c.CUSTOMER,
+			"company_name": lead.company_name or lead.lead_name,
+			"industry": lead.industry,
+			"website": lead.website,
+			"company_size": lead.company_size,
+			"email_id": lead.email_id,
+			"phone": lead.phone,
+			"lifecycle_stage": "Customer",
+			"account_owner": lead.lead_owner or frappe.session.user,
+			"source_lead": lead.name,
+		}
+	)
+	customer.erpnext_customer = link_erpnext_customer(customer.company_name)
+	return customer.insert()
+
+
+def make_contact(lead, customer):
+	first_name, _sep, last_name = (lead.lead_name or "").strip().partition(" ")
+	contact = frappe.get_doc(
+		{
+			"doctype": c.CONTACT,
+			"customer": customer.name,
+			"first_name": first_name or lead.lead_name,
+			"last_name": last_name.strip() or None,
+			"job_title": lead.job_title,
+			"is_primary": 1,
+			"emails": [{"email_id": lead.email_id, "is_primary": 1}] if lead.email_id else [],
+			"phones": [{"phone": lead.phone, "is_primary": 1}] if lead.phone else [],
+		}
+	)
+	contact.flags.converted_from_lead = lead.name
+	return contact.insert()
+
+
+def make_opportunity(lead, customer, contact, values: dict | None):
+	values = frappe.parse_json(values) if isinstance(values, str) else dict(values or {})
+	source = lead.source if lead.source in OPPORTUNITY_SOURCES else ("Other" if lead.source else None)
+	opp = frappe.get_doc(
+		{
+			"doctype": c.OPPORTUNITY,
+			"opportunity_name": _("{0} - New Business").format(customer.company_name),
+			"opportunity_type": "New Business",
+			"value": 0,
+			"source": source,
+			"opportunity_owner": customer.account_owner,
+			**values,
+			"customer": customer.name,
+			"contact": contact.name,
+			"lead": lead.name,
+		}
+	)
+	return opp.insert()
+
+
+def link_erpnext_customer(customer_name: str) -> str | None:
+	"""Name of the ERPNext Customer called `customer_name` (created when missing), or None without ERPNext
+	or when the setting is off."""
+	if not frappe.db.exists("DocType", "Customer"):
+		return None
+	if not frappe.db.get_single_value(c.SETTINGS, "create_erpnext_customer"):
+		return None
+	existing = frappe.db.get_value("Customer", {"customer_name": customer_name}, "name")
+	if existing:
+		return existing
+	customer = frappe.get_doc(
+		{"doctype": "Customer", "customer_name": customer_name, "customer_type": "Company"}
+	)
+	return customer.insert(ignore_permissions=True).name

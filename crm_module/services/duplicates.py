@@ -1,0 +1,78 @@
+"""Duplicate guard for leads and contacts: an email or phone already used by another lead or contact.
+
+CRM Module Settings.duplicate_policy decides: "Warn" shows a message naming the existing records,
+"Block" refuses the save with CRMDuplicateError (409). Matching is exact on the normalized values
+(emails compare case-insensitively through the database collation). A contact created by converting a
+lead does not match that lead (`doc.flags.converted_from_lead`).
+"""
+
+import frappe
+from frappe import _
+
+from crm_module import constants as c
+from crm_module.exceptions import CRMDuplicateError
+
+CHANNEL_TABLES = {"email": "CRM Email Address", "phone": "CRM Phone Number"}
+CHANNEL_COLUMNS = {"email": "email_id", "phone": "phone"}
+
+
+def duplicate_policy() -> str:
+	return frappe.db.get_single_value(c.SETTINGS, "duplicate_policy") or "Warn"
+
+
+def find_duplicates(
+	emails: list[str], phones: list[str], exclude: tuple[str, str] | None = None
+) -> list[dict]:
+	"""Leads and contacts (other than `exclude` = (doctype, name)) using one of the emails or phones."""
+	found: dict[tuple[str, str], dict] = {}
+	for channel, values in (("email", [v for v in emails if v]), ("phone", [v for v in phones if v])):
+		if not values:
+			continue
+		column = CHANNEL_COLUMNS[channel]
+		lead = frappe.qb.DocType(c.LEAD)
+		rows = (
+			frappe.qb.from_(lead)
+			.select(lead.name, lead.lead_name.as_("title"), lead[column].as_("value"))
+			.where(lead[column].isin(values))
+		).run(as_dict=True)
+		found.update({(c.LEAD, r.name): {"doctype": c.LEAD, **r} for r in rows})
+		child, contact = frappe.qb.DocType(CHANNEL_TABLES[channel]), frappe.qb.DocType(c.CONTACT)
+		rows = (
+			frappe.qb.from_(child)
+			.join(contact)
+			.on(contact.name == child.parent)
+			.select(contact.name, contact.full_name.as_("title"), child[column].as_("value"))
+			.where((child.parenttype == c.CONTACT) & child[column].isin(values))
+			.distinct()
+		).run(as_dict=True)
+		found.update({(c.CONTACT, r.name): {"doctype": c.CONTACT, **r} for r in rows})
+	if exclude:
+		found.pop(exclude, None)
+	return sorted(found.values(), key=lambda r: (r["doctype"], r["name"]))
+
+
+def check_duplicates(doc, emails: list[str], phones: list[str]) -> list[dict]:
+	"""Warn about or block (per settings) a lead/contact whose email or phone is already in use."""
+	if doc.flags.ignore_duplicates:
+		return []
+	matches = find_duplicates(emails, phones, exclude=(doc.doctype, doc.name) if not doc.is_new() else None)
+	source_lead = doc.flags.converted_from_lead
+	matches = [m for m in matches if not (m["doctype"] == c.LEAD and m["name"] == source_lead)]
+	if not matches:
+		return []
+	listing = ", ".join(
+		_("{0} {1} ({2}, {3})").format(_(m["doctype"]), frappe.bold(m["name"]), m["title"], m["value"])
+		for m in matches
+	)
+	if duplicate_policy() == "Block":
+		frappe.throw(
+			_("Possible duplicate: the email or phone is already used by {0}").format(listing),
+			CRMDuplicateError,
+			title=_("Duplicate"),
+		)
+	frappe.msgprint(
+		_("Possible duplicate: the email or phone is already used by {0}").format(listing),
+		title=_("Possible Duplicate"),
+		indicator="orange",
+	)
+	return matches

@@ -1,0 +1,288 @@
+"""End to end: a lead from creation through assignment, follow-up, conversion, and two opportunities
+(one won through every stage, one lost), asserting every derived record and that refused steps write
+nothing."""
+
+import frappe
+from frappe.utils import getdate, nowdate
+
+from crm_module import constants as c
+from crm_module.exceptions import CRMConflictError, StageTransitionError
+from crm_module.services.conversion import convert_lead
+from crm_module.services.followups import create_follow_up_todos, get_overdue_follow_ups
+from crm_module.services.timeline import get_activity_timeline
+from crm_module.tests import factories as f
+from crm_module.tests.compat import IntegrationTestCase
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won")
+
+
+def open_todos(lead: str) -> list[dict]:
+	return frappe.get_all(
+		"ToDo",
+		filters={"reference_type": c.LEAD, "reference_name": lead, "status": "Open"},
+		fields=["allocated_to", "date", "assignment_rule", "description"],
+		order_by="creation asc",
+	)
+
+
+def counts() -> dict[str, int]:
+	return {
+		dt: frappe.db.count(dt) for dt in (c.CUSTOMER, c.CONTACT, c.OPPORTUNITY, c.DEAL_STAGE, c.TIMELINE)
+	}
+
+
+class TestSalesProcess(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.rep_a, cls.rep_b, cls.boss = f.rep(1), f.rep(2), f.manager()
+		cls.rule = frappe.get_doc(
+			{
+				"doctype": "Assignment Rule",
+				"name": "CRM Test Lead Round Robin",
+				"document_type": c.LEAD,
+				"description": "New lead {{ lead_name }}",
+				"assign_condition": 'status == "New"',
+				"rule": "Round Robin",
+				"priority": 1,
+				"users": [{"user": cls.rep_a}, {"user": cls.rep_b}],
+				"assignment_days": [{"day": day} for day in WEEKDAYS],
+			}
+		).insert(ignore_permissions=True)
+
+	@classmethod
+	def tearDownClass(cls):
+		# the rule is cached per doctype: delete it (clears the cache) before the rollback
+		frappe.delete_doc("Assignment Rule", cls.rule.name, ignore_permissions=True, force=True)
+		super().tearDownClass()
+
+	def test_lead_to_customer_to_won_and_lost(self):
+		# 1. creation + round-robin assignment: ToDo, notification and lead_owner for each rep
+		with f.as_user(self.boss):
+			lead = f.make_lead(
+				"Walter Walkthrough",
+				company_name="Walkthrough Inc",
+				email_id="walter@walkthrough.example.com",
+				phone="+14155550161",
+				source="Website",
+				follow_up_date=nowdate(),
+			).name
+			other = f.make_lead(
+				"Olga Other", company_name="Other Ltd", email_id="olga@other.example.com"
+			).name
+		owners = {name: frappe.db.get_value(c.LEAD, name, "lead_owner") for name in (lead, other)}
+		self.assertEqual(set(owners.values()), {self.rep_a, self.rep_b})
+		for name, owner in owners.items():
+			todos = open_todos(name)
+			self.assertEqual([(t.allocated_to, t.assignment_rule) for t in todos], [(owner, self.rule.name)])
+			self.assertEqual(
+				frappe.db.count(
+					"Notification Log", {"for_user": owner, "document_name": name, "type": "Assignment"}
+				),
+				1,
+			)
+		rep = owners[lead]
+
+		# 2. follow-up reminder: once
+		self.assertIn(lead, create_follow_up_todos())
+		self.assertNotIn(lead, create_follow_up_todos())
+		self.assertEqual(
+			frappe.db.count(
+				"ToDo",
+				{
+					"reference_name": lead,
+					"date": nowdate(),
+					"status": "Open",
+					"assignment_rule": ("is", "not set"),
+				},
+			),
+			1,
+		)
+
+		# 3. a lead interaction (scoring input) lands on the lead's timeline
+		with f.as_user(rep):
+			f.make_interaction(lead=lead, subject="Discovery call")
+		self.assertTrue(frappe.db.exists(c.TIMELINE, {"lead": lead, "activity_type": "Interaction"}))
+
+		# 4. refused conversions write nothing
+		before = counts()
+		frappe.db.set_value(c.LEAD, other, {"status": "Lost", "lost_reason": "No budget"})
+		with f.as_user(self.boss):
+			with self.assertRaises(CRMConflictError) as ctx:
+				convert_lead(other)
+			self.assertIn("lost", str(ctx.exception))
+			with self.assertRaises(StageTransitionError):  # the opportunity step fails: all rolled back
+				convert_lead(lead, True, {"value": 10, "stage": f.stage("Closed Lost")})
+		self.assertEqual(counts(), before)
+		self.assertEqual(frappe.db.get_value(c.LEAD, lead, "status"), "New")
+
+		# 5. conversion by the assigned rep
+		with f.as_user(rep):
+			result = convert_lead(lead, True, {"opportunity_name": "Walkthrough platform", "value": 40000})
+		customer = frappe.get_doc(c.CUSTOMER, result["customer"])
+		self.assertEqual(
+			(customer.company_name, customer.lifecycle_stage, customer.source_lead, customer.account_owner),
+			("Walkthrough Inc", "Customer", lead, rep),
+		)
+		self.assertIsNone(result["erpnext_customer"])
+		contact = frappe.get_doc(c.CONTACT, result["contact"])
+		self.assertEqual(
+			(contact.first_name, contact.last_name, contact.is_primary), ("Walter", "Walkthrough", 1)
+		)
+		self.assertEqual([r.email_id for r in contact.emails], ["walter@walkthrough.example.com"])
+		self.assertEqual([r.phone for r in contact.phones], ["+14155550161"])
+		lead_doc = frappe.get_doc(c.LEAD, lead)
+		self.assertEqual(
+			(
+				lead_doc.status,
+				lead_doc.converted_customer,
+				lead_doc.converted_contact,
+				lead_doc.converted_opportunity,
+			),
+			("Converted", customer.name, contact.name, result["opportunity"]),
+		)
+		self.assertEqual(getdate(lead_doc.converted_on), getdate(nowdate()))
+		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, result["opportunity"], "lead"), lead)
+		with f.as_user(rep), self.assertRaises(CRMConflictError) as ctx:
+			convert_lead(lead)
+		self.assertIn("already converted", str(ctx.exception))
+
+		# 6. interaction with the contact updates last contacted / last interaction
+		with f.as_user(rep):
+			call = f.make_interaction(customer.name, "Kick-off", contact=contact.name)
+		self.assertEqual(
+			frappe.db.get_value(c.CONTACT, contact.name, "last_contacted_on"), call.interaction_date
+		)
+		self.assertEqual(
+			frappe.db.get_value(c.CUSTOMER, customer.name, "last_interaction_on"), call.interaction_date
+		)
+
+		# 7. the converted opportunity walks every stage to Won
+		with f.as_user(rep):
+			won = frappe.get_doc(c.OPPORTUNITY, result["opportunity"])
+			probabilities = [won.probability_percent]
+			for stage_name in STAGES[1:]:
+				won.stage = f.stage(stage_name)
+				won.save()
+				probabilities.append(won.probability_percent)
+		self.assertEqual(probabilities, [10, 25, 50, 75, 100])
+		self.assertEqual((won.status, getdate(won.actual_close_date)), ("Won", getdate(nowdate())))
+		moves = frappe.get_all(
+			c.DEAL_STAGE,
+			filters={"opportunity": won.name},
+			fields=["from_stage", "to_stage", "moved_by"],
+			order_by="moved_on asc, creation asc",
+		)
+		self.assertEqual(
+			[(m.from_stage, m.to_stage) for m in moves],
+			list(zip([None, *map(f.stage, STAGES[:-1])], map(f.stage, STAGES), strict=True)),
+		)
+		self.assertEqual({m.moved_by for m in moves}, {rep})
+
+		# 8. another opportunity: lost refused without a reason (nothing written), then lost with one
+		with f.as_user(rep):
+			lost = f.make_opportunity(customer.name, "Walkthrough add-on", value=5000)
+			before = counts()
+			lost.stage = f.stage("Closed Lost")
+			with self.assertRaises(StageTransitionError):
+				lost.save()
+			self.assertEqual(counts(), before)
+			self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, lost.name, "status"), "Open")
+			lost.reload()
+			lost.stage, lost.win_loss_reason = f.stage("Closed Lost"), "Chose a competitor"
+			lost.save()
+		self.assertEqual(
+			(lost.status, lost.probability_percent, float(lost.forecast_amount)), ("Lost", 0, 0.0)
+		)
+
+		# 9. the customer's timeline, chronological
+		with f.as_user(rep):
+			entries = get_activity_timeline(customer.name, limit=100)
+		types = [e.activity_type for e in entries]
+		self.assertEqual(
+			types,
+			[
+				"Opportunity Created",
+				"Lead Converted",
+				"Interaction",
+				*["Stage Change"] * 3,
+				"Opportunity Won",
+				"Opportunity Created",
+				"Opportunity Lost",
+			],
+		)
+		dates = [e.activity_date for e in entries]
+		self.assertEqual(dates, sorted(dates))
+		self.assertEqual(entries[-1].metadata["reason"], "Chose a competitor")
+		self.assertEqual(
+			frappe.db.count(
+				c.TIMELINE, {"lead": lead, "activity_type": ("in", ["Interaction", "Lead Converted"])}
+			),
+			2,
+		)
+
+	def test_overdue_follow_ups_respect_permissions(self):
+		with f.as_user(self.rep_a):
+			mine = f.make_lead("Overdue Olivia", follow_up_date="2020-01-01").name
+			done = f.make_lead("Lost Larry", follow_up_date="2020-01-01", status="Lost").name
+		with f.as_user(self.rep_b):
+			theirs = f.make_lead("Overdue Oscar", follow_up_date="2020-01-02").name
+		frappe.db.set_value(c.LEAD, [mine, done], "lead_owner", self.rep_a)
+		frappe.db.set_value(c.LEAD, theirs, "lead_owner", self.rep_b)
+		frappe.db.set_value(c.LEAD, [mine, done, theirs], "_assign", None)
+		with f.as_user(self.rep_a):
+			names = [row.name for row in get_overdue_follow_ups()]
+		self.assertIn(mine, names)
+		self.assertNotIn(done, names)
+		self.assertNotIn(theirs, names)
+		with f.as_user(self.boss):
+			names = [row.name for row in get_overdue_follow_ups()]
+		self.assertIn(theirs, names)
+
+
+class TestSalesRecordIsolation(IntegrationTestCase):
+	"""Two CRM Users never see each other's timeline entries, notes or deal stages."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.rep_a, cls.rep_b = f.rep(1), f.rep(2)
+		cls.records = {}
+		for user, company in ((cls.rep_a, "Isolated A"), (cls.rep_b, "Isolated B")):
+			with f.as_user(user):
+				customer = f.make_customer(company).name
+				opp = f.make_opportunity(customer, f"{company} deal")
+				note = frappe.get_doc(
+					{
+						"doctype": c.NOTE,
+						"reference_doctype": c.CUSTOMER,
+						"reference_name": customer,
+						"content": "secret",
+					}
+				).insert()
+			cls.records[user] = {
+				"customer": customer,
+				c.TIMELINE: frappe.get_all(c.TIMELINE, filters={"customer": customer}, pluck="name"),
+				c.NOTE: [note.name],
+				c.DEAL_STAGE: frappe.get_all(c.DEAL_STAGE, filters={"opportunity": opp.name}, pluck="name"),
+			}
+
+	def test_each_rep_sees_only_their_own(self):
+		for me, other in ((self.rep_a, self.rep_b), (self.rep_b, self.rep_a)):
+			with f.as_user(me):
+				for doctype in (c.TIMELINE, c.NOTE, c.DEAL_STAGE):
+					own, theirs = self.records[me][doctype], self.records[other][doctype]
+					self.assertTrue(own and theirs, doctype)
+					visible = set(frappe.get_list(doctype, pluck="name", limit_page_length=0))
+					self.assertTrue(set(own) <= visible, doctype)
+					self.assertFalse(set(theirs) & visible, doctype)
+					for name in theirs:
+						self.assertFalse(frappe.has_permission(doctype, "read", name), f"{doctype} {name}")
+				self.assertEqual(
+					sorted(e.name for e in get_activity_timeline(self.records[me]["customer"])),
+					sorted(self.records[me][c.TIMELINE]),
+				)
+				self.assertRaises(
+					frappe.PermissionError, get_activity_timeline, self.records[other]["customer"]
+				)
