@@ -1,0 +1,22 @@
+"""Interactions (seed: GET/POST /api/crm/interactions).
+
+* GET ``customerId`` (required), ``limit`` (1-500, default 20) -> the latest interactions, newest first.
+* POST -> record one interaction (``customerId`` or ``leadId``, ``interactionType``, ``subject``...).
+"""
+
+import frappe
+
+from crm_module.api.params import acting_user, camelize, payload, required
+from crm_module.services import interactions
+
+
+@frappe.whitelist(methods=["GET"])
+def get(customerId: str | None = None, limit: int = 20, userId: str | None = None) -> list:
+	user = acting_user(userId)
+	return camelize(interactions.get_interaction_history(required(customerId, "customerId"), limit, user))
+
+
+@frappe.whitelist(methods=["POST"])
+def post(data: dict | str | None = None, userId: str | None = None, **fields) -> dict:
+	user = acting_user(userId)
+	return camelize(interactions.record_interaction(payload(data, fields), user))

@@ -1,0 +1,31 @@
+"""Customer profiles (spec: getCustomerProfile, createOrUpdateCustomerProfile)."""
+
+from crm_module import constants as c
+from crm_module.services.common import as_dict, get_record, insert, new_doc
+from crm_module.services.payload import to_fields
+
+ALIASES = {"name": "company_name", "company": "company_name", "email": "email_id"}
+# The seed's example sets the health score by hand; it is otherwise computed by the health service.
+ALLOW = frozenset({"health_score"})
+
+
+def get_customer_profile(customer: str, user: str | None = None) -> dict:
+	"""The profile of `customer` with its contacts (primary first)."""
+	from crm_module.services.contacts import get_contacts
+
+	profile = as_dict(get_record(c.CUSTOMER, customer, "customerId", user))
+	profile["contacts"] = get_contacts(customer, user)
+	return profile
+
+
+def create_or_update_customer_profile(customer: str | None, data: dict, user: str | None = None) -> dict:
+	"""Update `customer` with `data` (write access needed), or create a profile when `customer` is empty
+	(``companyName`` is then required). Seed keys and lower-case select values are accepted."""
+	values = to_fields(c.CUSTOMER, data, ALIASES, ALLOW)
+	if customer:
+		doc = get_record(c.CUSTOMER, customer, "customerId", user, "write")
+		doc.update(values)
+		doc.save()
+	else:
+		doc = insert(new_doc(c.CUSTOMER, values, user), user)
+	return as_dict(doc)

@@ -1,0 +1,308 @@
+"""CRM metrics: the set-based queries behind the dashboard, reports and number cards.
+
+Every function runs a fixed number of aggregate queries (``frappe.qb``) whatever the data size and feeds
+`crm_module.domain.metrics`, which holds the arithmetic. Figures are scoped to ``user`` (default: the
+session user) with the same row rules as lists and ``/api/resource`` (`crm_module.permissions`): a CRM
+User sees only records they own, are assigned or reach through a parent; managers see everything.
+Passing a rep as ``user`` shows that rep's view.
+
+Definitions (``from_date``/``to_date``, both optional and inclusive, keep only records *created* in that
+window):
+
+- ``totalCustomers``: customer profiles with status Active.
+- ``totalLeads``: *active* leads, status New, Contacted or Qualified. ``leadsBySource`` counts the same
+  active leads by source (lower-case key, ``frappe.scrub`` of the source, ``unknown`` when empty), so its
+  values add up to ``totalLeads``.
+- ``totalOpportunities``: *open* opportunities (status Open, i.e. in a non-final stage).
+  ``pipelineValue``: the sum of their ``value``; ``averageDealSize``: pipelineValue / totalOpportunities.
+  ``stagePipeline``: open value per stage name (lower-case key, e.g. ``proposal``), stages of every
+  pipeline with the same name added together; its values add up to ``pipelineValue``.
+- ``conversionRate``: leads with status Converted / all leads (any status) x 100, 2 decimals.
+- ``conversionMetrics``: ``leadToCustomerRate`` (= conversionRate); ``winRate`` = Won / (Won + Lost) x 100;
+  ``averageDealSize`` = won value / number won; ``averageSalesCycleDays`` = mean of whole days from an
+  opportunity's creation date to its close date (``actual_close_date``, else the date it was last
+  modified) over Won and Lost ones; ``pipelineVelocity`` = open x winRate/100 x won average / cycle days
+  (money per day); ``customerRetentionRate`` = (active customers now - active customers created in the
+  period) / customers that existed when the period began x 100, clamped to 0-100, where the period is
+  ``from_date``..``to_date`` (default: the last 90 days).
+- ``recentInteractions``: the 10 latest interactions (by interaction date); ``topOpportunities``: the
+  5 open opportunities of highest value, with stage name and probability.
+
+Currency: values are summed as stored, in each opportunity's own currency, assuming one company currency.
+``currencies`` lists the distinct currencies of the opportunities counted (empty currency = the system
+default currency) and ``mixedCurrencies`` is true when there is more than one, in which case money sums
+mix currencies and should not be read as one amount.
+"""
+
+import frappe
+from frappe.query_builder import Case, DocType
+from frappe.query_builder.functions import Coalesce, Count, Date, GroupConcat, Round, Sum
+from frappe.utils import add_days, getdate, nowdate
+from pypika.terms import Criterion, CustomFunction
+
+from crm_module import constants as c
+from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
+from crm_module.domain import metrics as domain
+from crm_module.permissions import get_query_conditions
+
+DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
+Greatest = CustomFunction("GREATEST", ["a", "b"])
+RECENT_INTERACTIONS = 10
+TOP_OPPORTUNITIES = 5
+RETENTION_DAYS = 90
+
+
+class RowCondition(Criterion):
+	"""A permission condition from `crm_module.permissions` as a query builder criterion."""
+
+	def __init__(self, sql: str):
+		super().__init__()
+		self.sql = sql
+
+	def get_sql(self, **kwargs) -> str:
+		return self.sql.replace("%", "%%")  # qb queries always run with a parameter mapping
+
+
+def scoped(query, table, doctype: str, user: str | None, from_date=None, to_date=None):
+	"""`query` limited to the rows of `doctype` that `user` may read, created within the window."""
+	user = user or frappe.session.user
+	if not frappe.has_permission(doctype, "read", user=user):
+		frappe.throw(frappe._("Not permitted to read {0}").format(frappe._(doctype)), frappe.PermissionError)
+	condition = get_query_conditions(doctype, user)
+	if condition:
+		query = query.where(RowCondition(condition))
+	if from_date:
+		query = query.where(Date(table.creation) >= getdate(from_date))
+	if to_date:
+		query = query.where(Date(table.creation) <= getdate(to_date))
+	return query
+
+
+def get_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
+	"""The full dashboard (camelCase keys) for `user`: 6 queries (roles and defaults come from the cache)."""
+	aggregates = get_aggregates(user, from_date, to_date)
+	data = domain.build_dashboard(aggregates)
+	data["conversionMetrics"]["customerRetentionRate"] = aggregates["retention_rate"]
+	data["currencies"] = aggregates["currencies"]
+	data["mixedCurrencies"] = len(aggregates["currencies"]) > 1
+	return data
+
+
+def get_aggregates(user: str | None = None, from_date=None, to_date=None) -> dict:
+	"""Raw aggregates in the shape `crm_module.domain.metrics.build_dashboard` takes, plus ``currencies``
+	and ``retention_rate``."""
+	aggregates = {
+		**_lead_counts(user, from_date, to_date),
+		**_opportunity_totals(user, from_date, to_date),
+		**_customer_counts(user, from_date, to_date),
+	}
+	aggregates["stage_pipeline"] = stage_values(get_stage_pipeline(user, None, from_date, to_date)["stages"])
+	aggregates["recent_interactions"] = get_recent_interactions(user, from_date=from_date, to_date=to_date)
+	aggregates["top_opportunities"] = get_top_opportunities(user, from_date=from_date, to_date=to_date)
+	return aggregates
+
+
+def get_conversion_metrics(user: str | None = None, from_date=None, to_date=None) -> dict:
+	"""``conversionMetrics`` of the dashboard (3 queries)."""
+	aggregates = {
+		**_lead_counts(user, from_date, to_date),
+		**_opportunity_totals(user, from_date, to_date),
+		**_customer_counts(user, from_date, to_date),
+	}
+	metrics = domain.build_dashboard(aggregates)["conversionMetrics"]
+	metrics["customerRetentionRate"] = aggregates["retention_rate"]
+	return metrics
+
+
+def get_leads_by_source(user: str | None = None, from_date=None, to_date=None) -> dict[str, int]:
+	"""Active leads per source (1 query)."""
+	return _lead_counts(user, from_date, to_date)["leads_by_source"]
+
+
+def _lead_counts(user, from_date, to_date) -> dict:
+	lead = DocType(c.LEAD)
+	query = frappe.qb.from_(lead).select(lead.status, lead.source, Count("*").as_("n"))
+	rows = (
+		scoped(query, lead, c.LEAD, user, from_date, to_date)
+		.groupby(lead.status, lead.source)
+		.run(as_dict=True)
+	)
+	by_source: dict[str, int] = {}
+	for row in rows:
+		if row.status in domain.ACTIVE_LEAD_STATUSES:
+			key = frappe.scrub(row.source) if row.source else "unknown"
+			by_source[key] = by_source.get(key, 0) + row.n
+	return {
+		"total_leads": sum(row.n for row in rows),
+		"active_leads": sum(by_source.values()),
+		"converted_leads": sum(row.n for row in rows if row.status == "Converted"),
+		"leads_by_source": dict(sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))),
+	}
+
+
+def _opportunity_totals(user, from_date, to_date) -> dict:
+	opp = DocType(c.OPPORTUNITY)
+	closed_on = Coalesce(opp.actual_close_date, Date(opp.modified))
+	query = frappe.qb.from_(opp).select(
+		opp.status,
+		opp.currency,
+		Count("*").as_("n"),
+		Coalesce(Sum(opp.value), 0).as_("value"),
+		Coalesce(Sum(Greatest(DateDiff(closed_on, Date(opp.creation)), 0)), 0).as_("cycle_days"),
+	)
+	query = scoped(query, opp, c.OPPORTUNITY, user, from_date, to_date).groupby(opp.status, opp.currency)
+	rows = query.run(as_dict=True)
+
+	def total(status: str, key: str):
+		return sum((row[key] for row in rows if row.status == status), 0)
+
+	return {
+		"open_opportunities": total("Open", "n"),
+		"pipeline_value": total("Open", "value"),
+		"won_count": total("Won", "n"),
+		"won_value": total("Won", "value"),
+		"lost_count": total("Lost", "n"),
+		"closed_count": total("Won", "n") + total("Lost", "n"),
+		"closed_cycle_days_total": total("Won", "cycle_days") + total("Lost", "cycle_days"),
+		"currencies": currencies(row.currency for row in rows),
+	}
+
+
+def _customer_counts(user, from_date, to_date) -> dict:
+	"""Active customers in the window, and the retention figures of the period (1 query)."""
+	cust = DocType(c.CUSTOMER)
+	end = getdate(to_date or nowdate())
+	start = getdate(from_date or add_days(end, -RETENTION_DAYS))
+	created = Date(cust.creation)
+	active = cust.status == "Active"
+	in_window = Case().when(created >= getdate(from_date), 1).else_(0) if from_date else 1
+	query = frappe.qb.from_(cust).select(
+		Coalesce(Sum(Case().when(active, in_window).else_(0)), 0).as_("active"),
+		Coalesce(Sum(Case().when(created < start, 1).else_(0)), 0).as_("at_start"),
+		Coalesce(Sum(Case().when(active & (created <= end), 1).else_(0)), 0).as_("at_end"),
+		Coalesce(Sum(Case().when(active & (created >= start) & (created <= end), 1).else_(0)), 0).as_("new"),
+	)
+	row = scoped(query, cust, c.CUSTOMER, user, None, to_date).run(as_dict=True)[0]
+	return {
+		"total_customers": int(row.active),
+		"retention_rate": domain.retention_rate(int(row.at_start), int(row.at_end), int(row.new)),
+	}
+
+
+def get_stage_pipeline(user: str | None = None, pipeline: str | None = None, from_date=None, to_date=None):
+	"""Open opportunities per non-final stage (stages without any included), 1 query:
+	``{"pipeline", "stages": [{pipeline, stage, stage_name, stage_order, probability, count, value,
+	forecast}], "total_value", "total_forecast", "currencies", "mixed_currencies"}``.
+	`pipeline` None means every pipeline; ``forecast`` sums value x probability / 100 per opportunity."""
+	stage, opp = DocType(c.PIPELINE_STAGE), DocType(c.OPPORTUNITY)
+	join = (opp.stage == stage.name) & (opp.status == "Open")
+	sub = scoped(frappe.qb.from_(opp).select(opp.name), opp, c.OPPORTUNITY, user, from_date, to_date)
+	query = (
+		frappe.qb.from_(stage)
+		.left_join(opp)
+		.on(join & opp.name.isin(sub))
+		.select(
+			stage.pipeline,
+			stage.name.as_("stage"),
+			stage.stage_name,
+			stage.stage_order,
+			stage.probability,
+			Count(opp.name).as_("count"),
+			Coalesce(Sum(opp.value), 0).as_("value"),
+			Coalesce(Sum(Round(opp.value * opp.probability_percent / 100, 2)), 0).as_("forecast"),
+			GroupConcat(opp.currency).distinct().as_("currencies"),
+		)
+		.where(stage.is_final == 0)
+		.groupby(stage.pipeline, stage.name, stage.stage_name, stage.stage_order, stage.probability)
+		.orderby(stage.pipeline)
+		.orderby(stage.stage_order)
+	)
+	if pipeline:
+		query = query.where(stage.pipeline == pipeline)
+	rows = query.run(as_dict=True)
+	found = currencies(cur for row in rows for cur in (row.pop("currencies") or "").split(",") if cur)
+	return {
+		"pipeline": pipeline,
+		"stages": rows,
+		"total_value": sum((row.value for row in rows), 0),
+		"total_forecast": sum((row.forecast for row in rows), 0),
+		"currencies": found,
+		"mixed_currencies": len(found) > 1,
+	}
+
+
+def get_sales_pipeline(user: str | None = None, pipeline: str | None = None) -> dict:
+	"""The stage breakdown of one pipeline (default: the default pipeline)."""
+	return get_stage_pipeline(user, pipeline or get_default_pipeline())
+
+
+def stage_values(stages: list[dict]) -> dict:
+	"""``{stage name key: open value}`` over all pipelines (same-named stages added together)."""
+	out: dict = {}
+	for row in stages:
+		key = frappe.scrub(row["stage_name"])
+		out[key] = out.get(key, 0) + row["value"]
+	return out
+
+
+def get_recent_interactions(
+	user: str | None = None, limit: int = RECENT_INTERACTIONS, from_date=None, to_date=None
+):
+	"""The latest interactions with the customer's name (1 query), camelCase keys."""
+	it, cust = DocType(c.INTERACTION), DocType(c.CUSTOMER)
+	query = (
+		frappe.qb.from_(it)
+		.left_join(cust)
+		.on(cust.name == it.customer)
+		.select(
+			it.name,
+			it.interaction_type.as_("interactionType"),
+			it.subject,
+			it.interaction_date.as_("interactionDate"),
+			it.customer.as_("customerId"),
+			cust.company_name.as_("customerName"),
+			it.lead.as_("leadId"),
+			it.outcome,
+			it.sentiment,
+		)
+		.orderby(it.interaction_date, order=frappe.qb.desc)
+		.orderby(it.creation, order=frappe.qb.desc)
+		.limit(limit)
+	)
+	return scoped(query, it, c.INTERACTION, user, from_date, to_date).run(as_dict=True)
+
+
+def get_top_opportunities(
+	user: str | None = None, limit: int = TOP_OPPORTUNITIES, from_date=None, to_date=None
+):
+	"""The open opportunities of highest value with stage and probability (1 query), camelCase keys."""
+	opp, stage, cust = DocType(c.OPPORTUNITY), DocType(c.PIPELINE_STAGE), DocType(c.CUSTOMER)
+	query = (
+		frappe.qb.from_(opp)
+		.left_join(stage)
+		.on(stage.name == opp.stage)
+		.left_join(cust)
+		.on(cust.name == opp.customer)
+		.select(
+			opp.name,
+			opp.opportunity_name.as_("opportunityName"),
+			opp.customer.as_("customerId"),
+			cust.company_name.as_("customerName"),
+			stage.stage_name.as_("stage"),
+			opp.probability_percent.as_("probabilityPercent"),
+			opp.value,
+			opp.currency,
+			opp.expected_close_date.as_("expectedCloseDate"),
+		)
+		.where(opp.status == "Open")
+		.orderby(opp.value, order=frappe.qb.desc)
+		.orderby(opp.name)
+		.limit(limit)
+	)
+	return scoped(query, opp, c.OPPORTUNITY, user, from_date, to_date).run(as_dict=True)
+
+
+def currencies(values) -> list[str]:
+	"""Distinct currencies, an empty one meaning the system default currency."""
+	default = frappe.db.get_default("currency")
+	return sorted({value or default for value in values} - {None, ""})

@@ -1,0 +1,87 @@
+"""crm_module.api.interactions over HTTP: success, bad input, isolation."""
+
+from crm_module import constants as c
+from crm_module.tests.api_case import CRMAPITestCase
+
+
+class TestInteractionsAPI(CRMAPITestCase):
+	prefix = "int"
+
+	def record(self, user, **data):
+		return self.post(
+			"interactions.post", user, {"customerId": self.customer_a, "subject": "Call", **data}
+		)
+
+	def test_record_and_history_with_limit(self):
+		for i in range(3):
+			self.assertOk(
+				self.record(self.rep_a, subject=f"call {i}", interactionDate=f"2024-01-0{i + 1} 10:00:00")
+			)
+		history = self.assertOk(self.get("interactions.get", self.rep_a, customerId=self.customer_a, limit=2))
+		self.assertEqual([row["subject"] for row in history], ["call 2", "call 1"])
+		self.assertEqual(
+			len(self.assertOk(self.get("interactions.get", self.rep_a, customerId=self.customer_a))), 3
+		)
+		body = {"customerId": self.customer_a, "subject": "via v2", "interactionDate": "2024-01-04 10:00:00"}
+		recorded = self.post("interactions.post", self.rep_a, body, version="v2")
+		self.assertEqual((recorded.status, recorded.json["data"]["subject"]), (200, "via v2"), recorded.text)
+		v2 = self.get("interactions.get", self.rep_a, version="v2", customerId=self.customer_a)
+		self.assertEqual(
+			[row["subject"] for row in v2.json["data"]], ["via v2", "call 2", "call 1", "call 0"]
+		)
+
+	def test_bad_input(self):
+		before = self.count(c.INTERACTION)
+		cases = [
+			({"interactionType": "telepathy"}, 400, "interactionType"),
+			({"durationMinutes": -5}, 400, "durationMinutes"),
+			({"durationMinutes": "long"}, 400, "durationMinutes"),
+			({"sentiment": "ecstatic"}, 400, "sentiment"),
+			({"customerId": None}, 400, "customerId"),
+			({"customerId": "CRM-CUST-00000"}, 404, "customerId"),
+			({"leadId": "CRM-LEAD-00000"}, 404, "leadId"),
+			({"subject": ""}, 400, "subject"),
+			({"interactionDate": "last week"}, 400, "interactionDate"),
+			({"mood": "ok"}, 400, "mood"),
+		]
+		for data, status, word in cases:
+			with self.subTest(data=data):
+				self.assertFails(self.record(self.rep_a, **data), status, word)
+		self.assertFails(self.post("interactions.post", self.rep_a, {"data": "{x"}), 400, "data")
+		self.assertFails(self.get("interactions.get", self.rep_a), 400, "customerId")
+		for limit, status in (("abc", 417), (0, 400), (501, 400)):
+			with self.subTest(limit=limit):
+				self.assertFails(
+					self.get("interactions.get", self.rep_a, customerId=self.customer_a, limit=limit),
+					status,
+					"limit",
+				)
+		self.assertEqual(self.count(c.INTERACTION), before)
+
+	def test_isolation(self):
+		self.assertOk(
+			self.post("interactions.post", self.rep_b, {"customerId": self.customer_b, "subject": "B call"})
+		)
+		self.assertFails(self.record(self.rep_a, customerId=self.customer_b), 403, "customerId")
+		self.assertFails(
+			self.get("interactions.get", self.rep_a, customerId=self.customer_b), 403, "customerId"
+		)
+		self.assertEqual(
+			len(self.assertOk(self.get("interactions.get", self.manager, customerId=self.customer_b))), 1
+		)
+		reply = self.get("interactions.get", self.manager, customerId=self.customer_b, userId=self.rep_a)
+		self.assertFails(reply, 403, "customerId")
+		self.assertFails(
+			self.get("interactions.get", self.rep_a, customerId=self.customer_a, userId=self.manager),
+			403,
+			"userId",
+		)
+		self.assertEqual(self.get("interactions.get", None, customerId=self.customer_a).status, 403)
+		self.assertEqual(self.record(None).status, 403)
+		self.assertEqual(self.count(c.INTERACTION, customer=self.customer_b), 1)
+
+	def test_http_methods_are_enforced(self):
+		self.assertEqual(
+			self.post("interactions.get", self.rep_a, {"customerId": self.customer_a}).status, 403
+		)
+		self.assertEqual(self.get("interactions.post", self.rep_a, customerId=self.customer_a).status, 403)
