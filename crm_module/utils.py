@@ -42,3 +42,8 @@ def add_index(doctype: str, fields: list[str], index_name: str | None = None, un
 		frappe.db.add_unique(doctype, fields, constraint_name=index_name)
 	else:
 		frappe.db.add_index(doctype, fields, index_name=index_name)
+
+
+def default_currency() -> str:
+	"""The site's currency: the global default (set by the setup wizard / ERPNext), else USD."""
+	return frappe.db.get_default("currency") or "USD"

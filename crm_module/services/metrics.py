@@ -44,6 +44,7 @@ from crm_module import constants as c
 from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
 from crm_module.domain import metrics as domain
 from crm_module.permissions import get_query_conditions
+from crm_module.utils import default_currency
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 Greatest = CustomFunction("GREATEST", ["a", "b"])
@@ -304,5 +305,5 @@ def get_top_opportunities(
 
 def currencies(values) -> list[str]:
 	"""Distinct currencies, an empty one meaning the system default currency."""
-	default = frappe.db.get_default("currency")
+	default = default_currency()
 	return sorted({value or default for value in values} - {None, ""})

@@ -5,7 +5,7 @@ opportunities across the pipeline and a few weeks of interactions. Idempotent: r
 """
 
 import frappe
-from frappe.utils import add_days, add_to_date, now_datetime, nowdate
+from frappe.utils import add_days, add_to_date, cint, now_datetime, nowdate
 
 from crm_module import constants as c
 
@@ -42,6 +42,7 @@ LEADS = (
 
 
 def make_demo():
+	complete_setup()
 	if frappe.db.exists(c.CUSTOMER, {"company_name": CUSTOMERS[0][0]}):
 		print("demo data already present")
 		return
@@ -133,6 +134,22 @@ def make_demo():
 	frappe.db.commit()
 	print(
 		f"demo data created: {len(customers)} customers, {len(OPPORTUNITIES)} opportunities, {len(LEADS)} leads"
+	)
+
+
+def complete_setup():
+	"""Skip the setup wizard on a fresh dev site (language, country, time zone, currency)."""
+	is_complete = getattr(frappe, "is_setup_complete", None)  # v16; v15 keeps a flag on System Settings
+	if (
+		is_complete()
+		if is_complete
+		else cint(frappe.db.get_single_value("System Settings", "setup_complete"))
+	):
+		return
+	from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+
+	setup_complete(
+		{"language": "English", "country": "United States", "timezone": "America/New_York", "currency": "USD"}
 	)
 
 

@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 
 from crm_module import constants as c
+from crm_module.utils import default_currency
 
 ROLES = (
 	(c.ROLE_MANAGER, _("Manages CRM pipelines, settings and every rep's records")),
@@ -54,7 +55,7 @@ def make_roles():
 
 def ensure_currency():
 	"""Opportunities carry a currency; make sure the site default exists even before the setup wizard."""
-	currency = frappe.db.get_default("currency") or "USD"
+	currency = default_currency()
 	if not frappe.db.exists("Currency", currency):
 		frappe.get_doc(
 			{

@@ -19,7 +19,7 @@ from crm_module.domain.forecasting import days_in_pipeline, forecast_amount
 from crm_module.domain.pipeline import Stage, find_stage, first_open_stage, plan_stage_move
 from crm_module.exceptions import StageTransitionError
 from crm_module.services.timeline import record_activity_timeline
-from crm_module.utils import domain_call, require_range, throw_input
+from crm_module.utils import default_currency, domain_call, require_range, throw_input
 
 
 class CRMOpportunity(Document):
@@ -59,6 +59,8 @@ class CRMOpportunity(Document):
 
 	def before_validate(self):
 		self.set_pipeline_and_stage()
+		if not self.currency:
+			self.currency = default_currency()
 
 	def validate(self):
 		if (self.value or 0) < 0:

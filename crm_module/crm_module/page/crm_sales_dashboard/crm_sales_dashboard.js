@@ -58,11 +58,14 @@ class CRMSalesDashboard {
 	}
 
 	money(value) {
-		return format_currency(value || 0, frappe.defaults.get_default("currency"));
+		return format_currency(value || 0, this.currency);
 	}
 
 	render(data) {
 		const conversion = data.conversionMetrics || {};
+		// one currency in the figures: show it; several: the system currency (the response flags the mix)
+		const currencies = data.currencies || [];
+		this.currency = currencies.length === 1 ? currencies[0] : frappe.boot.sysdefaults.currency;
 		const cards = [
 			[__("Total Customers"), data.totalCustomers],
 			[__("Active Leads"), data.totalLeads],
@@ -74,7 +77,7 @@ class CRMSalesDashboard {
 			[__("Win Rate"), `${conversion.winRate ?? 0}%`],
 			[__("Average Sales Cycle"), `${conversion.averageSalesCycleDays ?? 0} ${__("days")}`],
 			[__("Average Deal Size"), this.money(data.averageDealSize)],
-			[__("Customer Retention"), `${conversion.retentionRate ?? 0}%`],
+			[__("Customer Retention"), `${conversion.customerRetentionRate ?? 0}%`],
 		];
 		this.$body.html(`
 			<div class="row">${cards.map(([label, value]) => this.card(label, value)).join("")}</div>
@@ -123,10 +126,10 @@ class CRMSalesDashboard {
 			.map((row) => {
 				const type = row.interactionType || row.interaction_type || "Note";
 				const when = row.interactionDate || row.interaction_date;
-				return `<div class="flex" style="gap: var(--margin-sm); margin-bottom: var(--margin-sm)">
-					${frappe.utils.icon(CRM_ACTIVITY_ICONS[type] || "dot-horizontal", "sm")}
-					<a href="/app/crm-interaction/${encodeURIComponent(row.id || row.name)}">${frappe.utils.escape_html(row.subject || "")}</a>
-					<span class="text-muted small">${frappe.utils.escape_html(type)} · ${when ? frappe.datetime.comment_when(when) : ""}</span>
+				return `<div style="display: flex; align-items: center; gap: var(--margin-sm); margin-bottom: var(--margin-sm)">
+					<span style="flex: none">${frappe.utils.icon(CRM_ACTIVITY_ICONS[type] || "dot-horizontal", "sm")}</span>
+					<a style="flex: none" href="/app/crm-interaction/${encodeURIComponent(row.id || row.name)}">${frappe.utils.escape_html(row.subject || "")}</a>
+					<span class="text-muted small" style="flex: none">${frappe.utils.escape_html(type)} · ${when ? frappe.datetime.comment_when(when) : ""}</span>
 				</div>`;
 			})
 			.join("");
