@@ -48,7 +48,7 @@ pure_tier() {
 
 	local out
 	out="$(mktemp)"
-	"$py" -m pytest tests -q -p no:cacheprovider 2>&1 | tee "$out"
+	"$py" -m pytest tests -p no:cacheprovider 2>&1 | tee "$out"
 	local rc=${PIPESTATUS[0]}
 	local line
 	line="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$out" | tail -1)"
@@ -89,8 +89,8 @@ integration_tier() {
 	local log_file
 	log_file="$(mktemp)"
 	chmod 666 "$log_file"
-	local cleanup="cd '$BENCH' && bench drop-site '$SITE' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --force --no-backup >/dev/null 2>&1"
-	[ -z "${CRM_KEEP_SITE:-}" ] && trap 'as_bench_user "$cleanup"' EXIT
+	CLEANUP="cd '$BENCH' && bench drop-site '$SITE' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --force --no-backup >/dev/null 2>&1; rm -rf 'archived/sites/$SITE'"
+	[ -z "${CRM_KEEP_SITE:-}" ] && trap 'as_bench_user "$CLEANUP"' EXIT
 
 	local t0=$SECONDS
 	if ! new_site "$SITE"; then
