@@ -84,7 +84,7 @@ def interaction_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 
 
 def last_other_activity(names: list[str] | None, day: date) -> dict[str, object]:
-	"""{customer: latest timeline entry that is not an interaction (stage changes, notes...)}."""
+	"""{customer: latest timeline entry made by people, not an interaction (stage changes, notes...)}."""
 	timeline = frappe.qb.DocType(c.TIMELINE)
 
 	def query(chunk):
@@ -93,7 +93,7 @@ def last_other_activity(names: list[str] | None, day: date) -> dict[str, object]
 			.select(timeline.customer.as_("customer"), Max(timeline.activity_date).as_("last"))
 			.where(
 				timeline.customer.isnotnull()
-				& (timeline.activity_type != "Interaction")
+				& timeline.activity_type.notin(["Interaction", "Health Risk Change"])
 				& (timeline.activity_date < add_days(day, 1))
 			)
 			.groupby(timeline.customer)

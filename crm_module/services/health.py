@@ -13,6 +13,7 @@ from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings impor
 from crm_module.domain import health
 from crm_module.exceptions import CRMNotFoundError
 from crm_module.services import bulk, customer_stats
+from crm_module.services.timeline import record_system_entries
 
 ROW_FIELDS = (
 	"health_score",
@@ -117,7 +118,21 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 
 
 def notify_red(profiles: list[dict]) -> None:
-	"""One Notification Log for the account owner of each customer that fell into Red."""
+	"""For each customer that fell into Red: a timeline entry (all in one query), and one Notification Log
+	for its account owner."""
+	record_system_entries(
+		[
+			{
+				"customer": p["name"],
+				"activity_type": "Health Risk Change",
+				"title": _("Health fell to Red ({0})").format(p["health_score"]),
+				"description": "\n".join(p["recommendations"]),
+				"metadata": {"health_score": p["health_score"], "risk_level": "Red"},
+				"is_important": True,
+			}
+			for p in profiles
+		]
+	)
 	for p in profiles:
 		if not p.get("account_owner"):
 			continue

@@ -69,6 +69,38 @@ def record_activity_timeline(
 	return row.as_dict()
 
 
+def record_system_entries(entries: list[dict]) -> int:
+	"""Insert many timeline rows the system makes on its own (e.g. health changes) in one query.
+
+	Each entry has customer, activity_type, title and optionally description, metadata, is_important.
+	These are not customer activity, so `last_activity_on` is left alone."""
+	if not entries:
+		return 0
+	now, user = now_datetime(), frappe.session.user
+	fields = ["name", "creation", "modified", "owner", "modified_by", "activity_date", "performed_by"]
+	fields += ["customer", "activity_type", "title", "description", "metadata", "is_important"]
+	values = [
+		[
+			frappe.generate_hash(length=10),
+			now,
+			now,
+			user,
+			user,
+			now,
+			user,
+			entry["customer"],
+			entry["activity_type"],
+			entry["title"][:140],
+			entry.get("description"),
+			json.dumps(entry["metadata"], default=str) if entry.get("metadata") is not None else None,
+			1 if entry.get("is_important") else 0,
+		]
+		for entry in entries
+	]
+	frappe.db.bulk_insert(c.TIMELINE, fields, values)
+	return len(values)
+
+
 def touch_customer(customer: str, when, interaction: bool = False) -> None:
 	"""Move the customer's last activity (and last interaction) forward to `when`; never backwards."""
 	profile = frappe.qb.DocType(c.CUSTOMER)

@@ -255,14 +255,19 @@ class TestCustomerHealth(IntegrationTestCase):
 		health.record_health_score(customer)
 		health.compute_all_health_scores(names=[customer])
 		self.assertEqual(notifications(), 1)
+		entries = frappe.get_all(
+			c.TIMELINE, {"customer": customer, "activity_type": "Health Risk Change"}, pluck="title"
+		)
+		self.assertEqual(len(entries), 1, "the fall into Red is on the timeline once")
 
 	def test_health_job_uses_a_fixed_number_of_queries(self):
 		names = [
 			make_customer(f"Many {i}", ignore_permissions=True, account_owner="").name for i in range(25)
 		]
 		health.compute_all_health_scores(names=names[:2])
-		# 5 input queries, stored rows, previous rows, existing rows, delete, series x2, insert, profiles
-		with self.assertQueryCount(13):
+		# 5 input queries, stored rows, previous rows, existing rows, delete, series x2, insert, profiles,
+		# one timeline insert for all customers that fell into Red
+		with self.assertQueryCount(14):
 			health.compute_all_health_scores(names=names)
 		self.assertEqual(frappe.db.count(c.HEALTH_SCORE, {"customer": ("in", names)}), 25)
 
