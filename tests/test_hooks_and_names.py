@@ -80,3 +80,13 @@ def test_gdpr_user_data_fields_name_real_fields():
 		fields = {f["fieldname"] for f in doctypes()[entry["doctype"]]["fields"]}
 		assert entry["filter_by"] in fields, entry
 		assert set(entry["redact_fields"]) <= fields, entry
+
+
+def test_every_patch_has_an_execute_function():
+	lines = (APP / "patches.txt").read_text().splitlines()
+	patches = [line.strip() for line in lines if line.strip() and not line.startswith(("#", "["))]
+	assert patches, "patches.txt lists no patch"
+	for patch in patches:
+		file = APP.parent.joinpath(*patch.split(".")).with_suffix(".py")
+		assert file.exists(), patch
+		assert defines(file, "execute"), patch
