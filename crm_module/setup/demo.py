@@ -46,8 +46,9 @@ def make_demo():
 	if frappe.db.exists(c.CUSTOMER, {"company_name": CUSTOMERS[0][0]}):
 		print("demo data already present")
 		return
+	# the manager first, as a System Manager too: Frappe makes the first user of a site a System Manager
+	_user(MANAGER, c.ROLE_MANAGER, "System Manager")
 	users = [_user(email, c.ROLE_USER) for email in REPS]
-	_user(MANAGER, c.ROLE_MANAGER)
 	customers = []
 	for company, industry, size, segment, lifecycle, owner in CUSTOMERS:
 		doc = _as(
@@ -131,6 +132,12 @@ def make_demo():
 				"follow_up_date": add_days(nowdate(), 3),
 			},
 		)
+	# what the daily jobs would have done by tomorrow morning
+	from crm_module.services.health import compute_all_health_scores
+	from crm_module.services.scoring import score_all_leads
+
+	score_all_leads()
+	compute_all_health_scores()
 	frappe.db.commit()
 	print(
 		f"demo data created: {len(customers)} customers, {len(OPPORTUNITIES)} opportunities, {len(LEADS)} leads"
@@ -153,9 +160,10 @@ def complete_setup():
 	)
 
 
-def _user(email: str, role: str) -> str:
+def _user(email: str, *roles: str) -> str:
+	"""A desk user with exactly `roles`."""
 	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
+		frappe.get_doc(
 			{
 				"doctype": "User",
 				"email": email,
@@ -164,7 +172,9 @@ def _user(email: str, role: str) -> str:
 				"new_password": DEMO_PASSWORD,
 			}
 		).insert(ignore_permissions=True)
-		user.add_roles(role)
+	user = frappe.get_doc("User", email)
+	user.set("roles", [])
+	user.add_roles(*roles)
 	return email
 
 

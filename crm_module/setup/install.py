@@ -111,7 +111,7 @@ def make_kanban_board():
 			"field_name": "stage",
 			"private": 0,
 			"show_labels": 1,
-			"fields": '["customer", "value", "probability_percent", "expected_close_date"]',
+			"fields": '["customer_name", "value", "probability_percent", "expected_close_date"]',
 			"columns": [{"column_name": stage, "status": "Active", "indicator": "Gray"} for stage in stages],
 		}
 	)

@@ -36,6 +36,7 @@ class CRMOpportunity(Document):
 		contact: DF.Link | None
 		currency: DF.Link | None
 		customer: DF.Link
+		customer_name: DF.Data | None
 		days_in_pipeline: DF.Int
 		description: DF.TextEditor | None
 		expected_close_date: DF.Date | None
