@@ -76,7 +76,9 @@ class CRMSalesDashboard {
 			[__("Lead to Customer"), `${conversion.leadToCustomerRate ?? data.conversionRate ?? 0}%`],
 			[__("Win Rate"), `${conversion.winRate ?? 0}%`],
 			[__("Average Sales Cycle"), `${conversion.averageSalesCycleDays ?? 0} ${__("days")}`],
-			[__("Average Deal Size"), this.money(data.averageDealSize)],
+			[__("Average Open Deal"), this.money(data.averageDealSize)],
+			[__("Average Won Deal"), this.money(conversion.averageDealSize)],
+			[__("Pipeline Velocity"), `${this.money(conversion.pipelineVelocity)} / ${__("day")}`],
 			[__("Customer Retention"), `${conversion.customerRetentionRate ?? 0}%`],
 		];
 		this.$body.html(`
