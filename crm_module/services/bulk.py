@@ -9,6 +9,7 @@ from datetime import date
 
 import frappe
 from frappe.query_builder import Case
+from frappe.query_builder.functions import Sum
 from frappe.utils import now_datetime
 
 CHUNK = 2000
@@ -18,6 +19,21 @@ STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus",
 def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
 	for i in range(0, len(items), size):
 		yield items[i : i + size]
+
+
+def run_chunked(query_for, names: list[str] | None) -> list[dict]:
+	"""`query_for(None)` once for all records, or once per chunk of explicit names."""
+	if names is None:
+		return query_for(None).run(as_dict=True)
+	rows = []
+	for chunk in chunks(names):
+		rows += query_for(list(chunk)).run(as_dict=True)
+	return rows
+
+
+def count_if(condition):
+	"""SUM(CASE WHEN condition THEN 1 ELSE 0 END): a conditional count inside a grouped query."""
+	return Sum(Case().when(condition, 1).else_(0))
 
 
 def reserve_names(prefix: str, count: int, digits: int = 5) -> list[str]:

@@ -13,7 +13,7 @@ from frappe.query_builder.functions import Count, Max, Sum
 from frappe.utils import add_days, add_years, getdate
 
 from crm_module import constants as c
-from crm_module.services.bulk import chunks
+from crm_module.services.bulk import count_if, run_chunked
 
 PROFILE_FIELDS = (
 	"name",
@@ -30,20 +30,6 @@ PROFILE_FIELDS = (
 	"satisfaction_rating",
 	"nps_score",
 )
-
-
-def run_chunked(query_for, names: list[str] | None) -> list[dict]:
-	"""`query_for(None)` once for all records, or once per chunk of explicit names."""
-	if names is None:
-		return query_for(None).run(as_dict=True)
-	rows = []
-	for chunk in chunks(names):
-		rows += query_for(list(chunk)).run(as_dict=True)
-	return rows
-
-
-def _count_if(condition):
-	return Sum(Case().when(condition, 1).else_(0))
 
 
 def profiles(names: list[str] | None) -> list[dict]:
@@ -67,12 +53,12 @@ def interaction_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 			frappe.qb.from_(inter)
 			.select(
 				inter.customer.as_("customer"),
-				_count_if(in90).as_("interactions_90d"),
-				_count_if(inter.interaction_date >= since30).as_("interactions_30d"),
+				count_if(in90).as_("interactions_90d"),
+				count_if(inter.interaction_date >= since30).as_("interactions_30d"),
 				Count(Case().when(in90, inter.interaction_type)).distinct().as_("types_90d"),
-				_count_if(in90 & (inter.sentiment == "Positive")).as_("positive_90d"),
-				_count_if(in90 & (inter.sentiment == "Neutral")).as_("neutral_90d"),
-				_count_if(in90 & (inter.sentiment == "Negative")).as_("negative_90d"),
+				count_if(in90 & (inter.sentiment == "Positive")).as_("positive_90d"),
+				count_if(in90 & (inter.sentiment == "Neutral")).as_("neutral_90d"),
+				count_if(in90 & (inter.sentiment == "Negative")).as_("negative_90d"),
 				Max(inter.interaction_date).as_("last_interaction"),
 			)
 			.where(inter.customer.isnotnull() & (inter.interaction_date < until))

@@ -49,16 +49,6 @@ ALIASES = {
 }
 
 
-def _in_chunks(query_for, names: list[str] | None) -> list[dict]:
-	"""Run `query_for(chunk)` once (chunk None = all) or once per chunk of explicit names."""
-	if names is None:
-		return query_for(None).run(as_dict=True)
-	rows = []
-	for chunk in bulk.chunks(names):
-		rows += query_for(list(chunk)).run(as_dict=True)
-	return rows
-
-
 def lead_properties(names: list[str] | None, open_only: bool = False) -> list[dict]:
 	lead = frappe.qb.DocType(c.LEAD)
 
@@ -70,7 +60,7 @@ def lead_properties(names: list[str] | None, open_only: bool = False) -> list[di
 			q = q.where(lead.status.notin(CLOSED_STATUSES))
 		return q
 
-	rows = _in_chunks(query, names)
+	rows = bulk.run_chunked(query, names)
 	for row in rows:
 		row["email"] = row["email_id"]  # the domain derives email_domain / email_type from "email"
 	return rows
@@ -82,20 +72,17 @@ def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 	inter = frappe.qb.DocType(c.INTERACTION)
 	timeline = frappe.qb.DocType(c.TIMELINE)
 
-	def count_if(condition):
-		return Sum(Case().when(condition, 1).else_(0))
-
 	def interactions(chunk):
 		q = (
 			frappe.qb.from_(inter)
 			.select(
 				inter.lead.as_("lead"),
 				Count("*").as_("n90"),
-				count_if(inter.interaction_date >= since30).as_("n30"),
-				count_if(inter.interaction_type == "Meeting").as_("meetings"),
-				count_if(inter.sentiment == "Positive").as_("positive"),
-				count_if(inter.sentiment == "Neutral").as_("neutral"),
-				count_if(inter.sentiment == "Negative").as_("negative"),
+				bulk.count_if(inter.interaction_date >= since30).as_("n30"),
+				bulk.count_if(inter.interaction_type == "Meeting").as_("meetings"),
+				bulk.count_if(inter.sentiment == "Positive").as_("positive"),
+				bulk.count_if(inter.sentiment == "Neutral").as_("neutral"),
+				bulk.count_if(inter.sentiment == "Negative").as_("negative"),
 				Max(inter.interaction_date).as_("last"),
 			)
 			.where(
@@ -113,7 +100,7 @@ def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 			.select(
 				timeline.lead.as_("lead"),
 				Count("*").as_("n90"),
-				count_if(timeline.activity_date >= since30).as_("n30"),
+				bulk.count_if(timeline.activity_date >= since30).as_("n30"),
 				Max(timeline.activity_date).as_("last"),
 			)
 			.where(
@@ -127,7 +114,7 @@ def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 		return q.where(timeline.lead.isin(chunk)) if chunk is not None else q
 
 	stats: dict[str, dict] = {}
-	for row in _in_chunks(interactions, names):
+	for row in bulk.run_chunked(interactions, names):
 		stats[row.lead] = {
 			"interactions_90d": int(row.n90),
 			"meetings_90d": int(row.meetings or 0),
@@ -138,7 +125,7 @@ def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 			"activities_90d": int(row.n90),
 			"last": row["last"],
 		}
-	for row in _in_chunks(activities, names):
+	for row in bulk.run_chunked(activities, names):
 		s = stats.setdefault(row.lead, {"activities_30d": 0, "activities_90d": 0, "last": None})
 		s["activities_30d"] += int(row.n30 or 0)
 		s["activities_90d"] += int(row.n90)
