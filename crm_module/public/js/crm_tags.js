@@ -1,3 +1,4 @@
+// Shared desk helpers for CRM tags (loaded on every desk page through app_include_js).
 // List views of taggable CRM doctypes get a "Filter by CRM Tag" menu item: pick a tag, the list is
 // filtered to the documents carrying it (names from crm_module.api.sales.get_tagged_names).
 frappe.provide("crm_module");
@@ -24,15 +25,7 @@ crm_module.filter_list_by_tag = function (listview) {
 	);
 };
 
-// app_include_js runs after the desk bundle, before any list view is built
-if (frappe.views && frappe.views.ListView) {
-	const BaseListView = frappe.views.ListView;
-	frappe.views.ListView = class CRMTagListView extends BaseListView {
-		setup_page_head() {
-			super.setup_page_head();
-			if (crm_module.TAGGABLE_DOCTYPES.includes(this.doctype)) {
-				this.page.add_menu_item(__("Filter by CRM Tag"), () => crm_module.filter_list_by_tag(this));
-			}
-		}
-	};
-}
+// Each taggable doctype's <doctype>_list.js calls this from its onload.
+crm_module.add_tag_filter = function (listview) {
+	listview.page.add_menu_item(__("Filter by CRM Tag"), () => crm_module.filter_list_by_tag(listview));
+};

@@ -4,12 +4,7 @@
 frappe.ui.form.on("CRM Internal Note", {
 	setup(frm) {
 		frm.set_query("reference_doctype", () => ({
-			filters: {
-				name: [
-					"in",
-					["CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity", "CRM Contact", "CRM Interaction"],
-				],
-			},
+			filters: { name: ["in", crm_module.TAGGABLE_DOCTYPES] },
 		}));
 	},
 
