@@ -390,6 +390,8 @@ class TestScoringAPI(IntegrationTestCase):
 		with as_user(other):
 			self.assertRaises(frappe.PermissionError, api.score_lead, lead)
 			self.assertRaises(frappe.PermissionError, api.get_score_history, lead)
+			# segments list the customers of every rep, so they are for managers only
+			self.assertFalse(frappe.has_permission(c.SEGMENT, "read"))
 		self.assertEqual(api.get_score_history(lead)[0]["total_score"], 60)
 		self.assertTrue(api.enqueue_bulk_scoring(frappe.as_json([lead]))["queued"])  # runs now in tests
 		self.assertEqual(frappe.db.get_value(c.LEAD, lead, "latest_score"), 15 + 0 + 0)
