@@ -71,13 +71,19 @@ def is_unrestricted(user: str | None = None) -> bool:
 # ---------------------------------------------------------------- list / report / search conditions
 
 
+def assigned_pattern(user: str) -> str:
+	"""LIKE pattern matching `user` exactly inside the JSON list kept in `_assign` (wildcards escaped)."""
+	literal = user.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+	return f'%"{literal}"%'
+
+
 def _condition(doctype: str, user: str, depth: int = 0) -> str:
 	rule = RULES[doctype]
 	table = f"`tab{doctype}`"
 	quoted = frappe.db.escape(user)
 	parts = [f"{table}.`{fieldname}` = {quoted}" for fieldname in rule.user_fields]
 	if rule.assignable:
-		parts.append(f"{table}.`_assign` like {frappe.db.escape(f'%{user}%')}")
+		parts.append(f"{table}.`_assign` like {frappe.db.escape(assigned_pattern(user))}")
 	if rule.mention_table:
 		parts.append(
 			f"{table}.`name` in (select `parent` from `tab{rule.mention_table}` where `user` = {quoted})"

@@ -94,3 +94,18 @@ class TestRowLevelIsolation(IntegrationTestCase):
 		with f.as_user(self.rep_b):
 			frappe.local.form_dict = frappe._dict(doctype=c.CUSTOMER, filters={"name": self.customer_a})
 			self.assertEqual(get_count(), 0)
+
+	def test_assignment_match_is_exact(self):
+		"""`_` and `%` in an e-mail are not LIKE wildcards: crm.a_b@ must not see what crm.aXb@ is assigned."""
+		from frappe.desk.form.assign_to import add as assign
+
+		holder = f.make_user("crm.aXb@example.com")
+		lookalike = f.make_user("crm.a_b@example.com")
+		with f.as_user(self.boss):
+			lead = f.make_lead("Assigned exactly").name
+		assign({"assign_to": [holder], "doctype": c.LEAD, "name": lead, "description": "yours"})
+		with f.as_user(holder):
+			self.assertIn(lead, frappe.get_list(c.LEAD, pluck="name"))
+		with f.as_user(lookalike):
+			self.assertNotIn(lead, frappe.get_list(c.LEAD, pluck="name"))
+			self.assertFalse(frappe.has_permission(c.LEAD, "read", lead))
