@@ -1,0 +1,36 @@
+"""The app's charts show each user their own figures, also when asked for cached data.
+
+Frappe 15.44 recomputes chart data on every call (its `cache_source` never stores results). Older and
+newer versions have cached per chart name, which would hand a rep the figures computed for the last
+viewer; this test fails if the platform starts doing that again.
+"""
+
+from frappe.desk.doctype.dashboard_chart.dashboard_chart import get as chart_data
+
+from crm_module.tests import factories as f
+from crm_module.tests.compat import IntegrationTestCase
+
+CHART = "CRM Pipeline by Stage"
+
+
+def total(result) -> float:
+	return sum(sum(dataset["values"]) for dataset in result["datasets"])
+
+
+class TestDeskCharts(IntegrationTestCase):
+	def test_a_rep_never_gets_the_managers_cached_figures(self):
+		rep_a, rep_b = f.make_user("chart.a@example.com"), f.make_user("chart.b@example.com")
+		with f.as_user(rep_a):
+			f.make_opportunity(
+				f.make_customer("Chart A").name, "Chart deal A", value=700, stage_name="Proposal"
+			)
+		with f.as_user(rep_b):
+			f.make_opportunity(
+				f.make_customer("Chart B").name, "Chart deal B", value=300, stage_name="Proposal"
+			)
+		with f.as_user(f.manager()):
+			everyone = total(chart_data(chart_name=CHART, refresh=1))  # fills Frappe's shared cache
+		with f.as_user(rep_b):
+			mine = total(chart_data(chart_name=CHART, refresh=0))  # would be the cached figures in Frappe
+		self.assertGreaterEqual(everyone, 1000)
+		self.assertEqual(mine, 300)
