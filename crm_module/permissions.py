@@ -14,7 +14,7 @@ always agree:
 CRM Managers, System Managers and Administrator are not restricted.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import frappe
 
@@ -30,7 +30,6 @@ class Rule:
 	dynamic_parent: tuple[str, str] | None = None  # (doctype field, name field)
 	assignable: bool = False
 	mention_table: str | None = None  # child doctype with a `user` column naming mentioned users
-	extra: dict = field(default_factory=dict)
 
 
 RULES: dict[str, Rule] = {
