@@ -27,3 +27,10 @@ DEFAULT_PIPELINE = "Default"
 
 # Documents that can carry notes and tags
 TAGGABLE_DOCTYPES = (CUSTOMER, LEAD, OPPORTUNITY, CONTACT, INTERACTION)
+
+# Child tables
+EMAIL_ADDRESS = "CRM Email Address"
+PHONE_NUMBER = "CRM Phone Number"
+NOTE_MENTION = "CRM Note Mention"
+SEGMENT_MEMBER = "CRM Segment Member"
+FIT_RULE = "CRM Fit Rule"

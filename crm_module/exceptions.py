@@ -30,3 +30,9 @@ class CRMDuplicateError(CRMConflictError):
 
 class StageTransitionError(CRMInputError):
 	"""An opportunity stage move is not allowed (unknown stage, lost without a reason...)."""
+
+
+class CRMProtectedFieldError(frappe.PermissionError):
+	"""A CRM User tried to set an owner field or a field only the app maintains (403)."""
+
+	http_status_code = 403

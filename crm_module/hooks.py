@@ -25,30 +25,88 @@ before_uninstall = "crm_module.setup.install.before_uninstall"
 app_include_css = "/assets/crm_module/css/crm_module.css"
 app_include_js = ["/assets/crm_module/js/crm_tags.js"]  # list-view "Filter by CRM Tag" (issue 4)
 
-# Row-level isolation (see crm_module/permissions.py)
-# ---------------------------------------------------
+# Row-level isolation (see crm_module/access/): one rule table behind every read and write path
+# ---------------------------------------------------------------------------------------------
+_ISOLATED = (
+	"CRM Customer Profile",
+	"CRM Sales Lead",
+	"CRM Opportunity",
+	"CRM Contact",
+	"CRM Interaction",
+	"CRM Activity Timeline",
+	"CRM Customer Health Score",
+	"CRM Deal Stage",
+	"CRM Lead Score",
+	"CRM Internal Note",
+	"CRM Tagged Item",
+)
+_CHILD_TABLES = (
+	"CRM Email Address",
+	"CRM Phone Number",
+	"CRM Note Mention",
+	"CRM Segment Member",
+	"CRM Fit Rule",
+)
+
 permission_query_conditions = {
-	"CRM Customer Profile": "crm_module.permissions.query_customer",
-	"CRM Sales Lead": "crm_module.permissions.query_lead",
-	"CRM Opportunity": "crm_module.permissions.query_opportunity",
-	"CRM Contact": "crm_module.permissions.query_contact",
-	"CRM Interaction": "crm_module.permissions.query_interaction",
-	"CRM Activity Timeline": "crm_module.permissions.query_timeline",
-	"CRM Customer Health Score": "crm_module.permissions.query_health_score",
-	"CRM Deal Stage": "crm_module.permissions.query_deal_stage",
-	"CRM Lead Score": "crm_module.permissions.query_lead_score",
-	"CRM Internal Note": "crm_module.permissions.query_note",
-	"CRM Tagged Item": "crm_module.permissions.query_tagged_item",
+	**{doctype: "crm_module.access.conditions.query_hook" for doctype in _ISOLATED + _CHILD_TABLES},
+	"File": "crm_module.access.conditions.file_conditions",
+	"Tag Link": "crm_module.access.conditions.tag_link_conditions",
 }
 
-has_permission = {doctype: "crm_module.permissions.has_permission" for doctype in permission_query_conditions}
+has_permission = {
+	**{doctype: "crm_module.access.records.has_permission" for doctype in _ISOLATED},
+	"File": "crm_module.access.gates.file_permission",
+	"Tag Link": "crm_module.access.gates.tag_link_permission",
+	"Notification Log": "crm_module.access.gates.notification_permission",
+}
 
-# Sales process (issue 4): lead owner follows the lead's assignees
-# -----------------------------------------------------------------
+# field types of what a request writes into CRM doctypes, before Frappe builds documents from it
+before_request = ["crm_module.access.request_guard.check_request"]
+
+override_whitelisted_methods = {
+	"frappe.client.get_count": "crm_module.access.overrides.get_count",
+	"frappe.client.validate_link": "crm_module.access.overrides.validate_link",
+	"frappe.desk.listview.get_group_by_count": "crm_module.access.overrides.get_group_by_count",
+	"frappe.desk.search.search_widget": "crm_module.access.overrides.search_widget",
+	"frappe.desk.search.search_link": "crm_module.access.overrides.search_link",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_module.access.overrides.chart_get",
+	"frappe.desk.doctype.number_card.number_card.get_result": "crm_module.access.overrides.card_get_result",
+	"frappe.desk.doctype.tag.tag.add_tag": "crm_module.access.overrides.add_tag",
+	"frappe.desk.doctype.tag.tag.add_tags": "crm_module.access.overrides.add_tags",
+	"frappe.desk.doctype.tag.tag.remove_tag": "crm_module.access.overrides.remove_tag",
+	"frappe.desk.doctype.tag.tag.get_tagged_docs": "crm_module.access.overrides.get_tagged_docs",
+	"frappe.desk.search.get_link_title": "crm_module.access.overrides.get_link_title",
+	"frappe.desk.like.toggle_like": "crm_module.access.overrides.toggle_like",
+	"frappe.client.rename_doc": "crm_module.access.overrides.rename_doc",
+	"frappe.model.rename_doc.update_document_title": "crm_module.access.overrides.update_document_title",
+	"frappe.desk.doctype.notification_log.notification_log.mark_as_read": "crm_module.access.overrides.mark_as_read",
+	"frappe.desk.doctype.kanban_board.kanban_board.update_order": "crm_module.access.overrides.kanban_update_order",
+	"frappe.desk.doctype.kanban_board.kanban_board.update_order_for_single_card": (
+		"crm_module.access.overrides.kanban_update_order_for_single_card"
+	),
+	"frappe.desk.doctype.kanban_board.kanban_board.add_card": "crm_module.access.overrides.kanban_add_card",
+}
+
 doc_events = {
+	**{doctype: {"before_validate": "crm_module.access.write_guard.guard_write"} for doctype in _ISOLATED},
+	# child rows saved or deleted on their own (Frappe checks them against the parent doctype only)
+	**{
+		doctype: {
+			"before_validate": "crm_module.access.write_guard.guard_child_row",
+			"on_trash": "crm_module.access.write_guard.guard_child_row",
+		}
+		for doctype in _CHILD_TABLES
+	},
 	"ToDo": {
+		"validate": "crm_module.access.gates.gate_todo",
+		# sales process (issue 4): lead owner follows the lead's assignees
 		"on_update": "crm_module.services.assignment.sync_owner_from_todo",
 	},
+	"DocShare": {"validate": "crm_module.access.gates.gate_share"},
+	"File": {"validate": "crm_module.access.gates.gate_file"},
+	"Personal Data Deletion Request": {"on_change": "crm_module.services.gdpr.on_deletion_request_update"},
+	"Personal Data Download Request": {"after_insert": "crm_module.services.gdpr.on_download_request"},
 }
 
 # Scheduled jobs
@@ -64,20 +122,6 @@ scheduler_events = {
 	],
 }
 
-# GDPR: what Frappe's Personal Data Download / Deletion Request finds and redacts for a person's email
-# -----------------------------------------------------------------------------------------------------
-user_data_fields = [
-	{
-		"doctype": "CRM Sales Lead",
-		"filter_by": "email_id",
-		"redact_fields": ["lead_name", "phone", "job_title", "notes"],
-		"partial": 1,
-	},
-	{
-		"doctype": "CRM Contact",
-		"filter_by": "email_id",
-		"redact_fields": ["first_name", "last_name", "full_name", "phone", "job_title", "notes"],
-		"partial": 1,
-	},
-	{"doctype": "CRM Email Address", "filter_by": "email_id", "redact_fields": ["email_id"], "partial": 1},
-]
+# GDPR: Frappe's Personal Data Deletion / Download Requests reach CRM data through the doc_events
+# above (crm_module/services/gdpr.py), not through `user_data_fields`: erasure needs the records'
+# original values to find everything that points at them.

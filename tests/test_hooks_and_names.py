@@ -8,6 +8,7 @@ from tests.app_meta import (
 	app_roles,
 	defines,
 	desk_records,
+	doctypes,
 	hooks,
 	reserved,
 	resolve_dotted,
@@ -33,7 +34,40 @@ def test_hooks_declare_the_app():
 	h = hooks()
 	assert h["app_name"] == "crm_module"
 	assert h["after_install"] and h["permission_query_conditions"] and h["has_permission"]
-	assert set(h["has_permission"]) == set(h["permission_query_conditions"])
+	crm = {doctype for doctype in h["permission_query_conditions"] if doctype.startswith("CRM ")}
+	children = {name for name, meta in doctypes().items() if meta.get("istable")}
+	# every CRM doctype and child table has a row condition; every non-child one a document check
+	assert crm == {name for name, meta in doctypes().items() if not meta.get("issingle")} - {
+		"CRM Pipeline",
+		"CRM Pipeline Stage",
+		"CRM Tag",
+		"CRM Customer Segment",
+	}
+	assert crm - children == {d for d in h["has_permission"] if d.startswith("CRM ")}
+	# Frappe doctypes that point at CRM records are covered too
+	assert {"File", "Tag Link"} <= set(h["permission_query_conditions"]) & set(h["has_permission"])
+	assert "Notification Log" in h["has_permission"]
+
+
+def test_frappe_paths_without_row_rules_are_overridden():
+	overridden = set(hooks()["override_whitelisted_methods"])
+	assert {
+		"frappe.client.get_count",
+		"frappe.desk.listview.get_group_by_count",
+		"frappe.desk.search.search_widget",
+		"frappe.desk.search.search_link",
+		"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
+		"frappe.desk.doctype.number_card.number_card.get_result",
+		"frappe.desk.doctype.tag.tag.get_tagged_docs",
+	} <= overridden
+
+
+def test_writes_and_grants_are_guarded():
+	events = hooks()["doc_events"]
+	for doctype in {d for d in hooks()["has_permission"] if d.startswith("CRM ")}:
+		assert events[doctype]["before_validate"] == "crm_module.access.write_guard.guard_write", doctype
+	for doctype in ("ToDo", "DocShare", "File"):
+		assert events[doctype]["validate"].startswith("crm_module.access.gates."), doctype
 
 
 @pytest.mark.parametrize("path", HOOK_PATHS)
@@ -71,15 +105,18 @@ def test_reserved_list_really_lists_the_known_clashes():
 	assert "CRM" in names["Workspace"]
 
 
-def test_gdpr_user_data_fields_name_real_fields():
-	from tests.app_meta import doctypes
-
-	entries = hooks()["user_data_fields"]
-	assert {e["doctype"] for e in entries} >= {"CRM Sales Lead", "CRM Contact"}
-	for entry in entries:
-		fields = {f["fieldname"] for f in doctypes()[entry["doctype"]]["fields"]}
-		assert entry["filter_by"] in fields, entry
-		assert set(entry["redact_fields"]) <= fields, entry
+def test_gdpr_requests_reach_crm_data():
+	events = hooks()["doc_events"]
+	assert (
+		events["Personal Data Deletion Request"]["on_change"]
+		== "crm_module.services.gdpr.on_deletion_request_update"
+	)
+	assert (
+		events["Personal Data Download Request"]["after_insert"]
+		== "crm_module.services.gdpr.on_download_request"
+	)
+	# Frappe's own redaction would change the emails the erasure looks records up by
+	assert not [e for e in hooks().get("user_data_fields", []) if e["doctype"].startswith("CRM ")]
 
 
 def test_every_patch_has_an_execute_function():

@@ -11,7 +11,6 @@ from crm_module.services import conversion, followups, notes, tags, timeline
 @frappe.whitelist(methods=["POST"])
 def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict | str | None = None) -> dict:
 	"""Convert a lead to a customer + primary contact (+ opportunity); 409 for lost/converted leads."""
-	opportunity = frappe.parse_json(opportunity) if isinstance(opportunity, str) else opportunity
 	return conversion.convert_lead(lead, bool(frappe.utils.cint(create_opportunity)), opportunity or None)
 
 

@@ -13,7 +13,9 @@ from frappe.utils import nowdate
 from crm_module import constants as c
 from crm_module.exceptions import CRMConflictError
 from crm_module.permissions import check_access
+from crm_module.services.payload import require_object, to_fields
 from crm_module.services.timeline import record_activity_timeline
+from crm_module.utils import throw_input
 
 OPPORTUNITY_SOURCES = {"Inbound", "Outbound", "Referral", "Website", "Partner", "Event", "Campaign"}
 
@@ -35,6 +37,7 @@ def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict 
 			else None
 		)
 		doc.flags.converting = True
+		doc.flags.crm_system_update = True  # the conversion links are the app's to set
 		doc.update(
 			{
 				"status": "Converted",
@@ -102,6 +105,7 @@ def make_customer(lead):
 		}
 	)
 	customer.erpnext_customer = link_erpnext_customer(customer.company_name)
+	customer.flags.crm_system_update = True  # owner and source lead come from the lead, not the caller
 	return customer.insert()
 
 
@@ -123,8 +127,37 @@ def make_contact(lead, customer):
 	return contact.insert()
 
 
+# What a caller may say about the opportunity a conversion creates; everything else is derived.
+OPPORTUNITY_KEYS = frozenset(
+	{
+		"opportunity_name",
+		"value",
+		"currency",
+		"probability_percent",
+		"pipeline",
+		"stage",
+		"expected_close_date",
+		"source",
+		"opportunity_type",
+		"description",
+		"competitors",
+	}
+)
+
+
+def opportunity_values(values) -> dict:
+	"""The `opportunity` argument of a conversion, checked like any API payload (400 naming the key)."""
+	if values in (None, "", {}):
+		return {}
+	fields = to_fields(c.OPPORTUNITY, require_object(values, "opportunity"), param="opportunity")
+	for fieldname in fields:
+		if fieldname not in OPPORTUNITY_KEYS:
+			throw_input(_("opportunity.{0} cannot be set when converting a lead").format(fieldname))
+	return fields
+
+
 def make_opportunity(lead, customer, contact, values: dict | None):
-	values = frappe.parse_json(values) if isinstance(values, str) else dict(values or {})
+	values = opportunity_values(values)
 	source = lead.source if lead.source in OPPORTUNITY_SOURCES else ("Other" if lead.source else None)
 	opp = frappe.get_doc(
 		{
@@ -140,6 +173,7 @@ def make_opportunity(lead, customer, contact, values: dict | None):
 			"lead": lead.name,
 		}
 	)
+	opp.flags.crm_system_update = True  # owner follows the new customer; the lead link is derived
 	return opp.insert()
 
 

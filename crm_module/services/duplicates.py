@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 
 from crm_module import constants as c
+from crm_module.access.records import can_reach
 from crm_module.exceptions import CRMDuplicateError
 
 CHANNEL_TABLES = {"email": "CRM Email Address", "phone": "CRM Phone Number"}
@@ -60,10 +61,7 @@ def check_duplicates(doc, emails: list[str], phones: list[str]) -> list[dict]:
 	matches = [m for m in matches if not (m["doctype"] == c.LEAD and m["name"] == source_lead)]
 	if not matches:
 		return []
-	listing = ", ".join(
-		_("{0} {1} ({2}, {3})").format(_(m["doctype"]), frappe.bold(m["name"]), m["title"], m["value"])
-		for m in matches
-	)
+	listing = describe(matches)
 	if duplicate_policy() == "Block":
 		frappe.throw(
 			_("Possible duplicate: the email or phone is already used by {0}").format(listing),
@@ -76,3 +74,18 @@ def check_duplicates(doc, emails: list[str], phones: list[str]) -> list[dict]:
 		indicator="orange",
 	)
 	return matches
+
+
+def describe(matches: list[dict]) -> str:
+	"""Name the matching records the caller may read; the others only as a count (no oracle)."""
+	visible = [m for m in matches if can_reach(m["doctype"], m["name"])]
+	parts = [
+		_("{0} {1} ({2}, {3})").format(_(m["doctype"]), frappe.bold(m["name"]), m["title"], m["value"])
+		for m in visible
+	]
+	hidden = len(matches) - len(visible)
+	if hidden == 1:
+		parts.append(_("a record you cannot see"))
+	elif hidden:
+		parts.append(_("{0} records you cannot see").format(hidden))
+	return ", ".join(parts)

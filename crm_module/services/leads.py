@@ -47,7 +47,6 @@ def create_lead(data: dict, user: str | None = None) -> dict:
 	values = to_fields(c.LEAD, data, ALIASES)
 	if not values.get("lead_name"):
 		throw_input(_("name (lead_name) is required"))
-	_check_owner(values, user)
 	return as_dict(insert(new_doc(c.LEAD, values, user), user))
 
 
@@ -55,7 +54,6 @@ def update_lead(lead: str, data: dict, user: str | None = None) -> dict:
 	"""Change `lead` (write access needed)."""
 	doc = get_record(c.LEAD, lead, "leadId", user, "write")
 	values = to_fields(c.LEAD, data, ALIASES)
-	_check_owner(values, user)
 	doc.update(values)
 	doc.save()
 	return as_dict(doc)
@@ -89,15 +87,3 @@ def score_lead(lead: str, scores: dict | None = None, user: str | None = None) -
 	if scoring_date is not None:
 		scoring_date = to_fields(c.LEAD_SCORE, {"scoring_date": scoring_date}, param="scores")["scoring_date"]
 	return scoring.score_lead(lead, values or None, scoring_date)
-
-
-def _check_owner(values: dict, user: str | None) -> None:
-	"""Only managers hand a lead to someone else."""
-	from crm_module.permissions import is_unrestricted
-
-	owner = values.get("lead_owner")
-	if owner and owner != (user or frappe.session.user) and not is_unrestricted(frappe.session.user):
-		frappe.throw(
-			_("leadOwner (lead_owner): only a CRM Manager can assign a lead to another user"),
-			frappe.PermissionError,
-		)

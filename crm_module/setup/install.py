@@ -41,6 +41,7 @@ def seed():
 	ensure_currency()
 	make_default_pipeline()
 	make_kanban_board()
+	add_assignment_index()
 	frappe.db.commit()  # nosemgrep: after_install / after_migrate run outside a request
 
 
@@ -118,8 +119,18 @@ def make_kanban_board():
 	board.insert(ignore_permissions=True)
 
 
+# Row rules read open assignments by user and doctype (crm_module/access/conditions.py).
+ASSIGNMENT_INDEX = "crm_assignment_index"
+
+
+def add_assignment_index():
+	frappe.db.add_index("ToDo", ["allocated_to", "reference_type", "status"], ASSIGNMENT_INDEX)
+
+
 def before_uninstall():
 	"""Remove what install created outside the module's own doctypes."""
+	if frappe.db.has_index("tabToDo", ASSIGNMENT_INDEX):
+		frappe.db.sql_ddl(f"alter table `tabToDo` drop index `{ASSIGNMENT_INDEX}`")
 	if frappe.db.exists("Kanban Board", KANBAN_BOARD):
 		frappe.delete_doc("Kanban Board", KANBAN_BOARD, ignore_permissions=True, force=True)
 	for role_name, _description in ROLES:

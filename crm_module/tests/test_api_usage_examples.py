@@ -19,8 +19,16 @@ class TestUsageExamples(CRMAPITestCase):
 			"healthScore": 85,
 			"engagementLevel": "high",
 		}
+		# the health score is the health job's: a rep cannot set it, a manager (acting for the rep) can
+		self.assertFails(
+			self.post("customers.post", self.rep_a, {"action": "profile", "data": profile}),
+			403,
+			"health_score",
+		)
 		created = self.assertOk(
-			self.post("customers.post", self.rep_a, {"action": "profile", "data": profile})
+			self.post(
+				"customers.post", self.manager, {"action": "profile", "userId": self.rep_a, "data": profile}
+			)
 		)
 		self.assertEqual(created["companyName"], "Acme Corp")
 		self.assertEqual(created["lifecycleStage"], "Customer")
@@ -36,7 +44,7 @@ class TestUsageExamples(CRMAPITestCase):
 			)
 		)
 		self.assertEqual(updated["segment"], "enterprise")
-		self.assertEqual(self.count(c.CUSTOMER, company_name="Acme Corp", owner=self.rep_a), 1)
+		self.assertEqual(self.count(c.CUSTOMER, company_name="Acme Corp", account_owner=self.rep_a), 1)
 		# v2 answers {"data": ...}
 		reply = self.get("customers.get", self.rep_a, version="v2", customerId=created["name"])
 		self.assertEqual(reply.status, 200, reply.text)

@@ -1,6 +1,10 @@
-"""GDPR: Frappe's Personal Data Deletion Request redacts a person's data in leads and contacts."""
+"""GDPR: Frappe's Personal Data Deletion Request erases a person from every CRM table (and the Version
+history), Personal Data Download returns the same records."""
+
+import re
 
 import frappe
+from frappe.desk.form.assign_to import add as assign
 
 from crm_module import constants as c
 from crm_module.tests import factories as f
@@ -9,10 +13,54 @@ from crm_module.tests.compat import IntegrationTestCase
 EMAIL = "erase.me@gdpr-example.com"
 
 
+def ensure_outbox_and_admin() -> None:
+	"""Deletion mails the person (queued in tests: needs an outbox) and disables their user (Frappe
+	refuses that on a site without any System Manager besides Administrator)."""
+	f.make_user("crm.gdpr.sysmgr@example.com", ("System Manager",))
+
+
+def request_deletion(email: str) -> None:
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": "Subject", "user_type": "Website User"}
+		).insert(ignore_permissions=True)
+	request = frappe.get_doc({"doctype": "Personal Data Deletion Request", "email": email}).insert(
+		ignore_permissions=True
+	)
+	request.status = "Pending Approval"
+	request.save(ignore_permissions=True)
+	request.trigger_data_deletion()
+
+
+def hits(strings: set[str]) -> list[str]:
+	"""Every (table.column: string) where a CRM table, Version, ToDo, Notification Log or Comment still
+	holds one of `strings` (case-insensitive)."""
+	tables = [
+		f"tab{dt}"
+		for dt in frappe.get_all("DocType", filters={"module": c.MODULE, "issingle": 0}, pluck="name")
+	]
+	tables += ["tabVersion", "tabToDo", "tabNotification Log", "tabComment", "tabDeleted Document"]
+	columns = frappe.db.sql(
+		"""select table_name, column_name from information_schema.columns
+		where table_schema = database() and table_name in %(tables)s
+			and data_type in ('char', 'varchar', 'text', 'mediumtext', 'longtext', 'json')""",
+		{"tables": tables},
+	)
+	found = []
+	for table, column in columns:
+		for value in strings:
+			if frappe.db.sql(
+				f"select 1 from `{table}` where `{column}` like %(value)s limit 1", {"value": f"%{value}%"}
+			):
+				found.append(f"{table}.{column}: {value}")
+	return found
+
+
 class TestPersonalDataDeletion(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		ensure_outbox_and_admin()
 		# the request e-mails the person; mails are only queued in tests, but queueing needs an outbox
 		if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
 			frappe.get_doc(
@@ -58,3 +106,109 @@ class TestPersonalDataDeletion(IntegrationTestCase):
 		self.assertFalse(frappe.db.exists("CRM Email Address", {"email_id": EMAIL}))
 		# the company is not personal data and stays
 		self.assertEqual(frappe.db.get_value(c.CUSTOMER, customer, "company_name"), "Kept Company")
+
+
+PERSON = {
+	"first": "Zephyrine",
+	"last": "Quillfeather",
+	"email": "zephyrine.q@erase-example.com",
+	"email2": "zq.private@erase-example.com",
+	"phone": "+14155550181",
+	"phone2": "+14155550182",
+}
+
+
+class TestErasureLeavesNoTrace(IntegrationTestCase):
+	"""A person across lead -> conversion -> contact with 2 emails and 2 phones -> interactions, notes,
+	assignments; after erasure, none of their strings is anywhere in CRM data or its history."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_outbox_and_admin()
+		cls.rep, cls.colleague = f.rep(1), f.rep(2)
+
+	def build_person(self) -> dict:
+		p = PERSON
+		full = f"{p['first']} {p['last']}"
+		with f.as_user(self.rep):
+			lead = f.make_lead(
+				full, company_name="Erasure Test Co", email_id=p["email"], phone=p["phone"]
+			).name
+			f.make_interaction(
+				None, f"Intro call with {p['first']}", lead=lead, description=f"{full} wants a demo"
+			)
+			frappe.get_doc(
+				{
+					"doctype": c.NOTE,
+					"reference_doctype": c.LEAD,
+					"reference_name": lead,
+					"content": f"{p['first']} asked for pricing, reach her at {p['email']}",
+					"mentions": [{"user": self.colleague}],
+				}
+			).insert()
+			assign({"assign_to": [self.rep], "doctype": c.LEAD, "name": lead, "description": f"Call {full}"})
+			from crm_module.services.conversion import convert_lead
+
+			result = convert_lead(lead, create_opportunity=True)
+			contact = frappe.get_doc(c.CONTACT, result["contact"])
+			contact.append("emails", {"email_id": p["email2"]})
+			contact.append("phones", {"phone": p["phone2"]})
+			contact.save()
+			f.make_interaction(
+				result["customer"],
+				f"Meeting with {full}",
+				contact=contact.name,
+				next_step=f"Send {p['last']} the contract",
+			)
+		return result
+
+	def test_download_then_erase(self):
+		result = self.build_person()
+		p = PERSON
+		strings = {
+			f"{p['first']} {p['last']}",
+			p["first"],
+			p["last"],
+			p["email"],
+			p["email2"],
+			p["phone"],
+			p["phone2"],
+		}
+		strings |= {s.lstrip("+") for s in strings if s.startswith("+")}
+		self.assertTrue(hits(strings), "the fixture must leave traces for the test to mean anything")
+
+		# Personal Data Download returns the CRM records of the person
+		if not frappe.db.exists("User", p["email"]):
+			frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": p["email"],
+					"first_name": p["first"],
+					"user_type": "Website User",
+				}
+			).insert(ignore_permissions=True)
+		download = frappe.get_doc({"doctype": "Personal Data Download Request", "user": p["email"]}).insert(
+			ignore_permissions=True
+		)
+		file = frappe.get_last_doc(
+			"File", filters={"attached_to_name": download.name, "file_name": ("like", "%CRM%")}
+		)
+		exported = frappe.parse_json(file.get_content())
+		self.assertEqual([row["name"] for row in exported[c.LEAD]], [result["lead"]])
+		self.assertIn(result["contact"], [row["name"] for row in exported[c.CONTACT]])
+		self.assertEqual(len(exported[c.INTERACTION]), 2)
+		frappe.delete_doc("File", file.name, ignore_permissions=True, force=True)
+
+		request_deletion(p["email"])
+
+		self.assertEqual(hits(strings), [])
+		# the records stay (aggregates: a converted lead, a customer, an opportunity), anonymised
+		self.assertEqual(frappe.db.get_value(c.LEAD, result["lead"], "status"), "Converted")
+		self.assertEqual(
+			frappe.db.get_value(c.CUSTOMER, result["customer"], "company_name"), "Erasure Test Co"
+		)
+		self.assertEqual(frappe.db.count(c.EMAIL_ADDRESS, {"parent": result["contact"]}), 0)
+		self.assertTrue(
+			re.match("Anonymized", frappe.db.get_value(c.CONTACT, result["contact"], "full_name"))
+		)

@@ -311,14 +311,26 @@ class TestSeedPayloads(IntegrationTestCase):
 
 	def test_customer_profile_create_update_and_isolation(self):
 		with as_user(self.a):
+			with self.assertRaisesRegex(frappe.PermissionError, "health_score"):
+				customers.create_or_update_customer_profile(
+					None, {"companyName": "Scored Co", "healthScore": 85}
+				)
+		with as_user(make_user("crm.svc.mgr@example.com", (c.ROLE_MANAGER,))):
 			profile = customers.create_or_update_customer_profile(
-				None, {"companyName": "Seed Co", "lifecycleStage": "customer", "healthScore": 85}
+				None, {"companyName": "Seed Co", "lifecycleStage": "customer", "healthScore": 85}, user=self.a
 			)
+		with as_user(self.a):
 			self.assertEqual((profile["lifecycle_stage"], profile["account_owner"]), ("Customer", self.a))
 			customers.create_or_update_customer_profile(profile["name"], {"industry": "Tech"})
 			self.assertEqual(customers.get_customer_profile(profile["name"])["industry"], "Tech")
+			# the health job maintains the score: a rep cannot change it afterwards
+			with self.assertRaisesRegex(frappe.PermissionError, "health_score"):
+				customers.create_or_update_customer_profile(profile["name"], {"healthScore": 40})
+		with as_user(make_user("crm.svc.mgr@example.com", (c.ROLE_MANAGER,))):
 			with self.assertRaisesRegex(CRMInputError, "health_score"):
 				customers.create_or_update_customer_profile(profile["name"], {"healthScore": 101})
+		self.assertEqual(frappe.db.get_value(c.CUSTOMER, profile["name"], "health_score"), 85)
+		with as_user(self.a):
 			with self.assertRaises(frappe.PermissionError):
 				customers.get_customer_profile(self.other)
 			with self.assertRaises(frappe.PermissionError):

@@ -3,8 +3,10 @@
 
 from frappe.model.document import Document
 
+from crm_module.access.child_rows import ChildRowAccess
 
-class CRMNoteMention(Document):
+
+class CRMNoteMention(ChildRowAccess, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

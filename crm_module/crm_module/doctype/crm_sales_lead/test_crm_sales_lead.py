@@ -25,11 +25,26 @@ class TestCRMSalesLead(IntegrationTestCase):
 	def test_duplicate_warns_naming_the_existing_lead(self):
 		frappe.db.set_single_value(c.SETTINGS, "duplicate_policy", "Warn")
 		frappe.clear_messages()
-		with f.as_user(self.rep_b):
+		with f.as_user(self.rep_a):
 			dup = f.make_lead("Dana Again", email_id="dana@DUP.example.com")
 		self.assertTrue(dup.name)
 		messages = " ".join(m.get("message", "") for m in frappe.get_message_log())
 		self.assertIn(self.lead, messages)
+
+	def test_duplicate_message_does_not_name_records_the_caller_cannot_see(self):
+		frappe.db.set_single_value(c.SETTINGS, "duplicate_policy", "Warn")
+		frappe.clear_messages()
+		with f.as_user(self.rep_b):
+			dup = f.make_lead("Dana Elsewhere", email_id="dana@dup.example.com")
+		self.assertTrue(dup.name)
+		messages = " ".join(m.get("message", "") for m in frappe.get_message_log())
+		self.assertNotIn(self.lead, messages)
+		self.assertNotIn("Dana Dup", messages)
+		self.assertIn("a record you cannot see", messages)
+		frappe.db.set_single_value(c.SETTINGS, "duplicate_policy", "Block")
+		with f.as_user(self.rep_b), self.assertRaises(CRMDuplicateError) as caught:
+			f.make_lead("Dana Blocked", phone="+14155550170")
+		self.assertNotIn(self.lead, str(caught.exception))
 
 	def test_duplicate_blocked_for_leads_and_contacts(self):
 		frappe.db.set_single_value(c.SETTINGS, "duplicate_policy", "Block")

@@ -1,0 +1,87 @@
+"""Hooks on Frappe's own doctypes that would otherwise grant access to, or leak, CRM records.
+
+* ToDo: an assignment grants access, so a ToDo pointing at a CRM record is accepted only from someone
+  who may write that record (creating it, re-opening it, or pointing it elsewhere).
+* DocShare: Frappe lets a share override every other rule; CRM Users cannot share CRM records.
+* File: attaching to, listing, reading or deleting a file of a CRM record follows that record.
+* Tag Link and Notification Log: rows about CRM records are visible to those who reach the record
+  (Tag Link) or to the notified user only (Notification Log).
+"""
+
+import frappe
+from frappe import _
+
+from crm_module.access.records import can_reach
+from crm_module.access.rules import READ_TYPES, RULES
+from crm_module.access.users import is_unrestricted
+
+ASSIGNMENT_FIELDS = ("reference_type", "reference_name", "allocated_to", "status")
+
+
+def _refuse(message: str) -> None:
+	frappe.throw(message, frappe.PermissionError, title=_("Not Permitted"))
+
+
+def gate_todo(todo, method: str | None = None) -> None:
+	"""`validate` of ToDo."""
+	if todo.reference_type not in RULES or not todo.reference_name or todo.status != "Open":
+		return
+	if is_unrestricted():
+		return
+	before = None if todo.is_new() else todo.get_doc_before_save()
+	if before is not None and all(before.get(f) == todo.get(f) for f in ASSIGNMENT_FIELDS):
+		return
+	if not can_reach(todo.reference_type, todo.reference_name, read=False):
+		_refuse(
+			_("You cannot assign {0} {1}: only someone who may edit it can").format(
+				_(todo.reference_type), todo.reference_name
+			)
+		)
+
+
+def gate_share(share, method: str | None = None) -> None:
+	"""`validate` of DocShare."""
+	if share.share_doctype in RULES and not is_unrestricted():
+		_refuse(
+			_("Only a CRM Manager can share {0} records; assign them instead").format(_(share.share_doctype))
+		)
+
+
+def gate_file(file, method: str | None = None) -> None:
+	"""`validate` of File: attaching to a CRM record needs write access to it."""
+	if file.attached_to_doctype not in RULES or not file.attached_to_name:
+		return
+	before = None if file.is_new() else file.get_doc_before_save()
+	moved = before is None or (before.attached_to_doctype, before.attached_to_name) != (
+		file.attached_to_doctype,
+		file.attached_to_name,
+	)
+	if moved and not can_reach(file.attached_to_doctype, file.attached_to_name, read=False):
+		_refuse(
+			_("You cannot attach files to {0} {1}").format(_(file.attached_to_doctype), file.attached_to_name)
+		)
+
+
+def file_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False) -> bool | None:
+	"""`has_permission` of File: a file attached to a CRM record is as reachable as the record."""
+	if doc.attached_to_doctype not in RULES or not doc.attached_to_name or is_unrestricted(user):
+		return None
+	return can_reach(doc.attached_to_doctype, doc.attached_to_name, user, read=ptype in READ_TYPES)
+
+
+def tag_link_permission(
+	doc, ptype: str = "read", user: str | None = None, debug: bool = False
+) -> bool | None:
+	if doc.document_type not in RULES or is_unrestricted(user):
+		return None
+	return can_reach(doc.document_type, doc.document_name, user, read=ptype in READ_TYPES)
+
+
+def notification_permission(
+	doc, ptype: str = "read", user: str | None = None, debug: bool = False
+) -> bool | None:
+	"""`has_permission` of Notification Log: a notification about a CRM record is its recipient's."""
+	user = user or frappe.session.user
+	if doc.document_type not in RULES or user == "Administrator":
+		return None
+	return doc.for_user == user

@@ -1,0 +1,110 @@
+"""`before_request`: what a request asks Frappe's generic write paths to write into a CRM doctype is
+type-checked before Frappe builds a document from it.
+
+Frappe reads link fields and child tables while it builds the document (a dict in a Link field becomes
+a database filter, a string for a table field a TypeError), long before any document hook runs, so
+`input_types` alone would come too late for those: they would answer 500. Here they answer 400 naming
+the field. Covered: `/api/resource/<doctype>` and `/api/v2/document/<doctype>` writes, and
+`frappe.client.save / insert / insert_many / set_value` and `frappe.desk.form.save.savedocs`.
+"""
+
+import json
+from urllib.parse import unquote
+
+import frappe
+from frappe import _
+from frappe.model import default_fields, no_value_fields, table_fields
+
+from crm_module.access.input_types import type_problem
+from crm_module.constants import MODULE
+from crm_module.utils import throw_input
+
+DOC_PARAMS = {
+	"frappe.client.save": "doc",
+	"frappe.client.insert": "doc",
+	"frappe.client.insert_many": "docs",
+	"frappe.desk.form.save.savedocs": "doc",
+}
+STANDARD_TYPES = {"idx": "Int", "docstatus": "Int", "name": "Data", "owner": "Data", "parent": "Data"}
+WRITES = frozenset({"POST", "PUT", "PATCH"})
+
+
+def is_crm_doctype(doctype) -> bool:
+	return (
+		isinstance(doctype, str)
+		and doctype.startswith("CRM ")
+		and frappe.db.get_value("DocType", doctype, "module", cache=True) == MODULE
+	)
+
+
+def check_request() -> None:
+	request = getattr(frappe, "request", None)
+	if request is None or request.method not in WRITES:
+		return
+	parts = [unquote(p) for p in request.path.split("/") if p]
+	if len(parts) >= 3 and parts[0] == "api" and (parts[1] == "resource" or parts[1:3] == ["v2", "document"]):
+		doctype = parts[2] if parts[1] == "resource" else (parts[3] if len(parts) > 3 else "")
+		if is_crm_doctype(doctype):
+			body = frappe.form_dict.get("data", frappe.form_dict)
+			check_payload(doctype, parse(body, "data"))
+		return
+	method = parts[-1] if len(parts) >= 3 and "method" in parts[1:3] else ""
+	if method == "frappe.client.set_value":
+		check_set_value()
+	elif method in DOC_PARAMS:
+		param = DOC_PARAMS[method]
+		docs = parse(frappe.form_dict.get(param), param)
+		for doc in docs if isinstance(docs, list) else [docs]:
+			if isinstance(doc, dict) and is_crm_doctype(doc.get("doctype")):
+				check_payload(doc["doctype"], doc)
+
+
+def parse(value, param: str):
+	if isinstance(value, str):
+		try:
+			return json.loads(value)
+		except ValueError:
+			throw_input(_("{0} must be valid JSON").format(param))
+	return value
+
+
+def check_set_value() -> None:
+	doctype = frappe.form_dict.get("doctype")
+	if not is_crm_doctype(doctype):
+		return
+	fieldname = frappe.form_dict.get("fieldname")
+	if isinstance(fieldname, str) and fieldname.strip().startswith("{"):
+		check_payload(doctype, parse(fieldname, "fieldname"))
+	elif isinstance(fieldname, str):
+		check_payload(doctype, {fieldname: frappe.form_dict.get("value")})
+
+
+def check_payload(doctype: str, data) -> None:
+	if not isinstance(data, dict):
+		throw_input(_("The body must be a JSON object, got {0}").format(type(data).__name__))
+	meta = frappe.get_meta(doctype)
+	for key, value in data.items():
+		if value is None or value == "":
+			continue
+		df = meta.get_field(key)
+		if df is None:
+			fieldtype = STANDARD_TYPES.get(key)
+			if fieldtype is None:
+				continue  # other standard columns and unknown keys: Frappe ignores or guards them
+			problem = type_problem(fieldtype, value)
+		elif df.fieldtype in table_fields:
+			problem = _rows_problem(df.options, value)
+		elif df.fieldtype in no_value_fields:
+			continue
+		else:
+			problem = type_problem(df.fieldtype, value, df.length)
+		if problem:
+			throw_input(_("{0} {1}").format(key, problem))
+
+
+def _rows_problem(child_doctype: str, rows) -> str | None:
+	if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+		return _("must be a list of objects")
+	for row in rows:
+		check_payload(child_doctype, {k: v for k, v in row.items() if k not in default_fields or k == "idx"})
+	return None

@@ -1,0 +1,20 @@
+"""Who the rules restrict: CRM Managers, System Managers and Administrator see every CRM record;
+CRM Users see what the rule table gives them; everybody else sees no CRM record at all."""
+
+import frappe
+
+from crm_module import constants as c
+
+CRM_ROLES = frozenset({c.ROLE_USER, c.ROLE_MANAGER})
+
+
+def is_unrestricted(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return True
+	return bool(c.MANAGER_ROLES.intersection(frappe.get_roles(user)))
+
+
+def has_crm_role(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return bool(CRM_ROLES.intersection(frappe.get_roles(user)))
