@@ -17,6 +17,18 @@ def ensure_outbox_and_admin() -> None:
 	"""Deletion mails the person (queued in tests: needs an outbox) and disables their user (Frappe
 	refuses that on a site without any System Manager besides Administrator)."""
 	f.make_user("crm.gdpr.sysmgr@example.com", ("System Manager",))
+	if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "CRM GDPR Test Outbox",
+				"email_id": "outbox@gdpr-example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "smtp.invalid",
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
 
 
 def request_deletion(email: str) -> None:
@@ -61,19 +73,6 @@ class TestPersonalDataDeletion(IntegrationTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		ensure_outbox_and_admin()
-		# the request e-mails the person; mails are only queued in tests, but queueing needs an outbox
-		if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
-			frappe.get_doc(
-				{
-					"doctype": "Email Account",
-					"email_account_name": "CRM GDPR Test Outbox",
-					"email_id": "outbox@gdpr-example.com",
-					"enable_outgoing": 1,
-					"default_outgoing": 1,
-					"smtp_server": "smtp.invalid",
-					"no_smtp_authentication": 1,
-				}
-			).insert(ignore_permissions=True)
 
 	def test_deletion_request_redacts_leads_and_contacts(self):
 		lead = f.make_lead("Erase Me", email_id=EMAIL, phone="+14155550199", ignore_permissions=True).name
@@ -108,14 +107,18 @@ class TestPersonalDataDeletion(IntegrationTestCase):
 		self.assertEqual(frappe.db.get_value(c.CUSTOMER, customer, "company_name"), "Kept Company")
 
 
-PERSON = {
-	"first": "Zephyrine",
-	"last": "Quillfeather",
-	"email": "zephyrine.q@erase-example.com",
-	"email2": "zq.private@erase-example.com",
-	"phone": "+14155550181",
-	"phone2": "+14155550182",
-}
+def make_person() -> dict:
+	"""Strings unique to this run (a site may keep what an earlier run committed)."""
+	token = frappe.generate_hash(length=6).lower()
+	digits = str(int(token, 36) % 10_000).zfill(4)
+	return {
+		"first": f"Zephyrine{token}",
+		"last": f"Quillfeather{token}",
+		"email": f"zephyrine.{token}@erase-example.com",
+		"email2": f"zq.{token}@erase-example.com",
+		"phone": f"+1415555{digits}",
+		"phone2": f"+1415556{digits}",
+	}
 
 
 class TestErasureLeavesNoTrace(IntegrationTestCase):
@@ -127,9 +130,10 @@ class TestErasureLeavesNoTrace(IntegrationTestCase):
 		super().setUpClass()
 		ensure_outbox_and_admin()
 		cls.rep, cls.colleague = f.rep(1), f.rep(2)
+		cls.person = make_person()
 
 	def build_person(self) -> dict:
-		p = PERSON
+		p = self.person
 		full = f"{p['first']} {p['last']}"
 		with f.as_user(self.rep):
 			lead = f.make_lead(
@@ -165,7 +169,7 @@ class TestErasureLeavesNoTrace(IntegrationTestCase):
 
 	def test_download_then_erase(self):
 		result = self.build_person()
-		p = PERSON
+		p = self.person
 		strings = {
 			f"{p['first']} {p['last']}",
 			p["first"],

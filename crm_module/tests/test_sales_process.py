@@ -32,15 +32,20 @@ def counts() -> dict[str, int]:
 	}
 
 
+RULE_NAME = "CRM Test Lead Round Robin"
+
+
 class TestSalesProcess(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
+		cls.addClassCleanup(cls.remove_rule)  # first registered, so it runs last
+		cls.remove_rule()  # left over by an interrupted run
 		super().setUpClass()
 		cls.rep_a, cls.rep_b, cls.boss = f.rep(1), f.rep(2), f.manager()
 		cls.rule = frappe.get_doc(
 			{
 				"doctype": "Assignment Rule",
-				"name": "CRM Test Lead Round Robin",
+				"name": RULE_NAME,
 				"document_type": c.LEAD,
 				"description": "New lead {{ lead_name }}",
 				"assign_condition": 'status == "New"',
@@ -52,14 +57,12 @@ class TestSalesProcess(IntegrationTestCase):
 		).insert(ignore_permissions=True)
 
 	@classmethod
-	def tearDownClass(cls):
-		# the rule is cached per doctype: delete it (clears the cache) before the rollback, and again
-		# after it when something in between committed it (a live rule would assign every later lead)
-		frappe.delete_doc("Assignment Rule", cls.rule.name, ignore_permissions=True, force=True)
-		super().tearDownClass()
-		if frappe.db.exists("Assignment Rule", cls.rule.name):
-			frappe.delete_doc("Assignment Rule", cls.rule.name, ignore_permissions=True, force=True)
-			frappe.db.commit()  # nosemgrep: undo what an earlier commit made permanent
+	def remove_rule(cls):
+		"""Runs after the class's rollback (registered before it): the rule is committed with the
+		fixtures, and a live rule would hand every later test's leads to these two reps."""
+		if frappe.db.exists("Assignment Rule", RULE_NAME):
+			frappe.delete_doc("Assignment Rule", RULE_NAME, ignore_permissions=True, force=True)
+			frappe.db.commit()  # nosemgrep: undo what the fixtures made permanent
 
 	def test_lead_to_customer_to_won_and_lost(self):
 		# 1. creation + round-robin assignment: ToDo, notification and lead_owner for each rep
