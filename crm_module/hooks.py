@@ -77,6 +77,8 @@ override_whitelisted_methods = {
 	"frappe.desk.doctype.tag.tag.remove_tag": "crm_module.access.overrides.remove_tag",
 	"frappe.desk.doctype.tag.tag.get_tagged_docs": "crm_module.access.overrides.get_tagged_docs",
 	"frappe.desk.search.get_link_title": "crm_module.access.overrides.get_link_title",
+	"frappe.client.get": "crm_module.access.overrides.client_get",
+	"frappe.desk.form.document_follow.follow_document": "crm_module.access.overrides.follow_document",
 	"frappe.desk.like.toggle_like": "crm_module.access.overrides.toggle_like",
 	"frappe.client.rename_doc": "crm_module.access.overrides.rename_doc",
 	"frappe.model.rename_doc.update_document_title": "crm_module.access.overrides.update_document_title",
@@ -88,8 +90,21 @@ override_whitelisted_methods = {
 	"frappe.desk.doctype.kanban_board.kanban_board.add_card": "crm_module.access.overrides.kanban_add_card",
 }
 
+_WRITE_GUARD = {
+	"before_validate": "crm_module.access.write_guard.guard_write",
+	# dashboard figures are cached per user until the next write (services/metrics_cache.py)
+	"on_change": "crm_module.services.metrics_cache.invalidate",
+	"on_trash": "crm_module.services.metrics_cache.invalidate",
+}
+_OWNED = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity")
+
 doc_events = {
-	**{doctype: {"before_validate": "crm_module.access.write_guard.guard_write"} for doctype in _ISOLATED},
+	**{doctype: _WRITE_GUARD for doctype in _ISOLATED if doctype not in _OWNED},
+	# reassigned records: followers who lost access stop receiving their changes
+	**{
+		doctype: {**_WRITE_GUARD, "on_update": "crm_module.access.gates.drop_stale_follows"}
+		for doctype in _OWNED
+	},
 	# child rows saved or deleted on their own (Frappe checks them against the parent doctype only)
 	**{
 		doctype: {
@@ -98,8 +113,16 @@ doc_events = {
 		}
 		for doctype in _CHILD_TABLES
 	},
+	"CRM Pipeline Stage": {
+		"on_change": "crm_module.services.metrics_cache.invalidate",
+		"on_trash": "crm_module.services.metrics_cache.invalidate",
+	},
 	"ToDo": {
 		"validate": "crm_module.access.gates.gate_todo",
+		"on_change": [
+			"crm_module.services.metrics_cache.invalidate_for_todo",
+			"crm_module.access.gates.drop_stale_follows",
+		],
 		# sales process (issue 4): lead owner follows the lead's assignees
 		"on_update": "crm_module.services.assignment.sync_owner_from_todo",
 	},

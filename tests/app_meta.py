@@ -101,8 +101,9 @@ def module_constants(path: Path) -> dict[str, str]:
 def hooks() -> dict:
 	"""Top-level assignments of hooks.py evaluated as literals (dict comprehensions evaluated safely)."""
 	source = (APP / "hooks.py").read_text()
-	namespace: dict = {}
-	exec(compile(source, "hooks.py", "exec"), {"__builtins__": {}}, namespace)  # hooks.py is pure data
+	namespace: dict = {"__builtins__": {}}  # one namespace, as a module has: comprehensions see the names
+	exec(compile(source, "hooks.py", "exec"), namespace)  # hooks.py is pure data
+	namespace.pop("__builtins__")
 	return namespace
 
 

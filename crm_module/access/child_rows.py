@@ -7,6 +7,7 @@ row is as reachable as the record it belongs to.
 """
 
 import frappe
+from frappe.model.base_document import BaseDocument
 
 from crm_module.access.records import can_reach
 from crm_module.access.rules import CHILD_PARENTS, READ_TYPES
@@ -31,7 +32,28 @@ def row_reachable(row, ptype: str = "read", user: str | None = None) -> bool:
 
 
 class ChildRowAccess:
-	"""Mixin for CRM child table controllers (put it before `Document`)."""
+	"""Mixin for CRM child table controllers (put it before `Document`).
+
+	A row loaded on its own gets its parent record as `parent_doc` (read from the database), so
+	Frappe's own child-table permission check (print view, `frappe.has_permission(doc=row)`) judges the
+	parent record with its row rules instead of only the parent doctype."""
+
+	@property
+	def parent_doc(self):
+		parent = BaseDocument.parent_doc.fget(self)
+		if parent is None and self.parenttype and self.parent and isinstance(self.parent, str):
+			if frappe.db.exists(self.parenttype, self.parent):
+				parent = frappe.get_doc(self.parenttype, self.parent)
+				self._parent_doc = parent
+		return parent
+
+	@parent_doc.setter
+	def parent_doc(self, value):
+		self._parent_doc = value
+
+	@parent_doc.deleter
+	def parent_doc(self):
+		self._parent_doc = None
 
 	def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
 		if not self.flags.ignore_permissions and not row_reachable(self, permtype, user):

@@ -85,3 +85,19 @@ def notification_permission(
 	if doc.document_type not in RULES or user == "Administrator":
 		return None
 	return doc.for_user == user
+
+
+def drop_stale_follows(doc, method: str | None = None) -> None:
+	"""`on_update` of owned records and `on_change` of ToDo: whoever follows a record (Frappe mails them
+	its changes) but no longer reaches it stops following it."""
+	doctype, name = (
+		(doc.reference_type, doc.reference_name) if doc.doctype == "ToDo" else (doc.doctype, doc.name)
+	)
+	if doctype not in RULES or not name:
+		return
+	follows = frappe.get_all(
+		"Document Follow", filters={"ref_doctype": doctype, "ref_docname": name}, fields=["name", "user"]
+	)
+	for follow in follows:
+		if not can_reach(doctype, name, follow.user):
+			frappe.delete_doc("Document Follow", follow.name, ignore_permissions=True, force=True)

@@ -19,13 +19,14 @@ from frappe.desk.doctype.kanban_board import kanban_board as frappe_kanban
 from frappe.desk.doctype.notification_log import notification_log as frappe_notification
 from frappe.desk.doctype.number_card import number_card as frappe_card
 from frappe.desk.doctype.tag import tag as frappe_tag
+from frappe.desk.form import document_follow as frappe_follow
 from frappe.desk.listview import get_group_by_count as frappe_group_by_count
 from frappe.model import rename_doc as frappe_rename
 from frappe.model.document import Document
 
 from crm_module.access.records import can_reach
 from crm_module.access.rules import CHILD_PARENTS, RULES
-from crm_module.access.users import is_unrestricted
+from crm_module.access.users import has_crm_role, is_unrestricted
 from crm_module.constants import MODULE
 
 
@@ -269,11 +270,15 @@ def get_link_title(doctype, docname):
 		return None
 	if doctype in CHILD_PARENTS and not is_unrestricted():
 		return None  # child rows are never link targets
+	if is_crm(doctype) and not has_crm_role():
+		return None
 	return frappe_search.get_link_title(doctype, docname)
 
 
 @frappe.whitelist()
 def toggle_like(doctype, name, add=False):
+	if doctype in CHILD_PARENTS:
+		frappe.throw(_("Rows of {0} cannot be liked").format(_(doctype)), frappe.ValidationError)
 	if doctype in RULES and not can_reach(doctype, name):
 		frappe.throw(_("You cannot like {0} {1}").format(_(doctype), name), frappe.PermissionError)
 	return frappe_like.toggle_like(doctype, name, add)
@@ -357,3 +362,34 @@ def kanban_add_card(board_name, docname, colname):
 	if not can_reach(board.reference_doctype, docname):
 		frappe.throw(_("You cannot see {0}").format(docname), frappe.PermissionError)
 	return board
+
+
+# ---------------------------------------------------------------- documents named by filters, follows
+
+
+@frappe.whitelist()
+def client_get(doctype: str, name=None, filters=None, parent=None):
+	"""`frappe.client.get` by `filters` loads the first matching row *before* checking permission, so
+	403-or-404 tells whether another rep's record matches (any field, one character at a time). For CRM
+	doctypes the filters select among the rows the caller may list."""
+	if filters and not name and is_crm(doctype):
+		names = frappe.get_list(
+			doctype,
+			filters=_parse_filters(filters),
+			pluck="name",
+			limit=1,
+			parent_doctype=parent,
+			order_by=None,
+		)
+		if not names:
+			frappe.throw(_("{0} not found").format(_(doctype)), frappe.DoesNotExistError)
+		name, filters = names[0], None
+	return frappe_client.get(doctype, name=name, filters=filters, parent=parent)
+
+
+@frappe.whitelist()
+def follow_document(doctype, doc_name, user):
+	"""Following a document mails its changes; only to someone who reaches it."""
+	if doctype in RULES and not (can_reach(doctype, doc_name) and can_reach(doctype, doc_name, user)):
+		frappe.throw(_("You cannot follow {0} {1}").format(_(doctype), doc_name), frappe.PermissionError)
+	return frappe_follow.follow_document(doctype, doc_name, user)

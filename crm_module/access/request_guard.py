@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import frappe
 from frappe import _
-from frappe.model import default_fields, no_value_fields, table_fields
+from frappe.model import no_value_fields, table_fields
 
 from crm_module.access.input_types import type_problem
 from crm_module.constants import MODULE
@@ -25,8 +25,21 @@ DOC_PARAMS = {
 	"frappe.client.insert_many": "docs",
 	"frappe.desk.form.save.savedocs": "doc",
 }
-STANDARD_TYPES = {"idx": "Int", "docstatus": "Int", "name": "Data", "owner": "Data", "parent": "Data"}
+STANDARD_TYPES = {
+	"idx": "Int",
+	"docstatus": "Int",
+	"name": "Data",
+	"owner": "Data",
+	"parent": "Data",
+	"parenttype": "Data",
+	"parentfield": "Data",
+}
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+# parameters that name one document: Frappe loads `frappe.get_doc(doctype, <dict>)` as "the first row
+# matching these filters" *before* checking permission, so a dict there answers 403 or 404 depending
+# on another rep's data (an oracle that spells out any field one character at a time)
+NAME_PARAMS = ("name", "docname", "doc_name", "dn", "old_name", "new_name")
+DOCTYPE_PARAMS = ("doctype", "dt", "reference_doctype")
 
 
 def is_crm_doctype(doctype) -> bool:
@@ -39,7 +52,10 @@ def is_crm_doctype(doctype) -> bool:
 
 def check_request() -> None:
 	request = getattr(frappe, "request", None)
-	if request is None or request.method not in WRITES:
+	if request is None:
+		return
+	check_names()
+	if request.method not in WRITES:
 		return
 	parts = [unquote(p) for p in request.path.split("/") if p]
 	if len(parts) >= 3 and parts[0] == "api" and (parts[1] == "resource" or parts[1:3] == ["v2", "document"]):
@@ -53,10 +69,28 @@ def check_request() -> None:
 		check_set_value()
 	elif method in DOC_PARAMS:
 		param = DOC_PARAMS[method]
-		docs = parse(frappe.form_dict.get(param), param)
-		for doc in docs if isinstance(docs, list) else [docs]:
-			if isinstance(doc, dict) and is_crm_doctype(doc.get("doctype")):
+		value = frappe.form_dict.get(param)
+		if value is None:
+			return
+		docs = parse(value, param)
+		if param == "docs" and not isinstance(docs, list):
+			throw_input(_("{0} must be a list of documents").format(param))
+		for doc in docs if param == "docs" else [docs]:
+			if not isinstance(doc, dict):
+				throw_input(_("{0} must be a document (a JSON object)").format(param))
+			if is_crm_doctype(doc.get("doctype")):
 				check_payload(doc["doctype"], doc)
+
+
+def check_names() -> None:
+	"""A CRM document is named by a string, never by filters."""
+	form = frappe.form_dict
+	if not any(is_crm_doctype(form.get(p)) for p in DOCTYPE_PARAMS):
+		return
+	for param in NAME_PARAMS:
+		value = form.get(param)
+		if isinstance(value, dict | list) or (isinstance(value, str) and value.strip()[:1] in ("{", "[")):
+			throw_input(_("{0} must be the name of a document").format(param))
 
 
 def parse(value, param: str):
@@ -106,5 +140,5 @@ def _rows_problem(child_doctype: str, rows) -> str | None:
 	if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
 		return _("must be a list of objects")
 	for row in rows:
-		check_payload(child_doctype, {k: v for k, v in row.items() if k not in default_fields or k == "idx"})
+		check_payload(child_doctype, row)
 	return None

@@ -12,6 +12,8 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Sum
 from frappe.utils import now_datetime
 
+from crm_module.services import metrics_cache
+
 CHUNK = 2000
 STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
 
@@ -77,6 +79,7 @@ def replace_day_rows(
 		names[row[link_field]] = name
 		values.append((name, creation, now, user, owner, 0, 0, *(row[f] for f in fields)))
 	frappe.db.bulk_insert(doctype, [*STANDARD, *fields], values, chunk_size=CHUNK)
+	metrics_cache.invalidate()
 	return names
 
 
@@ -95,6 +98,7 @@ def update_values(doctype: str, updates: dict[str, dict], chunk_size: int = 1000
 				case = case.when(table.name == name, updates[name][field])
 			query = query.set(table[field], case)
 		query.where(table.name.isin(list(names))).run()
+	metrics_cache.invalidate()
 
 
 def latest_rows(doctype: str, link_field: str, date_field: str, links: Iterable[str], before=None) -> dict:

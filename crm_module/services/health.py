@@ -6,7 +6,7 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, getdate, today
+from frappe.utils import add_days, getdate, now_datetime, today
 
 from crm_module import constants as c
 from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import get_health_weights
@@ -118,8 +118,10 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 
 
 def notify_red(profiles: list[dict]) -> None:
-	"""For each customer that fell into Red: a timeline entry (all in one query), and one Notification Log
-	for its account owner."""
+	"""Customers that fell into Red: a timeline entry each (one query for all), and one Notification Log
+	per account owner (one query for all owners): the customer itself when it is the owner's only one,
+	else a digest naming them. A first run after an import turns thousands Red at once; that must not
+	write thousands of documents one by one."""
 	record_system_entries(
 		[
 			{
@@ -133,22 +135,57 @@ def notify_red(profiles: list[dict]) -> None:
 			for p in profiles
 		]
 	)
+	by_owner: dict[str, list[dict]] = {}
 	for p in profiles:
-		if not p.get("account_owner"):
-			continue
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": p["account_owner"],
-				"type": "Alert",
-				"document_type": c.CUSTOMER,
-				"document_name": p["name"],
-				"subject": _("{0} is at risk: health score {1} (Red)").format(
-					p["company_name"], p["health_score"]
-				),
-				"email_content": "<br>".join(p["recommendations"]),
-			}
-		).insert(ignore_permissions=True)
+		if p.get("account_owner"):
+			by_owner.setdefault(p["account_owner"], []).append(p)
+	if not by_owner:
+		return
+	now, sender = now_datetime(), frappe.session.user
+	fields = ["name", "creation", "modified", "owner", "modified_by", "for_user", "type", "from_user"]
+	fields += ["document_type", "document_name", "subject", "email_content", "read"]
+	rows = []
+	for owner, fell in by_owner.items():
+		subject, content = red_digest(fell)
+		document_name = fell[0]["name"] if len(fell) == 1 else None
+		name = frappe.generate_hash(length=10)
+		rows.append(
+			[
+				name,
+				now,
+				now,
+				sender,
+				sender,
+				owner,
+				"Alert",
+				sender,
+				c.CUSTOMER,
+				document_name,
+				subject,
+				content,
+				0,
+			]
+		)
+	frappe.db.bulk_insert("Notification Log", fields, rows)
+
+
+DIGEST_NAMES = 10
+
+
+def red_digest(fell: list[dict]) -> tuple[str, str]:
+	"""(subject, body) of the alert telling an owner which of their customers fell into Red."""
+	if len(fell) == 1:
+		p = fell[0]
+		subject = _("{0} is at risk: health score {1} (Red)").format(p["company_name"], p["health_score"])
+		return subject, "<br>".join(p["recommendations"])
+	worst = sorted(fell, key=lambda p: p["health_score"])
+	names = ", ".join(p["company_name"] for p in worst[:DIGEST_NAMES])
+	more = len(fell) - DIGEST_NAMES
+	subject = _("{0} of your customers fell into Red: {1}").format(len(fell), names)
+	if more > 0:
+		subject += " " + _("and {0} more").format(more)
+	body = "<br>".join(f"{p['company_name']}: {p['health_score']}" for p in worst)
+	return subject[:140], body
 
 
 def compute_all_health_scores(score_date: str | None = None, names: list[str] | None = None) -> dict:

@@ -44,6 +44,7 @@ from crm_module import constants as c
 from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
 from crm_module.domain import metrics as domain
 from crm_module.permissions import get_query_conditions
+from crm_module.services import metrics_cache
 from crm_module.utils import default_currency
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
@@ -67,19 +68,31 @@ class RowCondition(Criterion):
 def scoped(query, table, doctype: str, user: str | None, from_date=None, to_date=None):
 	"""`query` limited to the rows of `doctype` that `user` may read, created within the window."""
 	user = user or frappe.session.user
-	if not frappe.has_permission(doctype, "read", user=user):
-		frappe.throw(frappe._("Not permitted to read {0}").format(frappe._(doctype)), frappe.PermissionError)
+	require_read(doctype, user)
 	condition = get_query_conditions(doctype, user)
 	if condition:
 		query = query.where(RowCondition(condition))
+	# sargable windows: compare the indexed column itself, never DATE(column)
 	if from_date:
-		query = query.where(Date(table.creation) >= getdate(from_date))
+		query = query.where(table.creation >= getdate(from_date))
 	if to_date:
-		query = query.where(Date(table.creation) <= getdate(to_date))
+		query = query.where(table.creation < add_days(getdate(to_date), 1))
 	return query
 
 
+def require_read(doctype: str, user: str) -> None:
+	if not frappe.has_permission(doctype, "read", user=user):
+		frappe.throw(frappe._("Not permitted to read {0}").format(frappe._(doctype)), frappe.PermissionError)
+
+
 def get_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
+	"""The full dashboard (camelCase keys) for `user`, cached until the next CRM write (`metrics_cache`)."""
+	user = user or frappe.session.user
+	require_read(c.CUSTOMER, user)
+	return metrics_cache.cached("dashboard", user, compute_dashboard, user, from_date, to_date)
+
+
+def compute_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
 	"""The full dashboard (camelCase keys) for `user`: 6 queries (roles and defaults come from the cache)."""
 	aggregates = get_aggregates(user, from_date, to_date)
 	data = domain.build_dashboard(aggregates)

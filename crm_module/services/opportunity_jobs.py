@@ -11,6 +11,7 @@ from frappe.query_builder.functions import Coalesce, Date, Round
 from frappe.utils import nowdate
 
 from crm_module import constants as c
+from crm_module.services import metrics_cache
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 Greatest = CustomFunction("GREATEST", ["a", "b"])
@@ -28,3 +29,4 @@ def refresh_open_opportunities() -> None:
 			Round(Coalesce(opp.value, 0) * Coalesce(opp.probability_percent, 0) / 100, 2),
 		)
 	).run()
+	metrics_cache.invalidate()

@@ -348,6 +348,16 @@ class TestPermissionMatrix(CRMAPITestCase):
 			lambda u: self.get("frappe.www.printview.get_html_and_style", u, doc=doctype, name=name),
 		)
 		yield (
+			"printview page",
+			BY_NAME,
+			lambda u: self.raw(
+				"GET",
+				"/printview",
+				query_string={"doctype": doctype, "name": name},
+				headers={"Authorization": f"token {self.tokens[u]}"} if u else {},
+			),
+		)
+		yield (
 			"search.get_link_title",
 			BY_NAME,
 			lambda u: self.get("frappe.desk.search.get_link_title", u, doctype=doctype, docname=name),
@@ -521,6 +531,16 @@ class TestPermissionMatrix(CRMAPITestCase):
 				),
 			)
 			yield "upload_file", lambda u: self.upload(u, doctype, name)
+			yield (
+				"follow_document",
+				lambda u: self.post_form(
+					"frappe.desk.form.document_follow.follow_document",
+					u,
+					doctype=doctype,
+					doc_name=name,
+					user=u or "Guest",
+				),
+			)
 		for link_field, parent in RULES[doctype].parents if doctype in RULES else ():
 			yield (
 				f"create under A's {link_field}",
@@ -819,6 +839,23 @@ class TestPermissionMatrix(CRMAPITestCase):
 				reply = request(user)
 				if reply.status < 400 or reply.status >= 500:
 					leaks.append(f"{user or 'Guest'} {label}: {reply.status} {reply.text[:200]}")
+		# a document named by filters: a match among A's rows must answer exactly like no match
+		for doctype, name in self.records.items():
+			parent = PARENT_DOCTYPES.get(doctype)
+			for user in attackers:
+				checks += 1
+				answers = [
+					self.get(
+						"frappe.client.get",
+						user,
+						doctype=doctype,
+						filters=j({"name": probe}),
+						**({"parent": parent} if parent else {}),
+					).status
+					for probe in (name, name + "-no-such-record")
+				]
+				if answers[0] != answers[1] or max(answers) >= 500:
+					leaks.append(f"{user or 'Guest'} filter oracle on {doctype}: {answers}")
 		return checks
 
 	def test_positive_controls(self):

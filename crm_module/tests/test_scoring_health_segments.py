@@ -260,6 +260,21 @@ class TestCustomerHealth(IntegrationTestCase):
 		)
 		self.assertEqual(len(entries), 1, "the fall into Red is on the timeline once")
 
+	def test_many_customers_falling_red_make_one_digest_per_owner(self):
+		owner = make_user("crm.digest.owner@example.com")
+		names = [
+			make_customer(f"Digest {i}", ignore_permissions=True, account_owner=owner).name for i in range(3)
+		]
+		result = health.compute_all_health_scores(names=names)
+		self.assertEqual(result["fell_red"], 3)
+		alerts = frappe.get_all(
+			"Notification Log", {"for_user": owner, "type": "Alert"}, ["subject", "document_name"]
+		)
+		self.assertEqual(len(alerts), 1, alerts)
+		self.assertIn("3 of your customers fell into Red", alerts[0].subject)
+		for i in range(3):
+			self.assertIn(f"Digest {i}", alerts[0].subject)
+
 	def test_health_job_uses_a_fixed_number_of_queries(self):
 		names = [
 			make_customer(f"Many {i}", ignore_permissions=True, account_owner="").name for i in range(25)

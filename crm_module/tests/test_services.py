@@ -7,7 +7,16 @@ from frappe.utils import add_days, today
 
 from crm_module import constants as c
 from crm_module.exceptions import CRMInputError, CRMNotFoundError
-from crm_module.services import contacts, customers, dashboard, interactions, leads, metrics, opportunities
+from crm_module.services import (
+	contacts,
+	customers,
+	dashboard,
+	interactions,
+	leads,
+	metrics,
+	metrics_cache,
+	opportunities,
+)
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,
@@ -24,6 +33,7 @@ def backdate(doctype: str, name: str, days: int, **values) -> None:
 	frappe.db.set_value(
 		doctype, name, {"creation": add_days(today(), -days), **values}, update_modified=False
 	)
+	metrics_cache.invalidate()  # direct database writes bypass the document hooks
 
 
 @contextmanager
@@ -142,6 +152,7 @@ class TestDashboardFigures(IntegrationTestCase):
 		with as_user(self.x):
 			frappe.db.set_value(c.OPPORTUNITY, self.big, "currency", "EUR")
 			frappe.db.set_value(c.OPPORTUNITY, {"opportunity_name": "X Small"}, "currency", "USD")
+			metrics_cache.invalidate()  # direct database writes bypass the document hooks
 			data = dashboard.get_crm_dashboard_data()
 			pipeline = opportunities.get_sales_pipeline()
 		self.assertTrue(data["mixedCurrencies"])
@@ -179,13 +190,29 @@ class TestDashboardQueryCount(IntegrationTestCase):
 				make_interaction(customer, f"Q call {i}")
 
 	def measure(self, user: str) -> int:
+		"""Queries of a cold dashboard (the figures computed, not read from the cache)."""
 		with as_user(user):
-			dashboard.get_crm_dashboard_data()  # warm caches (roles, defaults, meta)
+			metrics.compute_dashboard()  # warm caches (roles, defaults, meta)
 			with counting_queries() as queries:
-				dashboard.get_crm_dashboard_data()
+				metrics.compute_dashboard()
 			with self.assertQueryCount(6):
-				dashboard.get_crm_dashboard_data()
+				metrics.compute_dashboard()
 		return len(queries)
+
+	def test_warm_reads_come_from_the_cache_and_any_write_shows_at_once(self):
+		rep = make_user("crm.cache.rep@example.com")
+		self.fill(rep, 2)
+		with as_user(rep):
+			cold = dashboard.get_crm_dashboard_data()
+			with counting_queries() as queries:
+				warm = dashboard.get_crm_dashboard_data()
+			self.assertEqual(warm, cold)
+			self.assertLessEqual(len(queries), 1, queries)  # at most the read-permission check
+			make_lead("Cache buster", source="Website")
+			self.assertEqual(dashboard.get_crm_dashboard_data()["totalLeads"], cold["totalLeads"] + 1)
+		other = make_user("crm.cache.other@example.com")
+		with as_user(other):  # per user: another rep's cached figures are never served
+			self.assertEqual(dashboard.get_crm_dashboard_data()["totalLeads"], 0)
 
 	def test_same_number_of_queries_for_5_and_50_records(self):
 		small, large = make_user("crm.q5@example.com"), make_user("crm.q50@example.com")

@@ -1,0 +1,129 @@
+"""Benchmark (not a test): the read paths of issue 9 on whatever data the site holds (dataset L:
+`crm_module.benchmarks.dataset.make`). Prints measured / target per line; asserts nothing.
+
+	bench --site <site> execute crm_module.benchmarks.reads.run
+	bench --site <site> execute crm_module.benchmarks.reads.run --kwargs "{'repeat': 5}"
+
+HTTP figures go through Frappe's WSGI application in this process (werkzeug test client: routing,
+auth by API token, permission hooks, JSON encoding), without a network hop or gunicorn.
+"""
+
+import statistics
+import time
+from threading import Thread
+from unittest.mock import patch
+
+import frappe
+from frappe.utils import add_days, get_test_client, today
+
+from crm_module import constants as c
+from crm_module.benchmarks.dataset import rep_email
+from crm_module.services import metrics, metrics_cache
+
+LIST_DOCTYPES = (c.CUSTOMER, c.CONTACT, c.INTERACTION, c.OPPORTUNITY, c.LEAD, c.TIMELINE, c.NOTE)
+REPORTS = ("CRM Pipeline Forecast", "CRM Conversion Metrics", "CRM Customer Health Overview")
+
+
+def timed(fn, repeat: int) -> float:
+	"""Median wall time of `fn()` in milliseconds."""
+	samples = []
+	for _ in range(repeat):
+		started = time.perf_counter()
+		fn()
+		samples.append((time.perf_counter() - started) * 1000)
+	return statistics.median(samples)
+
+
+def line(label: str, ms: float, target_ms: float) -> dict:
+	verdict = "met" if ms <= target_ms else "MISSED"
+	print(f"{label:<64} {ms:>9.1f} ms   target <= {target_ms:>5.0f} ms   {verdict}")
+	return {"what": label, "ms": round(ms, 1), "target_ms": target_ms, "met": ms <= target_ms}
+
+
+def api_token(user: str) -> str:
+	doc = frappe.get_doc("User", user)
+	doc.api_key = doc.api_key or frappe.generate_hash(length=15)
+	secret = frappe.generate_hash(length=15)
+	doc.api_secret = secret
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()
+	return f"{doc.api_key}:{secret}"
+
+
+def http_get(client, token: str, path: str, **params):
+	result, site = {}, frappe.local.site
+
+	def call():
+		with patch("frappe.app.get_site_name", return_value=site):
+			result["r"] = client.get(path, headers={"Authorization": f"token {token}"}, query_string=params)
+
+	thread = Thread(target=call)
+	thread.start()
+	thread.join()
+	assert result["r"].status_code == 200, result["r"].get_data(as_text=True)[:300]
+	return result["r"]
+
+
+def run(repeat: int = 3) -> list[dict]:
+	manager = frappe.db.get_value("Has Role", {"role": c.ROLE_MANAGER, "parenttype": "User"}, "parent")
+	rep = rep_email(0) if frappe.db.exists("User", rep_email(0)) else None
+	users = [u for u in (manager or "Administrator", rep) if u]
+	year_ago = add_days(today(), -365)
+	client = get_test_client(use_cookies=False)
+	results = []
+	print(
+		f"site {frappe.local.site}: {frappe.db.count(c.CUSTOMER)} customers, {frappe.db.count(c.INTERACTION)} interactions"
+	)
+	for user in users:
+		token = api_token(user)
+		who = "manager" if user != rep else "rep"
+		for window, kwargs in (("all-time", {}), ("365 days", {"fromDate": year_ago})):
+
+			def cold(kwargs=kwargs, token=token):
+				metrics_cache.invalidate()
+				http_get(client, token, "/api/v2/method/crm_module.api.dashboard.get", **kwargs)
+
+			def warm(kwargs=kwargs, token=token):
+				http_get(client, token, "/api/v2/method/crm_module.api.dashboard.get", **kwargs)
+
+			results.append(line(f"dashboard API over HTTP, {who}, {window}, cold", timed(cold, repeat), 250))
+			warm()
+			results.append(
+				line(f"dashboard API over HTTP, {who}, {window}, warm", timed(warm, repeat * 3), 20)
+			)
+		frappe.set_user(user)
+		for doctype in LIST_DOCTYPES:
+
+			def list_page(doctype=doctype):
+				frappe.get_list(
+					doctype, fields=["name", "modified"], limit_page_length=20, order_by="modified desc"
+				)
+				frappe.get_list(doctype, fields=["count(*) as count"], order_by=None)
+
+			results.append(line(f"desk list of 20 + count, {doctype}, {who}", timed(list_page, repeat), 150))
+		for report in REPORTS:
+			from frappe.desk.query_report import run as run_report
+
+			results.append(
+				line(
+					f"report {report}, {who}", timed(lambda r=report: run_report(r, filters={}), repeat), 500
+				)
+			)
+
+		def search():
+			from frappe.desk.search import search_link
+
+			search_link(c.CUSTOMER, "Bench Company 12")
+
+		results.append(line(f"link search, customers, {who}", timed(search, repeat), 100))
+		results.append(
+			line(
+				f"dashboard function, {who}, 365 days, uncached",
+				timed(lambda: metrics.compute_dashboard(user, year_ago), repeat),
+				250,
+			)
+		)
+		frappe.set_user("Administrator")
+	met = sum(r["met"] for r in results)
+	print(f"\n{met} of {len(results)} targets met")
+	return results

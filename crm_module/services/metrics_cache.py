@@ -1,0 +1,50 @@
+"""Dashboard figures cached per user and window, dropped by every write that can change a figure.
+
+The cache key carries a *generation* that any CRM write (document hooks on every isolated doctype,
+pipeline stages and ToDos that point at CRM records) and every bulk job replaces, right away and again
+after the transaction commits (so a reader that computed figures from the old data between the two
+cannot keep them). A warm read is one Redis GET; nothing is served after a change. The expiry only
+bounds memory: correctness never depends on it.
+"""
+
+import frappe
+
+GENERATION_KEY = "crm_module:metrics_generation"
+EXPIRES_IN = 24 * 3600
+
+
+def generation() -> str:
+	value = frappe.cache.get_value(GENERATION_KEY)
+	if not value:
+		value = frappe.generate_hash(length=8)
+		frappe.cache.set_value(GENERATION_KEY, value)
+	return value
+
+
+def cached(name: str, user: str, compute, *args):
+	"""`compute(*args)` for `user`, from the cache when nothing changed since it was stored."""
+	key = f"crm_module:{name}:{generation()}:{user}:{':'.join(str(a) for a in args)}"
+	value = frappe.cache.get_value(key, expires=True)  # expires=True: no per-request memo of a miss
+	if value is None:
+		value = compute(*args)
+		frappe.cache.set_value(key, value, expires_in_sec=EXPIRES_IN)
+	return value
+
+
+def invalidate(*_args, **_kwargs) -> None:
+	"""Start a new generation now and again after commit (document hook and job helper)."""
+	_new_generation()
+	if getattr(frappe.db, "after_commit", None) is not None:
+		frappe.db.after_commit.add(_new_generation)
+
+
+def invalidate_for_todo(todo, method: str | None = None) -> None:
+	"""Assignments change who sees what: a ToDo on a CRM record invalidates too."""
+	from crm_module.access.rules import RULES
+
+	if todo.reference_type in RULES:
+		invalidate()
+
+
+def _new_generation() -> None:
+	frappe.cache.set_value(GENERATION_KEY, frappe.generate_hash(length=8))
