@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Times lead scoring and customer health on generated data (and prints the AUC of the conversion model)
-# on an EXISTING bench and site; the generated rows are deleted afterwards.
+# Benchmarks on an EXISTING bench and site; they print figures and assert nothing.
 #
-#   CRM_SITE=crm.localhost bash scripts/benchmark.sh            # sizes 10000 and 100000
+#   CRM_SITE=crm.localhost bash scripts/benchmark.sh            # jobs: scoring + health at 10k and 100k rows
 #   CRM_SITE=crm.localhost CRM_BENCH_SIZES=10000 bash scripts/benchmark.sh
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh dataset  # make dataset L (CRM_SCALE, default 1.0)
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh reads    # dashboard, lists, reports, search on it
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
 #
 # Environment: CRM_BENCH_PATH (default /home/frappe/frappe-bench), CRM_SITE (required), CRM_BENCH_SIZES.
 set -euo pipefail
@@ -19,4 +21,10 @@ if [ ! -d "$BENCH/sites/$SITE" ]; then
 	echo "No site $SITE on the bench at $BENCH (set CRM_BENCH_PATH / CRM_SITE)." >&2
 	exit 1
 fi
-as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.scoring_health.run --kwargs \"{'sizes': '$SIZES'}\""
+case "${1:-jobs}" in
+	jobs) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.scoring_health.run --kwargs \"{'sizes': '$SIZES'}\"" ;;
+	dataset) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.make --kwargs \"{'scale': ${CRM_SCALE:-1.0}}\"" ;;
+	reads) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run" ;;
+	remove) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.remove" ;;
+	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|remove]" >&2; exit 2 ;;
+esac

@@ -19,6 +19,7 @@ from frappe.utils import add_days, get_test_client, today
 from crm_module import constants as c
 from crm_module.benchmarks.dataset import rep_email
 from crm_module.services import metrics, metrics_cache
+from crm_module.tests.api_case import CRMAPITestCase
 
 LIST_DOCTYPES = (c.CUSTOMER, c.CONTACT, c.INTERACTION, c.OPPORTUNITY, c.LEAD, c.TIMELINE, c.NOTE)
 REPORTS = ("CRM Pipeline Forecast", "CRM Conversion Metrics", "CRM Customer Health Overview")
@@ -38,16 +39,6 @@ def line(label: str, ms: float, target_ms: float) -> dict:
 	verdict = "met" if ms <= target_ms else "MISSED"
 	print(f"{label:<64} {ms:>9.1f} ms   target <= {target_ms:>5.0f} ms   {verdict}")
 	return {"what": label, "ms": round(ms, 1), "target_ms": target_ms, "met": ms <= target_ms}
-
-
-def api_token(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	doc.api_key = doc.api_key or frappe.generate_hash(length=15)
-	secret = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.save(ignore_permissions=True)
-	frappe.db.commit()
-	return f"{doc.api_key}:{secret}"
 
 
 def http_get(client, token: str, path: str, **params):
@@ -75,7 +66,8 @@ def run(repeat: int = 3) -> list[dict]:
 		f"site {frappe.local.site}: {frappe.db.count(c.CUSTOMER)} customers, {frappe.db.count(c.INTERACTION)} interactions"
 	)
 	for user in users:
-		token = api_token(user)
+		token = CRMAPITestCase.api_token(user)
+		frappe.db.commit()
 		who = "manager" if user != rep else "rep"
 		for window, kwargs in (("all-time", {}), ("365 days", {"fromDate": year_ago})):
 

@@ -86,11 +86,17 @@ class CRMAPITestCase(IntegrationTestCase):
 
 	def call(self, http_method: str, path: str, user: str | None, params=None, body=None) -> Reply:
 		"""One HTTP request as `user` (None: guest); JSON `body` for POST, query `params` for GET."""
-		frappe.db.commit()
-		headers = {"Authorization": f"token {self.tokens[user]}"} if user else {}
-		kwargs = {"headers": headers, "query_string": params}
+		kwargs = {"headers": self.auth(user), "query_string": params}
 		if body is not None:
 			kwargs["json"] = body
+		return self.raw(http_method, path, **kwargs)
+
+	def auth(self, user: str | None) -> dict:
+		return {"Authorization": f"token {self.tokens[user]}"} if user else {}
+
+	def raw(self, http_method: str, path: str, **kwargs) -> Reply:
+		"""One request through the WSGI app in its own thread (own `frappe.local` and connection)."""
+		frappe.db.commit()
 		result, site = {}, frappe.local.site
 
 		def run():

@@ -179,30 +179,23 @@ class TestAccessRules(IntegrationTestCase):
 			rows = frappe.get_list(c.EMAIL_ADDRESS, parent_doctype=c.CONTACT, fields=["email_id"])
 			self.assertIn("rita@alpha.example.com", [r.email_id for r in rows])
 
+	def private_file(self, file_name: str, content: str):
+		return frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": file_name,
+				"content": content,
+				"attached_to_doctype": c.CUSTOMER,
+				"attached_to_name": self.customer,
+				"is_private": 1,
+			}
+		)
+
 	def test_files_follow_the_record(self):
 		with f.as_user(self.rep_b):
-			file = frappe.get_doc(
-				{
-					"doctype": "File",
-					"file_name": "planted.txt",
-					"content": "x",
-					"attached_to_doctype": c.CUSTOMER,
-					"attached_to_name": self.customer,
-					"is_private": 1,
-				}
-			)
-			self.assertRaises(frappe.PermissionError, file.insert)
+			self.assertRaises(frappe.PermissionError, self.private_file("planted.txt", "x").insert)
 		with f.as_user(self.rep_a):
-			mine = frappe.get_doc(
-				{
-					"doctype": "File",
-					"file_name": "contract.txt",
-					"content": "secret terms",
-					"attached_to_doctype": c.CUSTOMER,
-					"attached_to_name": self.customer,
-					"is_private": 1,
-				}
-			).insert()
+			mine = self.private_file("contract.txt", "secret terms").insert()
 		with f.as_user(self.rep_b):
 			self.assertFalse(frappe.has_permission("File", "read", mine.name))
 			self.assertEqual(frappe.get_list("File", filters={"attached_to_name": self.customer}), [])

@@ -32,6 +32,7 @@ def ensure_outbox_and_admin() -> None:
 
 
 def request_deletion(email: str) -> None:
+	"""The person asks (a website account is how Frappe verifies them), a manager approves, Frappe erases."""
 	if not frappe.db.exists("User", email):
 		frappe.get_doc(
 			{"doctype": "User", "email": email, "first_name": "Subject", "user_type": "Website User"}
@@ -81,17 +82,7 @@ class TestPersonalDataDeletion(IntegrationTestCase):
 			customer, "Erase", last_name="Me", emails=[{"email_id": EMAIL}], ignore_permissions=True
 		).name
 
-		# the person asking has a website account (that is how Frappe verifies the request)
-		if not frappe.db.exists("User", EMAIL):
-			frappe.get_doc(
-				{"doctype": "User", "email": EMAIL, "first_name": "Erase", "user_type": "Website User"}
-			).insert(ignore_permissions=True)
-		request = frappe.get_doc({"doctype": "Personal Data Deletion Request", "email": EMAIL}).insert(
-			ignore_permissions=True
-		)
-		request.status = "Pending Approval"
-		request.save(ignore_permissions=True)
-		request.trigger_data_deletion()
+		request_deletion(EMAIL)
 
 		lead_row = frappe.db.get_value(c.LEAD, lead, ["lead_name", "phone", "email_id"], as_dict=True)
 		self.assertNotEqual(lead_row.lead_name, "Erase Me")

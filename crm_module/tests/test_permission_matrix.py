@@ -354,7 +354,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 				"GET",
 				"/printview",
 				query_string={"doctype": doctype, "name": name},
-				headers={"Authorization": f"token {self.tokens[u]}"} if u else {},
+				headers=self.auth(u),
 			),
 		)
 		yield (
@@ -591,31 +591,13 @@ class TestPermissionMatrix(CRMAPITestCase):
 		return self.call("POST", self.path(method), caller, body=data)
 
 	def upload(self, user, doctype: str, name: str) -> Reply:
-		frappe.db.commit()
-		headers = {"Authorization": f"token {self.tokens[user]}"} if user else {}
 		data = {
 			"doctype": doctype,
 			"docname": name,
 			"is_private": "1",
 			"file": (io.BytesIO(b"planted"), "planted.txt"),
 		}
-		return self.raw("POST", "/api/method/upload_file", headers=headers, data=data)
-
-	def raw(self, method: str, path: str, **kwargs) -> Reply:
-		from threading import Thread
-		from unittest.mock import patch
-
-		result, site = {}, frappe.local.site
-
-		def run():
-			with patch("frappe.app.get_site_name", return_value=site):
-				result["response"] = self.client.open(path, method=method, **kwargs)
-
-		thread = Thread(target=run)
-		thread.start()
-		thread.join()
-		frappe.db.commit()
-		return Reply(result["response"])
+		return self.raw("POST", "/api/method/upload_file", headers=self.auth(user), data=data)
 
 	# ------------------------------------------------------------------ the matrix
 
@@ -676,9 +658,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 			("File by name", lambda u: self.call("GET", f"/api/resource/File/{self.file_name}", u)),
 			(
 				"private file download",
-				lambda u: self.raw(
-					"GET", self.file_url, headers={"Authorization": f"token {self.tokens[u]}"} if u else {}
-				),
+				lambda u: self.raw("GET", self.file_url, headers=self.auth(u)),
 			),
 			(
 				"Tag Link list",
