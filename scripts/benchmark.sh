@@ -5,6 +5,7 @@
 #   CRM_SITE=crm.localhost CRM_BENCH_SIZES=10000 bash scripts/benchmark.sh
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh dataset  # make dataset L (CRM_SCALE, default 1.0)
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh reads    # dashboard, lists, reports, search on it
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh jobs-l   # nightly health + scoring on it
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
 #
 # Environment: CRM_BENCH_PATH (default /home/frappe/frappe-bench), CRM_SITE (required), CRM_BENCH_SIZES.
@@ -24,7 +25,8 @@ fi
 case "${1:-jobs}" in
 	jobs) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.scoring_health.run --kwargs \"{'sizes': '$SIZES'}\"" ;;
 	dataset) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.make --kwargs \"{'scale': ${CRM_SCALE:-1.0}}\"" ;;
+	jobs-l) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.jobs_at_scale.run" ;;
 	reads) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run" ;;
 	remove) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.remove" ;;
-	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|remove]" >&2; exit 2 ;;
+	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|jobs-l|remove]" >&2; exit 2 ;;
 esac

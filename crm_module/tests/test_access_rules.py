@@ -205,3 +205,37 @@ class TestAccessRules(IntegrationTestCase):
 		with f.as_user(self.plain):
 			self.assertRaises(frappe.PermissionError, frappe.get_list, c.CUSTOMER)
 			self.assertFalse(frappe.has_permission(c.CUSTOMER, "read", self.customer))
+
+
+class TestErasureIsNotBlocked(IntegrationTestCase):
+	def test_deleting_the_only_score_rows_then_their_parents(self):
+		lead = f.make_lead("Only Score", ignore_permissions=True).name
+		score = frappe.get_doc(
+			{
+				"doctype": c.LEAD_SCORE,
+				"lead": lead,
+				"scoring_date": frappe.utils.today(),
+				"engagement_score": 10,
+				"fit_score": 10,
+				"activity_score": 10,
+			}
+		).insert(ignore_permissions=True)
+		customer = f.make_customer("Only Health", ignore_permissions=True).name
+		health = frappe.get_doc(
+			{
+				"doctype": c.HEALTH_SCORE,
+				"customer": customer,
+				"score_date": frappe.utils.today(),
+				"health_score": 50,
+				"engagement_score": 50,
+				"activity_score": 50,
+				"satisfaction_score": 50,
+			}
+		).insert(ignore_permissions=True)
+		frappe.delete_doc(c.LEAD_SCORE, score.name, ignore_permissions=True)
+		frappe.delete_doc(c.HEALTH_SCORE, health.name, ignore_permissions=True)
+		self.assertEqual(frappe.db.get_value(c.LEAD, lead, "latest_score"), 0)
+		self.assertEqual(frappe.db.get_value(c.CUSTOMER, customer, "health_score"), 0)
+		frappe.delete_doc(c.LEAD, lead, ignore_permissions=True)
+		frappe.delete_doc(c.CUSTOMER, customer, ignore_permissions=True)
+		self.assertFalse(frappe.db.exists(c.LEAD, lead) or frappe.db.exists(c.CUSTOMER, customer))

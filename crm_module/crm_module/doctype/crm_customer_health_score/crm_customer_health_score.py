@@ -74,7 +74,12 @@ def sync_profile(customer: str, exclude: str | None = None) -> None:
 	frappe.db.set_value(
 		c.CUSTOMER,
 		customer,
-		{"health_score": row.health_score, "risk_level": row.risk_level, "health_updated_on": row.score_date},
+		# Int columns are NOT NULL in Frappe: no health row left means 0, not NULL
+		{
+			"health_score": row.health_score or 0,
+			"risk_level": row.risk_level,
+			"health_updated_on": row.score_date,
+		},
 		update_modified=False,
 	)
 

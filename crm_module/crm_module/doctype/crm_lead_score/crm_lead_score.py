@@ -97,7 +97,8 @@ def sync_lead(lead: str, exclude: str | None = None) -> None:
 	frappe.db.set_value(
 		c.LEAD,
 		lead,
-		{"latest_score": row.total_score, "latest_grade": row.grade, "scored_on": row.scoring_date},
+		# Int columns are NOT NULL in Frappe: no score left means 0, not NULL
+		{"latest_score": row.total_score or 0, "latest_grade": row.grade, "scored_on": row.scoring_date},
 		update_modified=False,
 	)
 
