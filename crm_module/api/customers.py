@@ -12,6 +12,7 @@ from crm_module.services import contacts, customers
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()  # served from a read replica when the site configures one
 def get(customerId: str | None = None, userId: str | None = None) -> dict:
 	user = acting_user(userId)
 	return camelize(customers.get_customer_profile(required(customerId, "customerId"), user))

@@ -8,6 +8,7 @@ from crm_module.services.payload import iso_date
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()  # served from a read replica when the site configures one
 def get(userId: str | None = None, fromDate: str | None = None, toDate: str | None = None) -> dict:
 	"""Dashboard figures of the acting user (a manager may pass a rep's ``userId``); the optional
 	``fromDate``/``toDate`` (ISO dates, inclusive) keep records created in that window. Every figure is

@@ -11,6 +11,7 @@ from crm_module.services import interactions
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()  # served from a read replica when the site configures one
 def get(customerId: str | None = None, limit: int = 20, userId: str | None = None) -> list:
 	user = acting_user(userId)
 	return camelize(interactions.get_interaction_history(required(customerId, "customerId"), limit, user))

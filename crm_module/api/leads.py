@@ -13,6 +13,7 @@ from crm_module.services import leads
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()  # served from a read replica when the site configures one
 def get(status: str | None = None, userId: str | None = None) -> list:
 	user = acting_user(userId)
 	return camelize(leads.get_leads(status, user))

@@ -12,6 +12,7 @@ from crm_module.services import opportunities
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()  # served from a read replica when the site configures one
 def get(customerId: str | None = None, pipeline: str | None = None, userId: str | None = None) -> dict | list:
 	user = acting_user(userId)
 	if customerId:
