@@ -99,3 +99,5 @@ class CRMSalesLead(Document):
 
 def on_doctype_update():
 	frappe.db.add_index("CRM Sales Lead", ["lead_owner", "status"], "lead_owner_status_index")
+	# lead counts by status and source read the index alone
+	frappe.db.add_index("CRM Sales Lead", ["status", "source"], "status_source_index")
