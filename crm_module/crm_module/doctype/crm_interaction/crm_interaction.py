@@ -97,7 +97,9 @@ class CRMInteraction(Document):
 def on_doctype_update():
 	frappe.db.add_index("CRM Interaction", ["owner", "interaction_date"], "owner_interaction_date_index")
 	# the dashboard's latest interactions: read the newest index entries instead of sorting 1M rows
-	frappe.db.add_index("CRM Interaction", ["interaction_date", "creation"], "interaction_date_creation_index")
+	frappe.db.add_index(
+		"CRM Interaction", ["interaction_date", "creation"], "interaction_date_creation_index"
+	)
 	frappe.db.add_index(
 		"CRM Interaction", ["customer", "interaction_date"], "customer_interaction_date_index"
 	)
