@@ -62,19 +62,23 @@ def gate_file(file, method: str | None = None) -> None:
 		)
 
 
-def file_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False) -> bool | None:
-	"""`has_permission` of File: a file attached to a CRM record is as reachable as the record."""
-	if doc.attached_to_doctype not in RULES or not doc.attached_to_name or is_unrestricted(user):
+def _attached_record_permission(doctype: str, name: str, ptype: str, user: str | None) -> bool | None:
+	"""A row pointing at a CRM record is as reachable as the record (None: not about a CRM record)."""
+	if doctype not in RULES or not name or is_unrestricted(user):
 		return None
-	return can_reach(doc.attached_to_doctype, doc.attached_to_name, user, read=ptype in READ_TYPES)
+	return can_reach(doctype, name, user, read=ptype in READ_TYPES)
+
+
+def file_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False) -> bool | None:
+	"""`has_permission` of File."""
+	return _attached_record_permission(doc.attached_to_doctype, doc.attached_to_name, ptype, user)
 
 
 def tag_link_permission(
 	doc, ptype: str = "read", user: str | None = None, debug: bool = False
 ) -> bool | None:
-	if doc.document_type not in RULES or is_unrestricted(user):
-		return None
-	return can_reach(doc.document_type, doc.document_name, user, read=ptype in READ_TYPES)
+	"""`has_permission` of Tag Link."""
+	return _attached_record_permission(doc.document_type, doc.document_name, ptype, user)
 
 
 def notification_permission(

@@ -36,7 +36,7 @@ def is_crm(doctype) -> bool:
 	return (
 		doctype in RULES
 		or doctype in CHILD_PARENTS
-		or frappe.db.get_value("DocType", doctype, "module") == MODULE
+		or frappe.db.get_value("DocType", doctype, "module", cache=True) == MODULE
 	)
 
 

@@ -16,7 +16,7 @@ from frappe import _
 from frappe.model import no_value_fields, table_fields
 
 from crm_module.access.input_types import type_problem
-from crm_module.constants import MODULE
+from crm_module.access.overrides import is_crm as is_crm_doctype
 from crm_module.utils import throw_input
 
 DOC_PARAMS = {
@@ -40,14 +40,6 @@ WRITES = frozenset({"POST", "PUT", "PATCH"})
 # on another rep's data (an oracle that spells out any field one character at a time)
 NAME_PARAMS = ("name", "docname", "doc_name", "dn", "old_name", "new_name")
 DOCTYPE_PARAMS = ("doctype", "dt", "reference_doctype")
-
-
-def is_crm_doctype(doctype) -> bool:
-	return (
-		isinstance(doctype, str)
-		and doctype.startswith("CRM ")
-		and frappe.db.get_value("DocType", doctype, "module", cache=True) == MODULE
-	)
 
 
 def check_request() -> None:
