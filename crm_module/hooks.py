@@ -135,14 +135,8 @@ doc_events = {
 # Scheduled jobs
 # --------------
 scheduler_events = {
-	"daily": [
-		"crm_module.services.opportunity_jobs.refresh_open_opportunities",
-		"crm_module.services.followups.create_follow_up_todos",
-		# scoring, health and segments (issue 5): health first so segments see today's health
-		"crm_module.services.scoring.score_all_leads",
-		"crm_module.services.health.compute_all_health_scores",
-		"crm_module.services.segments.evaluate_all_segments",
-	],
+	# one ordered run (refresh -> scoring -> health -> segments -> alerts), see crm_module/services/daily.py
+	"daily_long": ["crm_module.services.daily.run_daily"],
 }
 
 # GDPR: Frappe's Personal Data Deletion / Download Requests reach CRM data through the doc_events

@@ -24,6 +24,21 @@ def domain_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 		raise  # unreachable, keeps type checkers calm
 
 
+def labelled_call(doctype: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+	"""`domain_call` for rules about one doctype's fields: a message that starts with a field name of
+	`doctype` says "Label (fieldname) ..." the way the desk shows the field."""
+	try:
+		return fn(*args, **kwargs)
+	except ValueError as e:
+		message = str(e)
+		fieldname, _sep, rest = message.partition(" ")
+		field = frappe.get_meta(doctype).get_field(fieldname)
+		if field:
+			message = f"{_(field.label)} ({fieldname}) {rest}"
+		throw_input(_(message))
+		raise  # unreachable, keeps type checkers calm
+
+
 def require_range(doc, fieldname: str, low: float, high: float, allow_empty: bool = True) -> None:
 	"""Reject a numeric field outside [low, high] with a message naming the field."""
 	value = doc.get(fieldname)

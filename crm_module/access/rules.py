@@ -14,7 +14,7 @@ parent the edited record links to to be reachable, so nobody attaches data to so
 
 from dataclasses import dataclass
 
-from crm_module import constants as c
+from crm_module import constants
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-	c.CUSTOMER: Rule(
+	constants.CUSTOMER: Rule(
 		owner_field="account_owner",
 		assignable=True,
 		protected=(
@@ -56,7 +56,7 @@ RULES: dict[str, Rule] = {
 			"source_lead",
 		),
 	),
-	c.LEAD: Rule(
+	constants.LEAD: Rule(
 		owner_field="lead_owner",
 		assignable=True,
 		protected=(
@@ -72,36 +72,42 @@ RULES: dict[str, Rule] = {
 			"follow_up_reminded_on",
 		),
 	),
-	c.OPPORTUNITY: Rule(
+	constants.OPPORTUNITY: Rule(
 		owner_field="opportunity_owner",
 		assignable=True,
-		parents=(("customer", c.CUSTOMER),),
+		parents=(("customer", constants.CUSTOMER),),
 		protected=("lead", "stage_changed_on", "forecast_amount", "days_in_pipeline"),
 	),
-	c.CONTACT: Rule(parents=(("customer", c.CUSTOMER),), protected=("last_contacted_on",)),
-	c.INTERACTION: Rule(
-		parents=(("customer", c.CUSTOMER), ("lead", c.LEAD), ("opportunity", c.OPPORTUNITY)),
+	constants.CONTACT: Rule(parents=(("customer", constants.CUSTOMER),), protected=("last_contacted_on",)),
+	constants.INTERACTION: Rule(
+		parents=(
+			("customer", constants.CUSTOMER),
+			("lead", constants.LEAD),
+			("opportunity", constants.OPPORTUNITY),
+		),
 		creator_without_parent=True,
 	),
-	c.TIMELINE: Rule(parents=(("customer", c.CUSTOMER), ("lead", c.LEAD)), creator_without_parent=True),
-	c.HEALTH_SCORE: Rule(parents=(("customer", c.CUSTOMER),)),
-	c.DEAL_STAGE: Rule(parents=(("opportunity", c.OPPORTUNITY),)),
-	c.LEAD_SCORE: Rule(parents=(("lead", c.LEAD),)),
-	c.NOTE: Rule(
+	constants.TIMELINE: Rule(
+		parents=(("customer", constants.CUSTOMER), ("lead", constants.LEAD)), creator_without_parent=True
+	),
+	constants.HEALTH_SCORE: Rule(parents=(("customer", constants.CUSTOMER),)),
+	constants.DEAL_STAGE: Rule(parents=(("opportunity", constants.OPPORTUNITY),)),
+	constants.LEAD_SCORE: Rule(parents=(("lead", constants.LEAD),)),
+	constants.NOTE: Rule(
 		dynamic_parent=("reference_doctype", "reference_name"),
-		mention_table=c.NOTE_MENTION,
+		mention_table=constants.NOTE_MENTION,
 		protected=("customer",),
 	),
-	c.TAGGED_ITEM: Rule(dynamic_parent=("reference_doctype", "reference_name")),
+	constants.TAGGED_ITEM: Rule(dynamic_parent=("reference_doctype", "reference_name")),
 }
 
 # Child tables: rows are reached through their parent document (None: managers only).
 CHILD_PARENTS: dict[str, str | None] = {
-	c.EMAIL_ADDRESS: c.CONTACT,
-	c.PHONE_NUMBER: c.CONTACT,
-	c.NOTE_MENTION: c.NOTE,
-	c.SEGMENT_MEMBER: None,
-	c.FIT_RULE: None,
+	constants.EMAIL_ADDRESS: constants.CONTACT,
+	constants.PHONE_NUMBER: constants.CONTACT,
+	constants.NOTE_MENTION: constants.NOTE,
+	constants.SEGMENT_MEMBER: None,
+	constants.FIT_RULE: None,
 }
 
 # Framework columns nobody sets through a write path (Frappe maintains them itself).
@@ -119,5 +125,5 @@ def parents_of(doctype: str) -> list[str]:
 	rule = RULES[doctype]
 	found = [parent for _, parent in rule.parents]
 	if rule.dynamic_parent:
-		found += [dt for dt in c.TAGGABLE_DOCTYPES if dt in RULES]
+		found += [dt for dt in constants.TAGGABLE_DOCTYPES if dt in RULES]
 	return found

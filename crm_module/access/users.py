@@ -3,16 +3,16 @@ CRM Users see what the rule table gives them; everybody else sees no CRM record 
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 
-CRM_ROLES = frozenset({c.ROLE_USER, c.ROLE_MANAGER})
+CRM_ROLES = frozenset({constants.ROLE_USER, constants.ROLE_MANAGER})
 
 
 def is_unrestricted(user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if user == "Administrator":
 		return True
-	return bool(c.MANAGER_ROLES.intersection(frappe.get_roles(user)))
+	return bool(constants.MANAGER_ROLES.intersection(frappe.get_roles(user)))
 
 
 def has_crm_role(user: str | None = None) -> bool:

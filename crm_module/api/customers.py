@@ -7,8 +7,9 @@
 
 import frappe
 
-from crm_module.api.params import acting_user, camelize, dispatch, payload, required
+from crm_module.api.params import camelize, dispatch, payload, required
 from crm_module.services import contacts, customers
+from crm_module.services.common import acting_user
 
 
 @frappe.whitelist(methods=["GET"])

@@ -2,9 +2,19 @@
 
 import frappe
 
-from crm_module.api.params import acting_user
-from crm_module.services.dashboard import get_crm_dashboard_data
+from crm_module.api.params import camelize
+from crm_module.services import metrics
+from crm_module.services.common import acting_user
 from crm_module.services.payload import iso_date
+
+# the seed's names for figures whose own names say more (`crm_module.domain.metrics.build_dashboard`)
+SEED_KEYS = {
+	"active_leads": "totalLeads",
+	"open_opportunities": "totalOpportunities",
+	"average_open_deal_size": "averageDealSize",  # top level: over open deals
+	"average_won_deal_size": "averageDealSize",  # conversionMetrics: over won deals
+}
+DATA_MAPS = frozenset({"stage_pipeline", "leads_by_source"})
 
 
 @frappe.whitelist(methods=["GET"])
@@ -14,4 +24,10 @@ def get(userId: str | None = None, fromDate: str | None = None, toDate: str | No
 	``fromDate``/``toDate`` (ISO dates, inclusive) keep records created in that window. Every figure is
 	defined in `crm_module.services.metrics`."""
 	user = acting_user(userId)
-	return get_crm_dashboard_data(user, iso_date(fromDate, "fromDate"), iso_date(toDate, "toDate"))
+	data = metrics.get_dashboard(user, iso_date(fromDate, "fromDate"), iso_date(toDate, "toDate"))
+	return as_seed_keys(data)
+
+
+def as_seed_keys(data: dict) -> dict:
+	"""The dashboard in the seed's camelCase keys."""
+	return camelize(data, SEED_KEYS, DATA_MAPS)

@@ -6,8 +6,9 @@
 
 import frappe
 
-from crm_module.api.params import acting_user, camelize, payload, required
+from crm_module.api.params import camelize, payload, required
 from crm_module.services import interactions
+from crm_module.services.common import acting_user
 
 
 @frappe.whitelist(methods=["GET"])

@@ -8,8 +8,9 @@
 
 import frappe
 
-from crm_module.api.params import acting_user, camelize, dispatch, payload, required
-from crm_module.services import leads
+from crm_module.api.params import camelize, dispatch, payload, required
+from crm_module.services import leads, scoring
+from crm_module.services.common import acting_user
 
 
 @frappe.whitelist(methods=["GET"])
@@ -35,7 +36,9 @@ def post(
 			{
 				"create": lambda: leads.create_lead(body, user),
 				"update": lambda: leads.update_lead(required(leadId, "leadId"), body, user),
-				"score": lambda: leads.score_lead(required(leadId, "leadId"), body, user),
+				"score": lambda: scoring.score_lead(
+					required(leadId, "leadId"), body, user=user, param="leadId"
+				),
 			},
 		)
 	)

@@ -1,8 +1,7 @@
 """Request handling shared by every endpoint in `crm_module.api`.
 
-* `acting_user`: the seed's ``userId`` is the acting user. It defaults to the session user; naming
-  someone else is honoured only for CRM Managers (and System Managers), otherwise 403. Callers without a
-  CRM role get 403 (guests never reach the endpoints: they are not ``allow_guest``).
+* the seed's ``userId`` is the acting user (`crm_module.services.common.acting_user`, which reports use
+  too): the session user, or someone else when a CRM Manager names them.
 * `required`: a missing or empty parameter is a 400 naming it.
 * `payload`: POST bodies carry the record's fields either in ``data`` (a JSON object, or JSON text) or
   at the top level of the request, camelCase or snake_case; malformed JSON is a 400 naming ``data``.
@@ -10,35 +9,15 @@
 * `camelize`: responses use the seed's camelCase keys.
 """
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import frappe
 from frappe import _
 
-from crm_module import constants as c
-from crm_module.permissions import is_unrestricted
-from crm_module.services.payload import require_object
+from crm_module.services.payload import camel, require_object
 from crm_module.utils import throw_input
 
-CRM_ROLES = frozenset({c.ROLE_USER, *c.MANAGER_ROLES})
 FRAMEWORK_KEYS = frozenset({"cmd", "csrf_token", "_"})
-SNAKE = re.compile(r"_([a-z0-9])")
-
-
-def acting_user(user_id: str | None = None) -> str:
-	"""The user whose view the request asks for (see the module docstring)."""
-	session_user = frappe.session.user
-	if session_user == "Guest" or not CRM_ROLES.intersection(frappe.get_roles(session_user)):
-		frappe.throw(_("You need a CRM role to use the CRM API"), frappe.PermissionError)
-	if user_id in (None, "", session_user):
-		return session_user
-	if not is_unrestricted(session_user):
-		frappe.throw(_("userId: only a CRM Manager can act for another user"), frappe.PermissionError)
-	if not frappe.db.exists("User", {"name": user_id, "enabled": 1}):
-		frappe.throw(_("userId: user {0} not found").format(user_id), frappe.DoesNotExistError)
-	return user_id
 
 
 def required(value: Any, param: str) -> Any:
@@ -68,15 +47,18 @@ def dispatch(action: str | None, handlers: dict[str, Callable[[], Any]]) -> Any:
 	return handler()
 
 
-def camel(key: str) -> str:
-	"""``probability_percent`` -> ``probabilityPercent``."""
-	return SNAKE.sub(lambda m: m.group(1).upper(), key)
-
-
-def camelize(value: Any) -> Any:
-	"""Dict keys in camelCase, recursively through dicts and lists."""
+def camelize(value: Any, renames: Mapping[str, str] | None = None, data_maps: frozenset = frozenset()) -> Any:
+	"""Dict keys in camelCase, recursively through dicts and lists: the one place where responses get
+	the seed's casing. `renames` gives keys whose seed name is not their camelCase spelling; the values
+	of keys in `data_maps` are dicts keyed by data (sources, stages), whose keys stay as they are."""
+	renames = renames or {}
 	if isinstance(value, dict):
-		return {camel(k) if isinstance(k, str) else k: camelize(v) for k, v in value.items()}
+		return {
+			(renames.get(k) or camel(k) if isinstance(k, str) else k): (
+				v if k in data_maps else camelize(v, renames, data_maps)
+			)
+			for k, v in value.items()
+		}
 	if isinstance(value, list):
-		return [camelize(v) for v in value]
+		return [camelize(v, renames, data_maps) for v in value]
 	return value

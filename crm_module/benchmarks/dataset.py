@@ -15,7 +15,9 @@ import time
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
-from crm_module import constants as c
+from crm_module import constants
+from crm_module.domain.forecasting import forecast_amount
+from crm_module.domain.statuses import LEAD_STATUSES
 from crm_module.services import metrics_cache
 from crm_module.services.bulk import STANDARD
 
@@ -24,7 +26,6 @@ REPS = 20
 DAYS = 730
 CHUNK = 20_000
 SOURCES = ("Website", "Referral", "Event", "Cold Call", "Partner", "Campaign", "")
-LEAD_STATUSES = ("New", "Contacted", "Qualified", "Unqualified", "Lost", "Converted")
 INDUSTRIES = ("Technology", "Retail", "Healthcare", "Manufacturing", "Finance", "Logistics")
 TYPES = ("Call", "Email", "Meeting", "Note", "Task", "SMS")
 SENTIMENTS = ("Positive", "Neutral", "Negative")
@@ -41,18 +42,18 @@ def make(scale: float = 1.0, seed: int = 7) -> dict:
 	reps = make_reps()
 	n_customers = int(100_000 * scale)
 	counts = {}
-	counts["customers"] = insert(c.CUSTOMER, customers(rng, n_customers, reps))
-	counts["contacts"] = insert(c.CONTACT, contacts(rng, n_customers))
-	counts["email rows"] = insert(c.EMAIL_ADDRESS, email_rows(n_customers))
-	counts["leads"] = insert(c.LEAD, leads(rng, int(100_000 * scale), reps))
+	counts["customers"] = insert(constants.CUSTOMER, customers(rng, n_customers, reps))
+	counts["contacts"] = insert(constants.CONTACT, contacts(rng, n_customers))
+	counts["email rows"] = insert(constants.EMAIL_ADDRESS, email_rows(n_customers))
+	counts["leads"] = insert(constants.LEAD, leads(rng, int(100_000 * scale), reps))
 	stages = stage_table()
 	counts["opportunities"] = insert(
-		c.OPPORTUNITY, opportunities(rng, int(100_000 * scale), n_customers, reps, stages)
+		constants.OPPORTUNITY, opportunities(rng, int(100_000 * scale), n_customers, reps, stages)
 	)
 	counts["interactions"] = insert(
-		c.INTERACTION, interactions(rng, int(1_000_000 * scale), n_customers, reps)
+		constants.INTERACTION, interactions(rng, int(1_000_000 * scale), n_customers, reps)
 	)
-	counts["timeline"] = insert(c.TIMELINE, timeline(rng, int(300_000 * scale), n_customers, reps))
+	counts["timeline"] = insert(constants.TIMELINE, timeline(rng, int(300_000 * scale), n_customers, reps))
 	counts["assignments"] = insert("ToDo", assignments(rng, int(100_000 * scale), reps))
 	frappe.db.commit()
 	metrics_cache.invalidate()
@@ -63,7 +64,15 @@ def make(scale: float = 1.0, seed: int = 7) -> dict:
 
 def remove() -> None:
 	"""Delete every row `make` created (and the reps)."""
-	for doctype in (c.INTERACTION, c.TIMELINE, c.EMAIL_ADDRESS, c.CONTACT, c.OPPORTUNITY, c.LEAD, c.CUSTOMER):
+	for doctype in (
+		constants.INTERACTION,
+		constants.TIMELINE,
+		constants.EMAIL_ADDRESS,
+		constants.CONTACT,
+		constants.OPPORTUNITY,
+		constants.LEAD,
+		constants.CUSTOMER,
+	):
 		frappe.db.sql(f"delete from `tab{doctype}` where name like %s", f"{PREFIX}%")
 		frappe.db.commit()
 	frappe.db.sql("delete from `tabToDo` where name like %s", f"{PREFIX}%")
@@ -86,7 +95,7 @@ def make_reps() -> list[str]:
 				{"doctype": "User", "email": email, "first_name": f"Bench Rep {i}", "send_welcome_email": 0}
 			)
 			user.insert(ignore_permissions=True)
-			user.add_roles(c.ROLE_USER)
+			user.add_roles(constants.ROLE_USER)
 		reps.append(email)
 	frappe.db.commit()
 	return reps
@@ -175,7 +184,7 @@ def email_rows(n_customers):
 			(
 				*std(f"{PREFIX}EM-{i:07d}", now, "Administrator"),
 				f"{PREFIX}CON-{i:07d}",
-				c.CONTACT,
+				constants.CONTACT,
 				"emails",
 				f"contact{i}@company{i // 2}.example.com",
 				1,
@@ -204,8 +213,8 @@ def leads(rng, n, reps):
 
 def stage_table() -> list[dict]:
 	return frappe.get_all(
-		c.PIPELINE_STAGE,
-		filters={"pipeline": c.DEFAULT_PIPELINE},
+		constants.PIPELINE_STAGE,
+		filters={"pipeline": constants.DEFAULT_PIPELINE},
 		fields=["name", "probability", "outcome"],
 		order_by="stage_order asc",
 	)
@@ -233,11 +242,11 @@ def opportunities(rng, n, n_customers, reps, stages):
 				value,
 				currency,
 				stage.name,
-				c.DEFAULT_PIPELINE,
+				constants.DEFAULT_PIPELINE,
 				stage.probability,
 				status,
 				owner,
-				round(value * (stage.probability or 0) / 100, 2),
+				forecast_amount(value, stage.probability or 0),
 				closed,
 				add_days(created, 60),
 				rng.randrange(0, 400),
@@ -306,7 +315,7 @@ def assignments(rng, n_leads, reps):
 				*std(f"{PREFIX}TD-{i:07d}", created, "Administrator"),
 				"Open",
 				assignee,
-				c.LEAD,
+				constants.LEAD,
 				f"{PREFIX}LEAD-{i:07d}",
 				"Bench assignment",
 				created.date(),

@@ -8,7 +8,7 @@ import time
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services import health, scoring
 
 
@@ -24,6 +24,8 @@ def run() -> dict:
 		figures[label] = {"seconds": round(time.monotonic() - started, 1), "result": result}
 		print(label, figures[label])
 	figures["max RSS MB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-	figures["alerts"] = frappe.db.count("Notification Log", {"type": "Alert", "document_type": c.CUSTOMER})
+	figures["alerts"] = frappe.db.count(
+		"Notification Log", {"type": "Alert", "document_type": constants.CUSTOMER}
+	)
 	print(figures)
 	return figures

@@ -16,12 +16,20 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_days, get_test_client, today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.benchmarks.dataset import rep_email
 from crm_module.services import metrics, metrics_cache
 from crm_module.tests.api_case import CRMAPITestCase
 
-LIST_DOCTYPES = (c.CUSTOMER, c.CONTACT, c.INTERACTION, c.OPPORTUNITY, c.LEAD, c.TIMELINE, c.NOTE)
+LIST_DOCTYPES = (
+	constants.CUSTOMER,
+	constants.CONTACT,
+	constants.INTERACTION,
+	constants.OPPORTUNITY,
+	constants.LEAD,
+	constants.TIMELINE,
+	constants.NOTE,
+)
 REPORTS = ("CRM Pipeline Forecast", "CRM Conversion Metrics", "CRM Customer Health Overview")
 
 
@@ -56,14 +64,16 @@ def http_get(client, token: str, path: str, **params):
 
 
 def run(repeat: int = 3) -> list[dict]:
-	manager = frappe.db.get_value("Has Role", {"role": c.ROLE_MANAGER, "parenttype": "User"}, "parent")
+	manager = frappe.db.get_value(
+		"Has Role", {"role": constants.ROLE_MANAGER, "parenttype": "User"}, "parent"
+	)
 	rep = rep_email(0) if frappe.db.exists("User", rep_email(0)) else None
 	users = [u for u in (manager or "Administrator", rep) if u]
 	year_ago = add_days(today(), -365)
 	client = get_test_client(use_cookies=False)
 	results = []
 	print(
-		f"site {frappe.local.site}: {frappe.db.count(c.CUSTOMER)} customers, {frappe.db.count(c.INTERACTION)} interactions"
+		f"site {frappe.local.site}: {frappe.db.count(constants.CUSTOMER)} customers, {frappe.db.count(constants.INTERACTION)} interactions"
 	)
 	for user in users:
 		token = CRMAPITestCase.api_token(user)
@@ -105,7 +115,7 @@ def run(repeat: int = 3) -> list[dict]:
 		def search():
 			from frappe.desk.search import search_link
 
-			search_link(c.CUSTOMER, "Bench Company 12")
+			search_link(constants.CUSTOMER, "Bench Company 12")
 
 		results.append(line(f"link search, customers, {who}", timed(search, repeat), 100))
 		results.append(

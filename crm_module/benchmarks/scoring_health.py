@@ -13,7 +13,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.domain import fit_rules, predictive
 from crm_module.services import health, scoring
 from crm_module.services.bulk import STANDARD
@@ -47,12 +47,14 @@ def generate(n: int, seed: int = 0) -> None:
 		for i in range(n)
 	]
 	lead_fields = ["lead_name", "status", "source", "company_size", "email_id", "industry"]
-	frappe.db.bulk_insert(c.LEAD, [*STANDARD, *lead_fields], leads)
+	frappe.db.bulk_insert(constants.LEAD, [*STANDARD, *lead_fields], leads)
 	customers = [
 		(*_standard(f"{PREFIX}CUST-{i:07d}", now), f"Bench Customer {i}", "Active", "Customer")
 		for i in range(n)
 	]
-	frappe.db.bulk_insert(c.CUSTOMER, [*STANDARD, "company_name", "status", "lifecycle_stage"], customers)
+	frappe.db.bulk_insert(
+		constants.CUSTOMER, [*STANDARD, "company_name", "status", "lifecycle_stage"], customers
+	)
 	interactions = []
 	for i in range(n):
 		for j in range(INTERACTIONS_PER_RECORD):
@@ -69,17 +71,17 @@ def generate(n: int, seed: int = 0) -> None:
 				)
 			)
 	fields = ["interaction_type", "subject", "interaction_date", "lead", "customer", "sentiment"]
-	frappe.db.bulk_insert(c.INTERACTION, [*STANDARD, *fields], interactions)
+	frappe.db.bulk_insert(constants.INTERACTION, [*STANDARD, *fields], interactions)
 
 
 def cleanup() -> None:
 	pattern = f"{PREFIX}%"
 	for doctype, field in (
-		(c.LEAD_SCORE, "lead"),
-		(c.HEALTH_SCORE, "customer"),
-		(c.INTERACTION, "name"),
-		(c.LEAD, "name"),
-		(c.CUSTOMER, "name"),
+		(constants.LEAD_SCORE, "lead"),
+		(constants.HEALTH_SCORE, "customer"),
+		(constants.INTERACTION, "name"),
+		(constants.LEAD, "name"),
+		(constants.CUSTOMER, "name"),
 	):
 		table = frappe.qb.DocType(doctype)
 		frappe.qb.from_(table).delete().where(table[field].like(pattern)).run()

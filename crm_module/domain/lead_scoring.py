@@ -222,7 +222,7 @@ class LeadScoreResult:
 	factors: dict
 
 
-def score_lead(lead: Mapping, stats: Mapping, config: ScoringConfig | None = None) -> LeadScoreResult:
+def compute_lead_score(lead: Mapping, stats: Mapping, config: ScoringConfig | None = None) -> LeadScoreResult:
 	"""Score a lead. ``stats`` holds the engagement stats (see ``engagement_score``) and, for activity,
 	``days_since_last_activity`` (``None`` when there was none), ``activities_30d`` and ``activities_90d``
 	(missing counts are 0)."""
@@ -245,3 +245,28 @@ def score_lead(lead: Mapping, stats: Mapping, config: ScoringConfig | None = Non
 		"thresholds": dict(config.thresholds),
 	}
 	return LeadScoreResult(engagement, fit, activity, total, grade_for(total, config.thresholds), factors)
+
+
+SCORE_FIELDS = ("engagement_score", "fit_score", "activity_score")
+
+
+def explicit_scores(scores: Mapping, config: ScoringConfig | None = None) -> dict:
+	"""Check component scores given by hand and return the full score row values.
+
+	``scores`` has ``engagement_score``, ``fit_score`` and ``activity_score`` (each a number from 0 to
+	100, rounded half up) and, optionally, ``total_score`` and ``grade``, which must then be the ones the
+	components give under ``config``. Returns those five fields. Raises ``ValueError`` naming the field."""
+	config = config or ScoringConfig.default()
+	values = {}
+	for field_name in SCORE_FIELDS:
+		value = scores.get(field_name)
+		if isinstance(value, bool) or not isinstance(value, Real):
+			raise ValueError(f"{field_name} must be a number between 0 and 100, got {value!r}")
+		values[field_name] = validate_component(field_name, value)
+	total = total_score(*values.values(), config.weights)
+	given_total = scores.get("total_score")
+	if given_total not in (None, "") and given_total != total:
+		raise ValueError(f"total_score {given_total} does not match the components: expected {total}")
+	if scores.get("grade") not in (None, ""):
+		validate_grade(scores["grade"], total, config.thresholds)
+	return {**values, "total_score": total, "grade": grade_for(total, config.thresholds)}

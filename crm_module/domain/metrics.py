@@ -6,9 +6,7 @@ money is ``Decimal`` in cents until ``build_dashboard`` converts it to float at 
 
 Statuses:
 
-- Lead: New, Contacted, Qualified, Unqualified, Converted, Lost. A lead is *active* (in the pipeline)
-  when its status is one of ``ACTIVE_LEAD_STATUSES`` = New, Contacted, Qualified.
-- Opportunity: Open, Won, Lost. Won and Lost opportunities are *closed*.
+The status groups (active leads, closed opportunities) are defined in `crm_module.domain.statuses`.
 
 Figures:
 
@@ -32,11 +30,6 @@ from typing import Any
 from crm_module.domain.money import HUNDRED, ZERO, Number, money, percent, safe_div, to_decimal
 from crm_module.domain.validation import as_count
 
-LEAD_STATUSES = ("New", "Contacted", "Qualified", "Unqualified", "Converted", "Lost")
-ACTIVE_LEAD_STATUSES = ("New", "Contacted", "Qualified")
-OPPORTUNITY_STATUSES = ("Open", "Won", "Lost")
-CLOSED_OPPORTUNITY_STATUSES = ("Won", "Lost")
-
 
 def conversion_rate(converted_leads: int, total_leads: int) -> float:
 	"""Converted leads / all leads x 100."""
@@ -48,15 +41,15 @@ def conversion_rate(converted_leads: int, total_leads: int) -> float:
 
 def win_rate(won: int, lost: int) -> float:
 	"""Won / (won + lost) x 100."""
-	w, l = as_count("won", won), as_count("lost", lost)
-	return percent(w, w + l)
+	won_count, lost_count = as_count("won", won), as_count("lost", lost)
+	return percent(won_count, won_count + lost_count)
 
 
 def _amount(name: str, value: Number | None) -> Decimal:
-	d = to_decimal(value, name)
-	if d < 0:
+	amount = to_decimal(value, name)
+	if amount < 0:
 		raise ValueError(f"{name} must not be negative")
-	return d
+	return amount
 
 
 def average_deal_size(won_value_total: Number | None, won_count: int) -> Decimal:
@@ -116,7 +109,7 @@ def _json_rows(rows: Iterable[Mapping] | None) -> list[dict]:
 
 
 def build_dashboard(aggregates: Mapping) -> dict:
-	"""Build the dashboard response from raw aggregates (missing keys count as 0 or empty):
+	"""Build the dashboard figures from raw aggregates (missing keys count as 0 or empty):
 
 	- ``total_customers``: number of customers
 	- ``total_leads``: all leads ever created; ``active_leads``: leads with an active status;
@@ -128,43 +121,43 @@ def build_dashboard(aggregates: Mapping) -> dict:
 	- ``recent_interactions``, ``top_opportunities``: lists of rows, passed through (Decimal -> float)
 	- ``stage_pipeline``: stage -> open value; ``leads_by_source``: source -> count
 
-	Response: ``totalLeads`` is the active leads, ``totalOpportunities`` the open opportunities,
-	``pipelineValue`` their value, ``averageDealSize`` the average open deal size, ``conversionRate`` the
-	conversion rate. ``conversionMetrics.averageDealSize`` is the average *won* deal size and drives
-	``pipelineVelocity``. Money values are floats rounded to cents."""
-	a = aggregates or {}
-	open_count = as_count("open_opportunities", a.get("open_opportunities"))
-	pipeline = money(_amount("pipeline_value", a.get("pipeline_value")))
+	The result uses the same snake_case names (``average_open_deal_size`` over open deals,
+	``conversion_metrics.average_won_deal_size`` over won ones, which drives ``pipeline_velocity``); the
+	API turns them into the seed's camelCase keys (`crm_module.api.dashboard`). Money values are floats
+	rounded to cents."""
+	figures = aggregates or {}
+	open_count = as_count("open_opportunities", figures.get("open_opportunities"))
+	pipeline = money(_amount("pipeline_value", figures.get("pipeline_value")))
 	won_count, lost_count = (
-		as_count("won_count", a.get("won_count")),
-		as_count("lost_count", a.get("lost_count")),
+		as_count("won_count", figures.get("won_count")),
+		as_count("lost_count", figures.get("lost_count")),
 	)
-	rate = conversion_rate(a.get("converted_leads"), a.get("total_leads"))
+	rate = conversion_rate(figures.get("converted_leads"), figures.get("total_leads"))
 	wins = win_rate(won_count, lost_count)
-	won_avg = average_deal_size(a.get("won_value"), won_count)
-	cycle = average_sales_cycle_days(a.get("closed_cycle_days_total"), a.get("closed_count"))
-	velocity = pipeline_velocity(open_count, wins, won_avg, cycle)
+	won_average = average_deal_size(figures.get("won_value"), won_count)
+	cycle = average_sales_cycle_days(figures.get("closed_cycle_days_total"), figures.get("closed_count"))
+	velocity = pipeline_velocity(open_count, wins, won_average, cycle)
 	return {
-		"totalCustomers": as_count("total_customers", a.get("total_customers")),
-		"totalLeads": as_count("active_leads", a.get("active_leads")),
-		"totalOpportunities": open_count,
-		"pipelineValue": float(pipeline),
-		"conversionRate": rate,
-		"averageDealSize": float(average_open_deal_size(pipeline, open_count)),
-		"recentInteractions": _json_rows(a.get("recent_interactions")),
-		"topOpportunities": _json_rows(a.get("top_opportunities")),
-		"stagePipeline": {
+		"total_customers": as_count("total_customers", figures.get("total_customers")),
+		"active_leads": as_count("active_leads", figures.get("active_leads")),
+		"open_opportunities": open_count,
+		"pipeline_value": float(pipeline),
+		"conversion_rate": rate,
+		"average_open_deal_size": float(average_open_deal_size(pipeline, open_count)),
+		"recent_interactions": _json_rows(figures.get("recent_interactions")),
+		"top_opportunities": _json_rows(figures.get("top_opportunities")),
+		"stage_pipeline": {
 			str(k): float(money(_amount("stage_pipeline", v)))
-			for k, v in (a.get("stage_pipeline") or {}).items()
+			for k, v in (figures.get("stage_pipeline") or {}).items()
 		},
-		"leadsBySource": {
-			str(k): as_count("leads_by_source", v) for k, v in (a.get("leads_by_source") or {}).items()
+		"leads_by_source": {
+			str(k): as_count("leads_by_source", v) for k, v in (figures.get("leads_by_source") or {}).items()
 		},
-		"conversionMetrics": {
-			"leadToCustomerRate": rate,
-			"winRate": wins,
-			"averageSalesCycleDays": cycle,
-			"averageDealSize": float(won_avg),
-			"pipelineVelocity": float(velocity),
+		"conversion_metrics": {
+			"lead_to_customer_rate": rate,
+			"win_rate": wins,
+			"average_sales_cycle_days": cycle,
+			"average_won_deal_size": float(won_average),
+			"pipeline_velocity": float(velocity),
 		},
 	}

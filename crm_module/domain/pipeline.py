@@ -17,6 +17,12 @@ from datetime import date
 from crm_module.domain.forecasting import days_between
 
 OUTCOMES = ("Won", "Lost")
+
+
+class LossReasonRequired(ValueError):
+	"""A move to a lost stage without a loss reason."""
+
+
 STATUSES = ("Open", "Won", "Lost")
 
 
@@ -29,6 +35,7 @@ class Stage:
 	probability: float
 	is_final: bool = False
 	outcome: str | None = None
+	expected_cycle_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,43 +62,60 @@ class StageMove:
 	stage_changed: bool
 
 
+def validate_stage(st: Stage) -> float:
+	"""Check one stage on its own and return its probability as a number.
+
+	Raises ``ValueError`` naming the stage and the field (``stage_order``, ``probability``, ``outcome``,
+	``expected_cycle_days``)."""
+	name = (st.name or "").strip()
+	if not name:
+		raise ValueError("stage_name: a stage name is required")
+	if isinstance(st.order, bool) or not isinstance(st.order, int):
+		raise ValueError(f"stage '{name}': stage_order must be an integer")
+	try:
+		probability = float(st.probability)
+	except (TypeError, ValueError):
+		raise ValueError(f"stage '{name}': probability must be a number")
+	if not 0 <= probability <= 100:
+		raise ValueError(f"stage '{name}': probability must be between 0 and 100")
+	if st.expected_cycle_days is not None and st.expected_cycle_days < 0:
+		raise ValueError(f"stage '{name}': expected_cycle_days cannot be negative")
+	if st.is_final and st.outcome not in OUTCOMES:
+		raise ValueError(f"stage '{name}': a final stage must have outcome 'Won' or 'Lost'")
+	if not st.is_final and st.outcome is not None:
+		raise ValueError(f"stage '{name}': only a final stage can have an outcome")
+	if st.outcome == "Won" and probability != 100:
+		raise ValueError(f"stage '{name}': a won stage must have probability 100")
+	if st.outcome == "Lost" and probability != 0:
+		raise ValueError(f"stage '{name}': a lost stage must have probability 0")
+	return probability
+
+
+def check_order_free(stages: Iterable[Stage], st: Stage) -> None:
+	"""Raise ``ValueError`` naming ``stage_order`` when another stage of ``stages`` has ``st``'s order."""
+	for other in stages:
+		if other.name != st.name and other.order == st.order:
+			raise ValueError(
+				f"stage '{st.name.strip()}': stage_order {st.order} is already used by stage '{other.name}'"
+			)
+
+
 def validate_stages(stages: Iterable[Stage]) -> list[Stage]:
-	"""Validate a pipeline's stages and return them sorted by ``order``.
+	"""Validate a whole pipeline's stages and return them sorted by ``order``: each stage on its own
+	(`validate_stage`), unique names and orders, at least one non-final stage.
 
 	Raises ``ValueError`` naming the offending stage."""
 	stages = list(stages)
 	if not stages:
 		raise ValueError("stages: a pipeline needs at least one stage")
 	names: set[str] = set()
-	orders: dict[int, str] = {}
-	for st in stages:
-		name = (st.name or "").strip()
-		if not name:
-			raise ValueError("stage name is required")
+	for index, st in enumerate(stages):
+		validate_stage(st)
+		name = st.name.strip()
 		if name in names:
 			raise ValueError(f"stage '{name}': duplicate stage name")
 		names.add(name)
-		if isinstance(st.order, bool) or not isinstance(st.order, int):
-			raise ValueError(f"stage '{name}': order must be an integer")
-		if st.order in orders:
-			raise ValueError(
-				f"stage '{name}': order {st.order} is already used by stage '{orders[st.order]}'"
-			)
-		orders[st.order] = name
-		try:
-			probability = float(st.probability)
-		except (TypeError, ValueError):
-			raise ValueError(f"stage '{name}': probability must be a number")
-		if not 0 <= probability <= 100:
-			raise ValueError(f"stage '{name}': probability must be between 0 and 100")
-		if st.is_final and st.outcome not in OUTCOMES:
-			raise ValueError(f"stage '{name}': a final stage must have outcome 'Won' or 'Lost'")
-		if not st.is_final and st.outcome is not None:
-			raise ValueError(f"stage '{name}': only a final stage can have an outcome")
-		if st.outcome == "Won" and probability != 100:
-			raise ValueError(f"stage '{name}': a won stage must have probability 100")
-		if st.outcome == "Lost" and probability != 0:
-			raise ValueError(f"stage '{name}': a lost stage must have probability 0")
+		check_order_free(stages[:index], st)
 	if all(st.is_final for st in stages):
 		raise ValueError("stages: a pipeline needs at least one non-final stage")
 	return sorted(stages, key=lambda s: s.order)
@@ -151,7 +175,7 @@ def plan_stage_move(
 		probability = float(target.probability)
 	reason = (loss_reason or "").strip() or None
 	if status == "Lost" and not reason:
-		raise ValueError("loss_reason is required to close an opportunity as lost")
+		raise LossReasonRequired("loss_reason is required to close an opportunity as lost")
 	return StageMove(
 		stage=target.name,
 		probability=probability,

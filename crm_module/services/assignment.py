@@ -11,19 +11,21 @@ import frappe
 from frappe import _
 from frappe.desk.form import assign_to
 
-from crm_module import constants as c
+from crm_module import constants
 
 
 def sync_owner_from_todo(todo, method: str | None = None) -> None:
 	"""`doc_events` hook on ToDo: after Frappe updated the lead's `_assign`, follow its first assignee."""
-	if todo.reference_type != c.LEAD or not todo.reference_name:
+	if todo.reference_type != constants.LEAD or not todo.reference_name:
 		return
 	lead_owner, assigned = frappe.db.get_value(
-		c.LEAD, todo.reference_name, ["lead_owner", "_assign"], for_update=True
+		constants.LEAD, todo.reference_name, ["lead_owner", "_assign"], for_update=True
 	) or (None, None)
 	assignees = frappe.parse_json(assigned or "[]")
 	if assignees and lead_owner not in assignees:
-		frappe.db.set_value(c.LEAD, todo.reference_name, "lead_owner", assignees[0], update_modified=False)
+		frappe.db.set_value(
+			constants.LEAD, todo.reference_name, "lead_owner", assignees[0], update_modified=False
+		)
 
 
 def assign_new_owner(lead, previous: str | None) -> None:

@@ -16,13 +16,13 @@ Given lists replace the contact's rows; the controller normalises, de-duplicates
 import frappe
 from frappe import _
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.common import as_dict, get_record, insert, new_doc
 from crm_module.services.payload import require_object, to_fields
 from crm_module.utils import throw_input
 
 ALIASES = {"customer_id": "customer", "title": "job_title", "role": "contact_role"}
-EMAIL_DT, PHONE_DT = "CRM Email Address", "CRM Phone Number"
+EMAIL_DT, PHONE_DT = constants.EMAIL_ADDRESS, constants.PHONE_NUMBER
 TABLES = {
 	"emails": (EMAIL_DT, "email", {"email": "email_id", "address": "email_id", "type": "email_type"}),
 	"phones": (PHONE_DT, "phone", {"number": "phone", "type": "phone_type"}),
@@ -31,16 +31,19 @@ TABLES = {
 
 def get_contacts(customer: str, user: str | None = None) -> list[dict]:
 	"""Contacts of `customer` (primary first, then by name) with their emails and phones: 3 queries."""
-	get_record(c.CUSTOMER, customer, "customerId", user)
+	get_record(constants.CUSTOMER, customer, "customerId", user)
 	contacts = frappe.get_all(
-		c.CONTACT, filters={"customer": customer}, fields=["*"], order_by="is_primary desc, full_name asc"
+		constants.CONTACT,
+		filters={"customer": customer},
+		fields=["*"],
+		order_by="is_primary desc, full_name asc",
 	)
 	names = [row.name for row in contacts]
 	rows = {"emails": {}, "phones": {}}
 	for table, (child, _single, _aliases) in TABLES.items():
 		for row in frappe.get_all(
 			child,
-			filters={"parent": ("in", names), "parenttype": c.CONTACT},
+			filters={"parent": ("in", names), "parenttype": constants.CONTACT},
 			fields=["*"],
 			order_by="idx asc",
 		):
@@ -59,17 +62,17 @@ def create_contact(customer: str | None, data: dict, user: str | None = None) ->
 	"""Add a contact to `customer` (or the payload's ``customerId``)."""
 	values = _values(data)
 	customer = _same_customer(customer, values.get("customer"))
-	get_record(c.CUSTOMER, customer, "customerId", user, "write")
+	get_record(constants.CUSTOMER, customer, "customerId", user, "write")
 	values["customer"] = customer
-	return as_dict(insert(new_doc(c.CONTACT, values, user), user))
+	return as_dict(insert(new_doc(constants.CONTACT, values, user), user))
 
 
 def update_contact(contact: str, data: dict, user: str | None = None) -> dict:
 	"""Change `contact`; moving it to another customer needs write access to that customer too."""
-	doc = get_record(c.CONTACT, contact, "contactId", user, "write")
+	doc = get_record(constants.CONTACT, contact, "contactId", user, "write")
 	values = _values(data)
 	if values.get("customer") and values["customer"] != doc.customer:
-		get_record(c.CUSTOMER, values["customer"], "customerId", user, "write")
+		get_record(constants.CUSTOMER, values["customer"], "customerId", user, "write")
 	tables = {key: values.pop(key) for key in TABLES if key in values}
 	doc.update(values)
 	for key, rows in tables.items():
@@ -83,7 +86,7 @@ def update_contact(contact: str, data: dict, user: str | None = None) -> dict:
 def _values(data: dict) -> dict:
 	payload = dict(require_object(data, "data"))
 	singles = {table: payload.pop(spec[1]) for table, spec in TABLES.items() if spec[1] in payload}
-	values = to_fields(c.CONTACT, payload, ALIASES, frozenset(TABLES))
+	values = to_fields(constants.CONTACT, payload, ALIASES, frozenset(TABLES))
 	for table in TABLES:
 		if table in values or table in singles:
 			items = values.get(table) or []

@@ -10,9 +10,9 @@ import frappe
 from frappe import _
 from frappe.utils import nowdate
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMConflictError
-from crm_module.permissions import check_access
+from crm_module.services.common import get_record
 from crm_module.services.payload import require_object, to_fields
 from crm_module.services.timeline import record_activity_timeline
 from crm_module.utils import throw_input
@@ -23,8 +23,8 @@ OPPORTUNITY_SOURCES = {"Inbound", "Outbound", "Referral", "Website", "Partner", 
 def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict | None = None) -> dict:
 	"""Convert `lead`; return the names of the records created ({lead, customer, contact, opportunity,
 	erpnext_customer})."""
-	check_access(c.LEAD, lead, "write")
-	doc = frappe.get_doc(c.LEAD, lead, for_update=True)
+	get_record(constants.LEAD, lead, "lead", ptype="write")
+	doc = frappe.get_doc(constants.LEAD, lead, for_update=True)
 	refuse_if_closed(doc)
 	savepoint = "crm_convert_lead"
 	frappe.db.savepoint(savepoint)
@@ -53,7 +53,7 @@ def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict 
 			lead=doc.name,
 			activity_type="Lead Converted",
 			title=_("Lead converted: {0}").format(doc.lead_name),
-			reference_doctype=c.LEAD,
+			reference_doctype=constants.LEAD,
 			reference_name=doc.name,
 			is_important=True,
 			metadata={"contact": contact.name, "opportunity": opp.name if opp else None},
@@ -92,7 +92,7 @@ def refuse_if_closed(doc) -> None:
 def make_customer(lead):
 	customer = frappe.get_doc(
 		{
-			"doctype": c.CUSTOMER,
+			"doctype": constants.CUSTOMER,
 			"company_name": lead.company_name or lead.lead_name,
 			"industry": lead.industry,
 			"website": lead.website,
@@ -113,7 +113,7 @@ def make_contact(lead, customer):
 	first_name, _sep, last_name = (lead.lead_name or "").strip().partition(" ")
 	contact = frappe.get_doc(
 		{
-			"doctype": c.CONTACT,
+			"doctype": constants.CONTACT,
 			"customer": customer.name,
 			"first_name": first_name or lead.lead_name,
 			"last_name": last_name.strip() or None,
@@ -149,7 +149,7 @@ def opportunity_values(values) -> dict:
 	"""The `opportunity` argument of a conversion, checked like any API payload (400 naming the key)."""
 	if values in (None, "", {}):
 		return {}
-	fields = to_fields(c.OPPORTUNITY, require_object(values, "opportunity"), param="opportunity")
+	fields = to_fields(constants.OPPORTUNITY, require_object(values, "opportunity"), param="opportunity")
 	for fieldname in fields:
 		if fieldname not in OPPORTUNITY_KEYS:
 			throw_input(_("opportunity.{0} cannot be set when converting a lead").format(fieldname))
@@ -161,7 +161,7 @@ def make_opportunity(lead, customer, contact, values: dict | None):
 	source = lead.source if lead.source in OPPORTUNITY_SOURCES else ("Other" if lead.source else None)
 	opp = frappe.get_doc(
 		{
-			"doctype": c.OPPORTUNITY,
+			"doctype": constants.OPPORTUNITY,
 			"opportunity_name": _("{0} - New Business").format(customer.company_name),
 			"opportunity_type": "New Business",
 			"value": 0,
@@ -182,7 +182,7 @@ def link_erpnext_customer(customer_name: str) -> str | None:
 	or when the setting is off."""
 	if not frappe.db.exists("DocType", "Customer"):
 		return None
-	if not frappe.db.get_single_value(c.SETTINGS, "create_erpnext_customer"):
+	if not frappe.db.get_single_value(constants.SETTINGS, "create_erpnext_customer"):
 		return None
 	existing = frappe.db.get_value("Customer", {"customer_name": customer_name}, "name")
 	if existing:

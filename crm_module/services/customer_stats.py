@@ -12,7 +12,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Max, Sum
 from frappe.utils import add_days, add_years, getdate
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.bulk import count_if, run_chunked
 
 PROFILE_FIELDS = (
@@ -33,7 +33,7 @@ PROFILE_FIELDS = (
 
 
 def profiles(names: list[str] | None) -> list[dict]:
-	cust = frappe.qb.DocType(c.CUSTOMER)
+	cust = frappe.qb.DocType(constants.CUSTOMER)
 
 	def query(chunk):
 		q = frappe.qb.from_(cust).select(*(cust[f] for f in PROFILE_FIELDS))
@@ -44,7 +44,7 @@ def profiles(names: list[str] | None) -> list[dict]:
 
 def interaction_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 	"""{customer: counts within 30/90 days, distinct types and sentiments within 90 days, last date}."""
-	inter = frappe.qb.DocType(c.INTERACTION)
+	inter = frappe.qb.DocType(constants.INTERACTION)
 	since90, since30, until = add_days(day, -90), add_days(day, -30), add_days(day, 1)
 	in90 = inter.interaction_date >= since90
 
@@ -71,7 +71,7 @@ def interaction_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 
 def last_other_activity(names: list[str] | None, day: date) -> dict[str, object]:
 	"""{customer: latest timeline entry made by people, not an interaction (stage changes, notes...)}."""
-	timeline = frappe.qb.DocType(c.TIMELINE)
+	timeline = frappe.qb.DocType(constants.TIMELINE)
 
 	def query(chunk):
 		q = (
@@ -91,7 +91,7 @@ def last_other_activity(names: list[str] | None, day: date) -> dict[str, object]
 
 def opportunity_stats(names: list[str] | None) -> dict[str, dict]:
 	"""{customer: open opportunities and their total value (pipeline_value)}."""
-	opp = frappe.qb.DocType(c.OPPORTUNITY)
+	opp = frappe.qb.DocType(constants.OPPORTUNITY)
 
 	def query(chunk):
 		q = (
@@ -111,7 +111,7 @@ def opportunity_stats(names: list[str] | None) -> dict[str, dict]:
 
 def feedback(names: list[str] | None, day: date) -> dict[str, dict]:
 	"""{customer: {"ratings": [...], "nps": [...]}} recorded on interactions within a year."""
-	inter = frappe.qb.DocType(c.INTERACTION)
+	inter = frappe.qb.DocType(constants.INTERACTION)
 
 	def query(chunk):
 		q = (

@@ -1,6 +1,6 @@
 """Customer profiles (spec: getCustomerProfile, createOrUpdateCustomerProfile)."""
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.common import as_dict, get_record, insert, new_doc
 from crm_module.services.payload import to_fields
 
@@ -14,7 +14,7 @@ def get_customer_profile(customer: str, user: str | None = None) -> dict:
 	"""The profile of `customer` with its contacts (primary first)."""
 	from crm_module.services.contacts import get_contacts
 
-	profile = as_dict(get_record(c.CUSTOMER, customer, "customerId", user))
+	profile = as_dict(get_record(constants.CUSTOMER, customer, "customerId", user))
 	profile["contacts"] = get_contacts(customer, user)
 	return profile
 
@@ -22,11 +22,11 @@ def get_customer_profile(customer: str, user: str | None = None) -> dict:
 def create_or_update_customer_profile(customer: str | None, data: dict, user: str | None = None) -> dict:
 	"""Update `customer` with `data` (write access needed), or create a profile when `customer` is empty
 	(``companyName`` is then required). Seed keys and lower-case select values are accepted."""
-	values = to_fields(c.CUSTOMER, data, ALIASES, ALLOW)
+	values = to_fields(constants.CUSTOMER, data, ALIASES, ALLOW)
 	if customer:
-		doc = get_record(c.CUSTOMER, customer, "customerId", user, "write")
+		doc = get_record(constants.CUSTOMER, customer, "customerId", user, "write")
 		doc.update(values)
 		doc.save()
 	else:
-		doc = insert(new_doc(c.CUSTOMER, values, user), user)
+		doc = insert(new_doc(constants.CUSTOMER, values, user), user)
 	return as_dict(doc)

@@ -9,16 +9,16 @@ lead does not match that lead (`doc.flags.converted_from_lead`).
 import frappe
 from frappe import _
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.access.records import can_reach
 from crm_module.exceptions import CRMDuplicateError
 
-CHANNEL_TABLES = {"email": "CRM Email Address", "phone": "CRM Phone Number"}
+CHANNEL_TABLES = {"email": constants.EMAIL_ADDRESS, "phone": constants.PHONE_NUMBER}
 CHANNEL_COLUMNS = {"email": "email_id", "phone": "phone"}
 
 
 def duplicate_policy() -> str:
-	return frappe.db.get_single_value(c.SETTINGS, "duplicate_policy") or "Warn"
+	return frappe.db.get_single_value(constants.SETTINGS, "duplicate_policy") or "Warn"
 
 
 def find_duplicates(
@@ -30,23 +30,23 @@ def find_duplicates(
 		if not values:
 			continue
 		column = CHANNEL_COLUMNS[channel]
-		lead = frappe.qb.DocType(c.LEAD)
+		lead = frappe.qb.DocType(constants.LEAD)
 		rows = (
 			frappe.qb.from_(lead)
 			.select(lead.name, lead.lead_name.as_("title"), lead[column].as_("value"))
 			.where(lead[column].isin(values))
 		).run(as_dict=True)
-		found.update({(c.LEAD, r.name): {"doctype": c.LEAD, **r} for r in rows})
-		child, contact = frappe.qb.DocType(CHANNEL_TABLES[channel]), frappe.qb.DocType(c.CONTACT)
+		found.update({(constants.LEAD, r.name): {"doctype": constants.LEAD, **r} for r in rows})
+		child, contact = frappe.qb.DocType(CHANNEL_TABLES[channel]), frappe.qb.DocType(constants.CONTACT)
 		rows = (
 			frappe.qb.from_(child)
 			.join(contact)
 			.on(contact.name == child.parent)
 			.select(contact.name, contact.full_name.as_("title"), child[column].as_("value"))
-			.where((child.parenttype == c.CONTACT) & child[column].isin(values))
+			.where((child.parenttype == constants.CONTACT) & child[column].isin(values))
 			.distinct()
 		).run(as_dict=True)
-		found.update({(c.CONTACT, r.name): {"doctype": c.CONTACT, **r} for r in rows})
+		found.update({(constants.CONTACT, r.name): {"doctype": constants.CONTACT, **r} for r in rows})
 	if exclude:
 		found.pop(exclude, None)
 	return sorted(found.values(), key=lambda r: (r["doctype"], r["name"]))
@@ -58,7 +58,7 @@ def check_duplicates(doc, emails: list[str], phones: list[str]) -> list[dict]:
 		return []
 	matches = find_duplicates(emails, phones, exclude=(doc.doctype, doc.name) if not doc.is_new() else None)
 	source_lead = doc.flags.converted_from_lead
-	matches = [m for m in matches if not (m["doctype"] == c.LEAD and m["name"] == source_lead)]
+	matches = [m for m in matches if not (m["doctype"] == constants.LEAD and m["name"] == source_lead)]
 	if not matches:
 		return []
 	listing = describe(matches)

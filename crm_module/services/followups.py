@@ -9,9 +9,9 @@ import frappe
 from frappe import _
 from frappe.utils import nowdate
 
-from crm_module import constants as c
+from crm_module import constants
+from crm_module.domain.statuses import LEAD_FINISHED_STATUSES
 
-CLOSED_STATUSES = ("Converted", "Lost")
 OVERDUE_FIELDS = ["name", "lead_name", "company_name", "status", "lead_owner", "follow_up_date", "quality"]
 
 
@@ -19,13 +19,13 @@ def create_follow_up_todos(day: str | None = None) -> list[str]:
 	"""Daily job: one ToDo per lead due `day` (default today) not yet reminded for that date; returns
 	the leads reminded. `follow_up_reminded_on` is then stamped with one UPDATE."""
 	day = day or nowdate()
-	lead = frappe.qb.DocType(c.LEAD)
+	lead = frappe.qb.DocType(constants.LEAD)
 	due = (
 		frappe.qb.from_(lead)
 		.select(lead.name, lead.lead_name, lead.lead_owner)
 		.where(
 			(lead.follow_up_date == day)
-			& lead.status.notin(CLOSED_STATUSES)
+			& lead.status.notin(LEAD_FINISHED_STATUSES)
 			& lead.lead_owner.isnotnull()
 			& (lead.follow_up_reminded_on.isnull() | (lead.follow_up_reminded_on != day))
 		)
@@ -35,7 +35,7 @@ def create_follow_up_todos(day: str | None = None) -> list[str]:
 			{
 				"doctype": "ToDo",
 				"allocated_to": row.lead_owner,
-				"reference_type": c.LEAD,
+				"reference_type": constants.LEAD,
 				"reference_name": row.name,
 				"date": day,
 				"priority": "High",
@@ -51,8 +51,8 @@ def create_follow_up_todos(day: str | None = None) -> list[str]:
 def get_overdue_follow_ups(limit: int = 100, start: int = 0) -> list[dict]:
 	"""Open leads the caller can read whose follow-up date has passed, the oldest first."""
 	return frappe.get_list(
-		c.LEAD,
-		filters={"status": ("not in", CLOSED_STATUSES), "follow_up_date": ("<", nowdate())},
+		constants.LEAD,
+		filters={"status": ("not in", LEAD_FINISHED_STATUSES), "follow_up_date": ("<", nowdate())},
 		fields=OVERDUE_FIELDS,
 		order_by="follow_up_date asc, name asc",
 		limit_start=max(int(start or 0), 0),

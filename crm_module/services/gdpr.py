@@ -25,7 +25,7 @@ import frappe
 from frappe.query_builder import CustomFunction
 from frappe.utils import cstr
 
-from crm_module import constants as c
+from crm_module import constants
 
 REDACTED = "[redacted]"
 ANONYMOUS = "Anonymized"
@@ -48,39 +48,55 @@ RegexpReplace = CustomFunction("REGEXP_REPLACE", ["subject", "pattern", "replace
 def person_records(email: str) -> dict[str, list[str]]:
 	"""Names of the records that describe the person with `email`."""
 	email = (email or "").strip()
-	leads = frappe.get_all(c.LEAD, filters={"email_id": email}, pluck="name") if email else []
-	contacts = set(frappe.get_all(c.CONTACT, filters={"email_id": email}, pluck="name")) if email else set()
+	leads = frappe.get_all(constants.LEAD, filters={"email_id": email}, pluck="name") if email else []
+	contacts = (
+		set(frappe.get_all(constants.CONTACT, filters={"email_id": email}, pluck="name")) if email else set()
+	)
 	if email:
 		contacts |= set(
 			frappe.get_all(
-				c.EMAIL_ADDRESS, filters={"email_id": email, "parenttype": c.CONTACT}, pluck="parent"
+				constants.EMAIL_ADDRESS,
+				filters={"email_id": email, "parenttype": constants.CONTACT},
+				pluck="parent",
 			)
 		)
-	customers = set(frappe.get_all(c.CUSTOMER, filters={"email_id": email}, pluck="name")) if email else set()
+	customers = (
+		set(frappe.get_all(constants.CUSTOMER, filters={"email_id": email}, pluck="name")) if email else set()
+	)
 	if leads:
-		customers |= set(frappe.get_all(c.CUSTOMER, filters={"source_lead": ("in", leads)}, pluck="name"))
-	return {c.LEAD: sorted(leads), c.CONTACT: sorted(contacts), c.CUSTOMER: sorted(customers)}
+		customers |= set(
+			frappe.get_all(constants.CUSTOMER, filters={"source_lead": ("in", leads)}, pluck="name")
+		)
+	return {
+		constants.LEAD: sorted(leads),
+		constants.CONTACT: sorted(contacts),
+		constants.CUSTOMER: sorted(customers),
+	}
 
 
 def person_strings(email: str, records: dict[str, list[str]]) -> tuple[set[str], set[str]]:
 	"""(strings erased everywhere: full names, emails, phones; name parts erased near the person)."""
 	everywhere, names = {email.strip()} - {""}, set()
 	for lead in frappe.get_all(
-		c.LEAD, filters={"name": ("in", records[c.LEAD])}, fields=["lead_name", "email_id", "phone"]
+		constants.LEAD,
+		filters={"name": ("in", records[constants.LEAD])},
+		fields=["lead_name", "email_id", "phone"],
 	):
 		everywhere |= {v for v in (lead.lead_name, lead.email_id, lead.phone) if v}
 		names |= set(cstr(lead.lead_name).split())
 	for contact in frappe.get_all(
-		c.CONTACT,
-		filters={"name": ("in", records[c.CONTACT])},
+		constants.CONTACT,
+		filters={"name": ("in", records[constants.CONTACT])},
 		fields=["name", "first_name", "last_name", "full_name", "email_id", "phone"],
 	):
 		everywhere |= {v for v in (contact.full_name, contact.email_id, contact.phone) if v}
 		names |= {v for v in (contact.first_name, contact.last_name) if v}
-	for table, column in ((c.EMAIL_ADDRESS, "email_id"), (c.PHONE_NUMBER, "phone")):
+	for table, column in ((constants.EMAIL_ADDRESS, "email_id"), (constants.PHONE_NUMBER, "phone")):
 		everywhere |= set(
 			frappe.get_all(
-				table, filters={"parent": ("in", records[c.CONTACT]), "parenttype": c.CONTACT}, pluck=column
+				table,
+				filters={"parent": ("in", records[constants.CONTACT]), "parenttype": constants.CONTACT},
+				pluck=column,
 			)
 		)
 	everywhere |= {p.lstrip("+") for p in everywhere if re.fullmatch(r"\+\d{7,15}", p)}
@@ -90,36 +106,42 @@ def person_strings(email: str, records: dict[str, list[str]]) -> tuple[set[str],
 
 def related_records(email: str, records: dict[str, list[str]]) -> dict[str, list[str]]:
 	"""Records *about* the person: interactions with them, notes, timeline rows on their leads/contacts."""
-	leads, contacts = records[c.LEAD], records[c.CONTACT]
+	leads, contacts = records[constants.LEAD], records[constants.CONTACT]
 	interactions = set()
 	if leads:
-		interactions |= set(frappe.get_all(c.INTERACTION, filters={"lead": ("in", leads)}, pluck="name"))
+		interactions |= set(
+			frappe.get_all(constants.INTERACTION, filters={"lead": ("in", leads)}, pluck="name")
+		)
 	if contacts:
 		interactions |= set(
-			frappe.get_all(c.INTERACTION, filters={"contact": ("in", contacts)}, pluck="name")
+			frappe.get_all(constants.INTERACTION, filters={"contact": ("in", contacts)}, pluck="name")
 		)
 	if email:
-		interactions |= set(frappe.get_all(c.INTERACTION, filters={"conducted_by": email}, pluck="name"))
-	about = {c.LEAD: leads, c.CONTACT: contacts, c.INTERACTION: sorted(interactions)}
+		interactions |= set(
+			frappe.get_all(constants.INTERACTION, filters={"conducted_by": email}, pluck="name")
+		)
+	about = {constants.LEAD: leads, constants.CONTACT: contacts, constants.INTERACTION: sorted(interactions)}
 	notes, timeline = set(), set()
 	for doctype, names in about.items():
 		if not names:
 			continue
 		notes |= set(
 			frappe.get_all(
-				c.NOTE, filters={"reference_doctype": doctype, "reference_name": ("in", names)}, pluck="name"
+				constants.NOTE,
+				filters={"reference_doctype": doctype, "reference_name": ("in", names)},
+				pluck="name",
 			)
 		)
 		timeline |= set(
 			frappe.get_all(
-				c.TIMELINE,
+				constants.TIMELINE,
 				filters={"reference_doctype": doctype, "reference_name": ("in", names)},
 				pluck="name",
 			)
 		)
 	if leads:
-		timeline |= set(frappe.get_all(c.TIMELINE, filters={"lead": ("in", leads)}, pluck="name"))
-	return {**about, c.NOTE: sorted(notes), c.TIMELINE: sorted(timeline)}
+		timeline |= set(frappe.get_all(constants.TIMELINE, filters={"lead": ("in", leads)}, pluck="name"))
+	return {**about, constants.NOTE: sorted(notes), constants.TIMELINE: sorted(timeline)}
 
 
 # ---------------------------------------------------------------- export
@@ -130,7 +152,7 @@ def person_data(email: str) -> dict[str, list[dict]]:
 	records = person_records(email)
 	related = related_records(email, records)
 	data = {}
-	for doctype, names in {**related, c.CUSTOMER: records[c.CUSTOMER]}.items():
+	for doctype, names in {**related, constants.CUSTOMER: records[constants.CUSTOMER]}.items():
 		if names:
 			data[doctype] = [frappe.get_doc(doctype, name).as_dict(no_default_fields=False) for name in names]
 	return data
@@ -168,18 +190,19 @@ def erase_person(email: str) -> dict[str, int]:
 	everywhere, names = person_strings(email, records)
 	related = related_records(email, records)
 	touched = {
-		doctype: len(names_) for doctype, names_ in {**related, c.CUSTOMER: records[c.CUSTOMER]}.items()
+		doctype: len(names_)
+		for doctype, names_ in {**related, constants.CUSTOMER: records[constants.CUSTOMER]}.items()
 	}
 	anonymise(records, related, email)
 	scrub_everywhere(everywhere)
 	scrub_near_person(names, related)
-	forget_history(related | {c.CUSTOMER: records[c.CUSTOMER]}, everywhere)
+	forget_history(related | {constants.CUSTOMER: records[constants.CUSTOMER]}, everywhere)
 	return touched
 
 
 def anonymise(records: dict[str, list[str]], related: dict[str, list[str]], email: str) -> None:
-	if records[c.LEAD]:
-		lead = frappe.qb.DocType(c.LEAD)
+	if records[constants.LEAD]:
+		lead = frappe.qb.DocType(constants.LEAD)
 		(
 			frappe.qb.update(lead)
 			.set(lead.lead_name, ANONYMOUS)
@@ -187,10 +210,10 @@ def anonymise(records: dict[str, list[str]], related: dict[str, list[str]], emai
 			.set(lead.phone, None)
 			.set(lead.job_title, None)
 			.set(lead.notes, None)
-			.where(lead.name.isin(records[c.LEAD]))
+			.where(lead.name.isin(records[constants.LEAD]))
 		).run()
-	if records[c.CONTACT]:
-		contact = frappe.qb.DocType(c.CONTACT)
+	if records[constants.CONTACT]:
+		contact = frappe.qb.DocType(constants.CONTACT)
 		(
 			frappe.qb.update(contact)
 			.set(contact.first_name, ANONYMOUS)
@@ -200,38 +223,44 @@ def anonymise(records: dict[str, list[str]], related: dict[str, list[str]], emai
 			.set(contact.phone, None)
 			.set(contact.job_title, None)
 			.set(contact.notes, None)
-			.where(contact.name.isin(records[c.CONTACT]))
+			.where(contact.name.isin(records[constants.CONTACT]))
 		).run()
-		for table in (c.EMAIL_ADDRESS, c.PHONE_NUMBER):
-			frappe.db.delete(table, {"parenttype": c.CONTACT, "parent": ("in", records[c.CONTACT])})
-	if records[c.CUSTOMER]:
-		customer = frappe.qb.DocType(c.CUSTOMER)  # the email and phone they copied from the person
+		for table in (constants.EMAIL_ADDRESS, constants.PHONE_NUMBER):
+			frappe.db.delete(
+				table, {"parenttype": constants.CONTACT, "parent": ("in", records[constants.CONTACT])}
+			)
+	if records[constants.CUSTOMER]:
+		customer = frappe.qb.DocType(constants.CUSTOMER)  # the email and phone they copied from the person
 		(
 			frappe.qb.update(customer)
 			.set(customer.email_id, None)
 			.set(customer.phone, None)
-			.where(customer.name.isin(records[c.CUSTOMER]))
+			.where(customer.name.isin(records[constants.CUSTOMER]))
 		).run()
-	if related[c.INTERACTION]:
-		interaction = frappe.qb.DocType(c.INTERACTION)
+	if related[constants.INTERACTION]:
+		interaction = frappe.qb.DocType(constants.INTERACTION)
 		(
 			frappe.qb.update(interaction)
 			.set(interaction.subject, REDACTED)
 			.set(interaction.description, None)
 			.set(interaction.next_step, None)
-			.where(interaction.name.isin(related[c.INTERACTION]))
+			.where(interaction.name.isin(related[constants.INTERACTION]))
 		).run()
 		(
 			frappe.qb.update(interaction)
 			.set(interaction.conducted_by, None)
-			.where(interaction.name.isin(related[c.INTERACTION]) & (interaction.conducted_by == email))
+			.where(
+				interaction.name.isin(related[constants.INTERACTION]) & (interaction.conducted_by == email)
+			)
 		).run()
 
 
 def text_columns() -> dict[str, tuple[str, ...]]:
 	"""Every text column of the CRM doctypes (child tables included) and of the Frappe ones that copy them."""
 	columns = dict(CORE_TEXT)
-	for doctype in frappe.get_all("DocType", filters={"module": c.MODULE, "issingle": 0}, pluck="name"):
+	for doctype in frappe.get_all(
+		"DocType", filters={"module": constants.MODULE, "issingle": 0}, pluck="name"
+	):
 		fields = tuple(df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype in TEXT_TYPES)
 		if fields:
 			columns[doctype] = fields

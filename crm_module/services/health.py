@@ -8,11 +8,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, now_datetime, today
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import get_health_weights
+from crm_module import constants
 from crm_module.domain import health
 from crm_module.exceptions import CRMNotFoundError
 from crm_module.services import bulk, customer_stats
+from crm_module.services.common import get_record
+from crm_module.services.settings import get_health_weights
 from crm_module.services.timeline import record_system_entries
 
 ROW_FIELDS = (
@@ -45,20 +46,20 @@ def gather_inputs(names: list[str] | None, day: date) -> tuple[list[dict], dict[
 	opportunities = customer_stats.opportunity_stats(names)
 	feedback = customer_stats.feedback(names, day)
 	inputs = {}
-	for p in profiles:
-		i = interactions.get(p.name) or {}
-		last = max(filter(None, (i.get("last_interaction"), other.get(p.name))), default=None)
-		ratings, nps = _profile_feedback(p)
-		fb = feedback.get(p.name, {})
-		inputs[p.name] = health.HealthInputs(
-			interactions_30d=int(i.get("interactions_30d") or 0),
-			interactions_90d=int(i.get("interactions_90d") or 0),
+	for profile in profiles:
+		interaction = interactions.get(profile.name) or {}
+		last = max(filter(None, (interaction.get("last_interaction"), other.get(profile.name))), default=None)
+		ratings, nps = _profile_feedback(profile)
+		fb = feedback.get(profile.name, {})
+		inputs[profile.name] = health.HealthInputs(
+			interactions_30d=int(interaction.get("interactions_30d") or 0),
+			interactions_90d=int(interaction.get("interactions_90d") or 0),
 			days_since_last_activity=customer_stats.days_since(last, day),
-			interaction_types_90d=int(i.get("types_90d") or 0),
-			positive_90d=int(i.get("positive_90d") or 0),
-			neutral_90d=int(i.get("neutral_90d") or 0),
-			negative_90d=int(i.get("negative_90d") or 0),
-			open_opportunities=int((opportunities.get(p.name) or {}).get("open_opportunities") or 0),
+			interaction_types_90d=int(interaction.get("types_90d") or 0),
+			positive_90d=int(interaction.get("positive_90d") or 0),
+			neutral_90d=int(interaction.get("neutral_90d") or 0),
+			negative_90d=int(interaction.get("negative_90d") or 0),
+			open_opportunities=int((opportunities.get(profile.name) or {}).get("open_opportunities") or 0),
 			satisfaction_ratings=fb.get("ratings", []) + ratings,
 			nps_scores=fb.get("nps", []) + nps,
 		)
@@ -67,7 +68,7 @@ def gather_inputs(names: list[str] | None, day: date) -> tuple[list[dict], dict[
 
 def stored_scores(names: list[str], days: list[date]) -> dict[tuple[str, date], dict]:
 	"""{(customer, score_date): row} for the given days (one query per chunk of customers)."""
-	table = frappe.qb.DocType(c.HEALTH_SCORE)
+	table = frappe.qb.DocType(constants.HEALTH_SCORE)
 	out = {}
 	for chunk in bulk.chunks(names):
 		rows = (
@@ -85,18 +86,18 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 	profiles."""
 	weights = get_health_weights()
 	profiles, inputs = gather_inputs(names, day)
-	keys = [p.name for p in profiles]
+	keys = [profile.name for profile in profiles]
 	d7, d30 = getdate(add_days(day, -7)), getdate(add_days(day, -30))
 	stored = stored_scores(keys, [day, d7, d30])
-	previous = bulk.latest_rows(c.HEALTH_SCORE, "customer", "score_date", keys, before=day)
+	previous = bulk.latest_rows(constants.HEALTH_SCORE, "customer", "score_date", keys, before=day)
 	rows, fell_red = [], []
-	for p in profiles:
-		result = health.compute_health(inputs[p.name], weights)
-		past = [(stored.get((p.name, d)) or {}).get("health_score") for d in (d7, d30)]
+	for profile in profiles:
+		result = health.compute_health(inputs[profile.name], weights)
+		past = [(stored.get((profile.name, d)) or {}).get("health_score") for d in (d7, d30)]
 		trend = health.trend(result.score, *past)
 		rows.append(
 			{
-				"customer": p.name,
+				"customer": profile.name,
 				"score_date": day,
 				"health_score": result.score,
 				"risk_level": result.risk_level,
@@ -110,10 +111,10 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 				"factors": frappe.as_json({**result.factors, "trend": trend}, indent=None),
 			}
 		)
-		already_red = (stored.get((p.name, day)) or {}).get("risk_level") == "Red"
-		prior = (previous.get(p.name) or {}).get("risk_level")
+		already_red = (stored.get((profile.name, day)) or {}).get("risk_level") == "Red"
+		prior = (previous.get(profile.name) or {}).get("risk_level")
 		if health.crossed_into_red(prior, result.risk_level) and not already_red:
-			fell_red.append({**p, "health_score": result.score, "recommendations": result.recommendations})
+			fell_red.append({**profile, "health_score": result.score, "recommendations": result.recommendations})
 	return rows, fell_red, profiles
 
 
@@ -159,7 +160,7 @@ def notify_red(profiles: list[dict]) -> None:
 				owner,
 				"Alert",
 				sender,
-				c.CUSTOMER,
+				constants.CUSTOMER,
 				document_name,
 				subject,
 				content,
@@ -193,7 +194,7 @@ def compute_all_health_scores(score_date: str | None = None, names: list[str] | 
 	day = getdate(score_date or today())
 	rows, fell_red, profiles = compute_rows(names, day)
 	for chunk in bulk.chunks(rows, 5000):
-		bulk.replace_day_rows(c.HEALTH_SCORE, "customer", "score_date", day, list(chunk), "CRM-HS-")
+		bulk.replace_day_rows(constants.HEALTH_SCORE, "customer", "score_date", day, list(chunk), "CRM-HS-")
 	# the profile follows its latest row: skip customers already scored for a later day
 	current = {p.name for p in profiles if not p.health_updated_on or getdate(p.health_updated_on) <= day}
 	profile_values = {
@@ -205,29 +206,36 @@ def compute_all_health_scores(score_date: str | None = None, names: list[str] | 
 		for r in rows
 		if r["customer"] in current
 	}
-	bulk.update_values(c.CUSTOMER, profile_values)
+	bulk.update_values(constants.CUSTOMER, profile_values)
 	notify_red(fell_red)
 	return {"scored": len(rows), "score_date": str(day), "fell_red": len(fell_red)}
 
 
 def record_health_score(customer: str, score_date: str | None = None) -> dict:
 	"""Compute and store one customer's health score for the day (through the document) and return it."""
-	if not frappe.db.exists(c.CUSTOMER, customer):
-		frappe.throw(_("{0} {1} not found").format(_(c.CUSTOMER), customer), CRMNotFoundError)
+	if not frappe.db.exists(constants.CUSTOMER, customer):
+		frappe.throw(_("{0} {1} not found").format(_(constants.CUSTOMER), customer), CRMNotFoundError)
 	day = getdate(score_date or today())
 	(row,), fell_red, _profiles = compute_rows([customer], day)
-	name = frappe.db.get_value(c.HEALTH_SCORE, {"customer": customer, "score_date": day})
-	doc = frappe.get_doc(c.HEALTH_SCORE, name) if name else frappe.new_doc(c.HEALTH_SCORE)
+	name = frappe.db.get_value(constants.HEALTH_SCORE, {"customer": customer, "score_date": day})
+	doc = frappe.get_doc(constants.HEALTH_SCORE, name) if name else frappe.new_doc(constants.HEALTH_SCORE)
 	doc.update(row)
 	doc.save(ignore_permissions=True)
 	notify_red(fell_red)
 	return as_result(doc.as_dict())
 
 
+def recompute_health_score(customer: str) -> dict:
+	"""Recompute today's health score of a customer the session user may write."""
+	get_record(constants.CUSTOMER, customer, "customer", ptype="write")
+	return record_health_score(customer)
+
+
 def get_latest_health_score(customer: str) -> dict | None:
-	"""The customer's latest health row, or None when it was never scored."""
+	"""The latest health row of a customer the session user may read, or None when it was never scored."""
+	get_record(constants.CUSTOMER, customer, "customer")
 	rows = frappe.get_all(
-		c.HEALTH_SCORE,
+		constants.HEALTH_SCORE,
 		filters={"customer": customer},
 		fields=["name", "customer", "score_date", *ROW_FIELDS],
 		order_by="score_date desc",

@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.common import as_dict, check_links, get_record, insert, new_doc
 from crm_module.services.payload import to_fields
 from crm_module.utils import throw_input
@@ -19,10 +19,10 @@ ALIASES = {
 	"next_steps": "next_step",
 }
 LINKS = {
-	"customer": (c.CUSTOMER, "customerId"),
-	"contact": (c.CONTACT, "contactId"),
-	"lead": (c.LEAD, "leadId"),
-	"opportunity": (c.OPPORTUNITY, "opportunityId"),
+	"customer": (constants.CUSTOMER, "customerId"),
+	"contact": (constants.CONTACT, "contactId"),
+	"lead": (constants.LEAD, "leadId"),
+	"opportunity": (constants.OPPORTUNITY, "opportunityId"),
 }
 MAX_LIMIT = 500
 HISTORY_FIELDS = [
@@ -47,20 +47,20 @@ HISTORY_FIELDS = [
 
 def record_interaction(data: dict, user: str | None = None) -> dict:
 	"""Log a touchpoint on a customer or lead the acting user can reach (``customerId`` or ``leadId``)."""
-	values = to_fields(c.INTERACTION, data, ALIASES)
+	values = to_fields(constants.INTERACTION, data, ALIASES)
 	if not values.get("customer") and not values.get("lead"):
 		throw_input(_("customerId (customer) or leadId (lead) is required for an interaction"))
 	check_links(values, LINKS, user)
-	return as_dict(insert(new_doc(c.INTERACTION, values, user), user))
+	return as_dict(insert(new_doc(constants.INTERACTION, values, user), user))
 
 
 def get_interaction_history(customer: str, limit: int = 20, user: str | None = None) -> list[dict]:
 	"""The `limit` (1-500) most recent interactions with `customer`, newest first."""
 	if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
 		throw_input(_("limit must be a whole number between 1 and {0}, got {1!r}").format(MAX_LIMIT, limit))
-	get_record(c.CUSTOMER, customer, "customerId", user)
+	get_record(constants.CUSTOMER, customer, "customerId", user)
 	return frappe.get_all(
-		c.INTERACTION,
+		constants.INTERACTION,
 		filters={"customer": customer},
 		fields=HISTORY_FIELDS,
 		order_by="interaction_date desc, creation desc",

@@ -9,42 +9,49 @@ Passing a rep as ``user`` shows that rep's view.
 Definitions (``from_date``/``to_date``, both optional and inclusive, keep only records *created* in that
 window):
 
-- ``totalCustomers``: customer profiles with status Active.
-- ``totalLeads``: *active* leads, status New, Contacted or Qualified. ``leadsBySource`` counts the same
-  active leads by source (lower-case key, ``frappe.scrub`` of the source, ``unknown`` when empty), so its
-  values add up to ``totalLeads``.
-- ``totalOpportunities``: *open* opportunities (status Open, i.e. in a non-final stage).
-  ``pipelineValue``: the sum of their ``value``; ``averageDealSize``: pipelineValue / totalOpportunities.
-  ``stagePipeline``: open value per stage name (lower-case key, e.g. ``proposal``), stages of every
-  pipeline with the same name added together; its values add up to ``pipelineValue``.
-- ``conversionRate``: leads with status Converted / all leads (any status) x 100, 2 decimals.
-- ``conversionMetrics``: ``leadToCustomerRate`` (= conversionRate); ``winRate`` = Won / (Won + Lost) x 100;
-  ``averageDealSize`` = won value / number won; ``averageSalesCycleDays`` = mean of whole days from an
-  opportunity's creation date to its close date (``actual_close_date``, else the date it was last
-  modified) over Won and Lost ones; ``pipelineVelocity`` = open x winRate/100 x won average / cycle days
-  (money per day); ``customerRetentionRate`` = (active customers now - active customers created in the
-  period) / customers that existed when the period began x 100, clamped to 0-100, where the period is
+Each figure is named here as it is returned (snake_case), with the API's camelCase key in brackets where
+that key says something else (`crm_module.api.dashboard` renames them; nothing else does):
+
+- ``total_customers``: customer profiles with status Active.
+- ``active_leads`` [``totalLeads``]: leads with status New, Contacted or Qualified
+  (`crm_module.domain.statuses.LEAD_ACTIVE_STATUSES`). ``leads_by_source`` counts the same active leads by
+  source (lower-case key, ``frappe.scrub`` of the source, ``unknown`` when empty), so its values add up to
+  ``active_leads``; the "CRM Leads by Source" chart counts the same leads.
+- ``open_opportunities`` [``totalOpportunities``]: opportunities with status Open (in a non-final stage).
+  ``pipeline_value``: the sum of their ``value``; ``average_open_deal_size`` [``averageDealSize``]:
+  pipeline_value / open_opportunities. ``stage_pipeline``: open value per stage name (lower-case key,
+  e.g. ``proposal``), stages of every pipeline with the same name added together; its values add up to
+  ``pipeline_value``.
+- ``conversion_rate``: leads with status Converted / all leads (any status) x 100, 2 decimals.
+- ``conversion_metrics``: ``lead_to_customer_rate`` (= conversion_rate); ``win_rate`` = Won / (Won + Lost)
+  x 100; ``average_won_deal_size`` [``conversionMetrics.averageDealSize``] = won value / number won;
+  ``average_sales_cycle_days`` = mean of whole days from an opportunity's creation date to its close date
+  (``actual_close_date``, else the date it was last modified) over Won and Lost ones;
+  ``pipeline_velocity`` = open x win_rate/100 x average_won_deal_size / cycle days (money per day);
+  ``customer_retention_rate`` = (active customers now - active customers created in the period) /
+  customers that existed when the period began x 100, clamped to 0-100, where the period is
   ``from_date``..``to_date`` (default: the last 90 days).
-- ``recentInteractions``: the 10 latest interactions (by interaction date); ``topOpportunities``: the
+- ``recent_interactions``: the 10 latest interactions (by interaction date); ``top_opportunities``: the
   5 open opportunities of highest value, with stage name and probability.
 
 Currency: values are summed as stored, in each opportunity's own currency, assuming one company currency.
 ``currencies`` lists the distinct currencies of the opportunities counted (empty currency = the system
-default currency) and ``mixedCurrencies`` is true when there is more than one, in which case money sums
+default currency) and ``mixed_currencies`` is true when there is more than one, in which case money sums
 mix currencies and should not be read as one amount.
 """
 
 import frappe
 from frappe.query_builder import Case, DocType
-from frappe.query_builder.functions import Coalesce, Count, Date, GroupConcat, Round, Sum
+from frappe.query_builder.functions import Coalesce, Count, Date, GroupConcat, Sum
 from frappe.utils import add_days, getdate, nowdate
 from pypika.terms import Criterion, CustomFunction
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
+from crm_module import constants
 from crm_module.domain import metrics as domain
+from crm_module.domain.statuses import LEAD_ACTIVE_STATUSES
 from crm_module.permissions import get_query_conditions
 from crm_module.services import metrics_cache
+from crm_module.services.pipeline import get_default_pipeline
 from crm_module.utils import default_currency
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
@@ -86,19 +93,19 @@ def require_read(doctype: str, user: str) -> None:
 
 
 def get_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
-	"""The full dashboard (camelCase keys) for `user`, cached until the next CRM write (`metrics_cache`)."""
+	"""The full dashboard for `user`, cached until the next CRM write (`metrics_cache`)."""
 	user = user or frappe.session.user
-	require_read(c.CUSTOMER, user)
+	require_read(constants.CUSTOMER, user)
 	return metrics_cache.cached("dashboard", user, compute_dashboard, user, from_date, to_date)
 
 
 def compute_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
-	"""The full dashboard (camelCase keys) for `user`: 6 queries (roles and defaults come from the cache)."""
+	"""The full dashboard for `user`: 6 queries (roles and defaults come from the cache)."""
 	aggregates = get_aggregates(user, from_date, to_date)
 	data = domain.build_dashboard(aggregates)
-	data["conversionMetrics"]["customerRetentionRate"] = aggregates["retention_rate"]
+	data["conversion_metrics"]["customer_retention_rate"] = aggregates["retention_rate"]
 	data["currencies"] = aggregates["currencies"]
-	data["mixedCurrencies"] = len(aggregates["currencies"]) > 1
+	data["mixed_currencies"] = len(aggregates["currencies"]) > 1
 	return data
 
 
@@ -117,14 +124,14 @@ def get_aggregates(user: str | None = None, from_date=None, to_date=None) -> dic
 
 
 def get_conversion_metrics(user: str | None = None, from_date=None, to_date=None) -> dict:
-	"""``conversionMetrics`` of the dashboard (3 queries)."""
+	"""``conversion_metrics`` of the dashboard (3 queries)."""
 	aggregates = {
 		**_lead_counts(user, from_date, to_date),
 		**_opportunity_totals(user, from_date, to_date),
 		**_customer_counts(user, from_date, to_date),
 	}
-	metrics = domain.build_dashboard(aggregates)["conversionMetrics"]
-	metrics["customerRetentionRate"] = aggregates["retention_rate"]
+	metrics = domain.build_dashboard(aggregates)["conversion_metrics"]
+	metrics["customer_retention_rate"] = aggregates["retention_rate"]
 	return metrics
 
 
@@ -134,16 +141,16 @@ def get_leads_by_source(user: str | None = None, from_date=None, to_date=None) -
 
 
 def _lead_counts(user, from_date, to_date) -> dict:
-	lead = DocType(c.LEAD)
+	lead = DocType(constants.LEAD)
 	query = frappe.qb.from_(lead).select(lead.status, lead.source, Count("*").as_("n"))
 	rows = (
-		scoped(query, lead, c.LEAD, user, from_date, to_date)
+		scoped(query, lead, constants.LEAD, user, from_date, to_date)
 		.groupby(lead.status, lead.source)
 		.run(as_dict=True)
 	)
 	by_source: dict[str, int] = {}
 	for row in rows:
-		if row.status in domain.ACTIVE_LEAD_STATUSES:
+		if row.status in LEAD_ACTIVE_STATUSES:
 			key = frappe.scrub(row.source) if row.source else "unknown"
 			by_source[key] = by_source.get(key, 0) + row.n
 	return {
@@ -155,7 +162,7 @@ def _lead_counts(user, from_date, to_date) -> dict:
 
 
 def _opportunity_totals(user, from_date, to_date) -> dict:
-	opp = DocType(c.OPPORTUNITY)
+	opp = DocType(constants.OPPORTUNITY)
 	closed_on = Coalesce(opp.actual_close_date, Date(opp.modified))
 	query = frappe.qb.from_(opp).select(
 		opp.status,
@@ -164,7 +171,9 @@ def _opportunity_totals(user, from_date, to_date) -> dict:
 		Coalesce(Sum(opp.value), 0).as_("value"),
 		Coalesce(Sum(Greatest(DateDiff(closed_on, Date(opp.creation)), 0)), 0).as_("cycle_days"),
 	)
-	query = scoped(query, opp, c.OPPORTUNITY, user, from_date, to_date).groupby(opp.status, opp.currency)
+	query = scoped(query, opp, constants.OPPORTUNITY, user, from_date, to_date).groupby(
+		opp.status, opp.currency
+	)
 	rows = query.run(as_dict=True)
 
 	def total(status: str, key: str):
@@ -184,7 +193,7 @@ def _opportunity_totals(user, from_date, to_date) -> dict:
 
 def _customer_counts(user, from_date, to_date) -> dict:
 	"""Active customers in the window, and the retention figures of the period (1 query)."""
-	cust = DocType(c.CUSTOMER)
+	cust = DocType(constants.CUSTOMER)
 	end = getdate(to_date or nowdate())
 	start = getdate(from_date or add_days(end, -RETENTION_DAYS))
 	created = Date(cust.creation)
@@ -196,7 +205,7 @@ def _customer_counts(user, from_date, to_date) -> dict:
 		Coalesce(Sum(Case().when(active & (created <= end), 1).else_(0)), 0).as_("at_end"),
 		Coalesce(Sum(Case().when(active & (created >= start) & (created <= end), 1).else_(0)), 0).as_("new"),
 	)
-	row = scoped(query, cust, c.CUSTOMER, user, None, to_date).run(as_dict=True)[0]
+	row = scoped(query, cust, constants.CUSTOMER, user, None, to_date).run(as_dict=True)[0]
 	return {
 		"total_customers": int(row.active),
 		"retention_rate": domain.retention_rate(int(row.at_start), int(row.at_end), int(row.new)),
@@ -207,10 +216,11 @@ def get_stage_pipeline(user: str | None = None, pipeline: str | None = None, fro
 	"""Open opportunities per non-final stage (stages without any included), 1 query:
 	``{"pipeline", "stages": [{pipeline, stage, stage_name, stage_order, probability, count, value,
 	forecast}], "total_value", "total_forecast", "currencies", "mixed_currencies"}``.
-	`pipeline` None means every pipeline; ``forecast`` sums value x probability / 100 per opportunity."""
-	stage, opp = DocType(c.PIPELINE_STAGE), DocType(c.OPPORTUNITY)
+	`pipeline` None means every pipeline; ``forecast`` sums the stored ``forecast_amount`` (value x
+	probability / 100 per opportunity, `crm_module.domain.forecasting`)."""
+	stage, opp = DocType(constants.PIPELINE_STAGE), DocType(constants.OPPORTUNITY)
 	join = (opp.stage == stage.name) & (opp.status == "Open")
-	sub = scoped(frappe.qb.from_(opp).select(opp.name), opp, c.OPPORTUNITY, user, from_date, to_date)
+	sub = scoped(frappe.qb.from_(opp).select(opp.name), opp, constants.OPPORTUNITY, user, from_date, to_date)
 	query = (
 		frappe.qb.from_(stage)
 		.left_join(opp)
@@ -223,7 +233,7 @@ def get_stage_pipeline(user: str | None = None, pipeline: str | None = None, fro
 			stage.probability,
 			Count(opp.name).as_("count"),
 			Coalesce(Sum(opp.value), 0).as_("value"),
-			Coalesce(Sum(Round(opp.value * opp.probability_percent / 100, 2)), 0).as_("forecast"),
+			Coalesce(Sum(opp.forecast_amount), 0).as_("forecast"),
 			GroupConcat(opp.currency).distinct().as_("currencies"),
 		)
 		.where(stage.is_final == 0)
@@ -262,20 +272,20 @@ def stage_values(stages: list[dict]) -> dict:
 def get_recent_interactions(
 	user: str | None = None, limit: int = RECENT_INTERACTIONS, from_date=None, to_date=None
 ):
-	"""The latest interactions with the customer's name (1 query), camelCase keys."""
-	it, cust = DocType(c.INTERACTION), DocType(c.CUSTOMER)
+	"""The latest interactions with the customer's name (1 query)."""
+	it, cust = DocType(constants.INTERACTION), DocType(constants.CUSTOMER)
 	query = (
 		frappe.qb.from_(it)
 		.left_join(cust)
 		.on(cust.name == it.customer)
 		.select(
 			it.name,
-			it.interaction_type.as_("interactionType"),
+			it.interaction_type,
 			it.subject,
-			it.interaction_date.as_("interactionDate"),
-			it.customer.as_("customerId"),
-			cust.company_name.as_("customerName"),
-			it.lead.as_("leadId"),
+			it.interaction_date,
+			it.customer.as_("customer_id"),
+			cust.company_name.as_("customer_name"),
+			it.lead.as_("lead_id"),
 			it.outcome,
 			it.sentiment,
 		)
@@ -283,14 +293,18 @@ def get_recent_interactions(
 		.orderby(it.creation, order=frappe.qb.desc)
 		.limit(limit)
 	)
-	return scoped(query, it, c.INTERACTION, user, from_date, to_date).run(as_dict=True)
+	return scoped(query, it, constants.INTERACTION, user, from_date, to_date).run(as_dict=True)
 
 
 def get_top_opportunities(
 	user: str | None = None, limit: int = TOP_OPPORTUNITIES, from_date=None, to_date=None
 ):
-	"""The open opportunities of highest value with stage and probability (1 query), camelCase keys."""
-	opp, stage, cust = DocType(c.OPPORTUNITY), DocType(c.PIPELINE_STAGE), DocType(c.CUSTOMER)
+	"""The open opportunities of highest value with stage and probability (1 query)."""
+	opp, stage, cust = (
+		DocType(constants.OPPORTUNITY),
+		DocType(constants.PIPELINE_STAGE),
+		DocType(constants.CUSTOMER),
+	)
 	query = (
 		frappe.qb.from_(opp)
 		.left_join(stage)
@@ -299,21 +313,21 @@ def get_top_opportunities(
 		.on(cust.name == opp.customer)
 		.select(
 			opp.name,
-			opp.opportunity_name.as_("opportunityName"),
-			opp.customer.as_("customerId"),
-			cust.company_name.as_("customerName"),
+			opp.opportunity_name,
+			opp.customer.as_("customer_id"),
+			cust.company_name.as_("customer_name"),
 			stage.stage_name.as_("stage"),
-			opp.probability_percent.as_("probabilityPercent"),
+			opp.probability_percent,
 			opp.value,
 			opp.currency,
-			opp.expected_close_date.as_("expectedCloseDate"),
+			opp.expected_close_date,
 		)
 		.where(opp.status == "Open")
 		.orderby(opp.value, order=frappe.qb.desc)
 		.orderby(opp.name)
 		.limit(limit)
 	)
-	return scoped(query, opp, c.OPPORTUNITY, user, from_date, to_date).run(as_dict=True)
+	return scoped(query, opp, constants.OPPORTUNITY, user, from_date, to_date).run(as_dict=True)
 
 
 def currencies(values) -> list[str]:

@@ -10,8 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import strip_html
 
-from crm_module import constants as c
-from crm_module.permissions import check_access
+from crm_module import constants
+from crm_module.services.common import get_record
 from crm_module.services.tags import require_taggable
 
 MENTION_SPAN_RE = re.compile(r"""<span[^>]*\bclass=["'][^"']*\bmention\b[^>]*>""", re.IGNORECASE)
@@ -39,9 +39,9 @@ def customer_of(doctype: str | None, name: str | None) -> str | None:
 	"""The CRM Customer Profile a document belongs to (a converted lead's customer for leads)."""
 	if not doctype or not name:
 		return None
-	if doctype == c.CUSTOMER:
+	if doctype == constants.CUSTOMER:
 		return name
-	field = "converted_customer" if doctype == c.LEAD else "customer"
+	field = "converted_customer" if doctype == constants.LEAD else "customer"
 	if frappe.get_meta(doctype).has_field(field):
 		return frappe.db.get_value(doctype, name, field)
 	return None
@@ -72,9 +72,9 @@ def notify_mentions(note, users: list[str]) -> None:
 def get_notes(reference_doctype: str, reference_name: str, limit: int = 50) -> list[dict]:
 	"""Notes on a document the caller can read: pinned first, then newest first."""
 	require_taggable(reference_doctype)
-	check_access(reference_doctype, reference_name)
+	get_record(reference_doctype, reference_name, "reference_name")
 	return frappe.get_list(
-		c.NOTE,
+		constants.NOTE,
 		filters={"reference_doctype": reference_doctype, "reference_name": reference_name},
 		fields=NOTE_FIELDS,
 		order_by="is_pinned desc, creation desc",
@@ -84,8 +84,8 @@ def get_notes(reference_doctype: str, reference_name: str, limit: int = 50) -> l
 
 def set_pinned(note: str, pinned: bool) -> dict:
 	"""Pin or unpin a note (needs write access to it)."""
-	check_access(c.NOTE, note, "write")
-	doc = frappe.get_doc(c.NOTE, note)
+	get_record(constants.NOTE, note, "note", ptype="write")
+	doc = frappe.get_doc(constants.NOTE, note)
 	doc.is_pinned = 1 if pinned else 0
 	doc.save()
 	return {"name": doc.name, "is_pinned": doc.is_pinned}

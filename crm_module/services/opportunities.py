@@ -10,13 +10,12 @@ first stage.
 import frappe
 from frappe import _
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
-from crm_module.crm_module.doctype.crm_pipeline_stage.crm_pipeline_stage import get_pipeline_stages
+from crm_module import constants
 from crm_module.exceptions import CRMNotFoundError
 from crm_module.services import metrics
 from crm_module.services.common import as_dict, check_links, get_record, insert, new_doc
 from crm_module.services.payload import to_fields
+from crm_module.services.pipeline import get_default_pipeline, get_pipeline_stages
 from crm_module.utils import throw_input
 
 ALIASES = {
@@ -31,7 +30,7 @@ ALIASES = {
 	"close_date": "expected_close_date",
 	"reason": "win_loss_reason",
 }
-LINKS = {"customer": (c.CUSTOMER, "customerId"), "contact": (c.CONTACT, "contactId")}
+LINKS = {"customer": (constants.CUSTOMER, "customerId"), "contact": (constants.CONTACT, "contactId")}
 LIST_FIELDS = [
 	"name",
 	"opportunity_name",
@@ -61,17 +60,17 @@ def create_opportunity(data: dict, user: str | None = None) -> dict:
 		if values.get(fieldname) in (None, ""):
 			throw_input(_("{0} ({1}) is required").format(key, fieldname))
 	check_links(values, LINKS, user)
-	get_record(c.CUSTOMER, values["customer"], "customerId", user, "write")
-	return as_dict(insert(new_doc(c.OPPORTUNITY, values, user), user))
+	get_record(constants.CUSTOMER, values["customer"], "customerId", user, "write")
+	return as_dict(insert(new_doc(constants.OPPORTUNITY, values, user), user))
 
 
 def update_opportunity(opportunity: str, data: dict, user: str | None = None) -> dict:
 	"""Change `opportunity`; a new ``stage`` moves it (the controller records the move)."""
-	doc = get_record(c.OPPORTUNITY, opportunity, "opportunityId", user, "write")
+	doc = get_record(constants.OPPORTUNITY, opportunity, "opportunityId", user, "write")
 	values = _values(data, doc)
 	check_links(values, LINKS, user)
 	if values.get("customer") and values["customer"] != doc.customer:
-		get_record(c.CUSTOMER, values["customer"], "customerId", user, "write")
+		get_record(constants.CUSTOMER, values["customer"], "customerId", user, "write")
 	doc.update(values)
 	doc.save()
 	return as_dict(doc)
@@ -79,9 +78,9 @@ def update_opportunity(opportunity: str, data: dict, user: str | None = None) ->
 
 def get_opportunities_by_customer(customer: str, user: str | None = None) -> list[dict]:
 	"""Opportunities of `customer`, open ones first, then by value (largest first)."""
-	get_record(c.CUSTOMER, customer, "customerId", user)
+	get_record(constants.CUSTOMER, customer, "customerId", user)
 	return frappe.get_all(
-		c.OPPORTUNITY,
+		constants.OPPORTUNITY,
 		filters={"customer": customer},
 		fields=LIST_FIELDS,
 		order_by="field(status, 'Open', 'Won', 'Lost'), value desc, creation desc",
@@ -91,15 +90,15 @@ def get_opportunities_by_customer(customer: str, user: str | None = None) -> lis
 def get_sales_pipeline(user: str | None = None, pipeline: str | None = None) -> dict:
 	"""Open opportunities of `pipeline` (default: the default pipeline) per stage, with count, value and
 	forecast (see `metrics.get_stage_pipeline`)."""
-	if pipeline and not frappe.db.exists(c.PIPELINE, pipeline):
+	if pipeline and not frappe.db.exists(constants.PIPELINE, pipeline):
 		frappe.throw(_("pipeline: pipeline {0} not found").format(pipeline), CRMNotFoundError)
 	return metrics.get_sales_pipeline(user, pipeline)
 
 
 def _values(data: dict, doc) -> dict:
-	values = to_fields(c.OPPORTUNITY, data, ALIASES)
+	values = to_fields(constants.OPPORTUNITY, data, ALIASES)
 	pipeline = values.get("pipeline") or (doc.pipeline if doc else None) or get_default_pipeline()
-	if not pipeline or not frappe.db.exists(c.PIPELINE, pipeline):
+	if not pipeline or not frappe.db.exists(constants.PIPELINE, pipeline):
 		throw_input(_("pipeline: pipeline {0} not found").format(pipeline))
 	if values.get("pipeline") or doc is None:
 		values["pipeline"] = pipeline

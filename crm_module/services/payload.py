@@ -31,11 +31,17 @@ TEXT_TYPES = frozenset(
 )
 NUMBER_TYPES = frozenset({"Int", "Float", "Currency", "Percent"})
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+SNAKE = re.compile(r"_([a-z0-9])")
 
 
 def snake(key: str) -> str:
 	"""``probabilityPercent`` -> ``probability_percent``; snake_case keys are returned as they are."""
 	return CAMEL.sub("_", key).lower()
+
+
+def camel(key: str) -> str:
+	"""``probability_percent`` -> ``probabilityPercent`` (the inverse of `snake`)."""
+	return SNAKE.sub(lambda m: m.group(1).upper(), key)
 
 
 def require_object(value: Any, param: str) -> dict:

@@ -5,20 +5,22 @@ leads (`conversion_probability` + `prediction_factors`). Without enough history 
 import frappe
 from frappe.utils import now_datetime
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.domain import predictive
+from crm_module.domain.statuses import LEAD_DECIDED_STATUSES
 from crm_module.services import bulk
-from crm_module.services.scoring import CLOSED_STATUSES, lead_properties
+from crm_module.services.common import require_manager
+from crm_module.services.lead_inputs import lead_properties
 
 
 def train_model() -> dict:
 	"""Train on all closed leads (one query) and store the model; returns a summary."""
-	lead = frappe.qb.DocType(c.LEAD)
+	lead = frappe.qb.DocType(constants.LEAD)
 	fields = ("source", "industry", "company_size", "email_id", "phone", "status")
 	history = (
 		frappe.qb.from_(lead)
 		.select(*(lead[f] for f in fields))
-		.where(lead.status.isin(CLOSED_STATUSES))
+		.where(lead.status.isin(LEAD_DECIDED_STATUSES))
 		.run(as_dict=True)
 	)
 	for row in history:
@@ -35,12 +37,20 @@ def train_model() -> dict:
 		("prediction_trained_on", now_datetime()),
 		("prediction_history_size", len(history)),
 	):
-		frappe.db.set_single_value(c.SETTINGS, field, value)
+		frappe.db.set_single_value(constants.SETTINGS, field, value)
+	return summary
+
+
+def retrain() -> dict:
+	"""Managers: retrain the conversion model and refresh the predictions of the active leads."""
+	require_manager()
+	summary = train_model()
+	summary["predicted"] = predict_leads()
 	return summary
 
 
 def load_model() -> predictive.Model | None:
-	raw = frappe.db.get_single_value(c.SETTINGS, "prediction_model")
+	raw = frappe.db.get_single_value(constants.SETTINGS, "prediction_model")
 	if not raw:
 		return None
 	try:
@@ -52,7 +62,7 @@ def load_model() -> predictive.Model | None:
 def not_enough_history() -> dict:
 	return {
 		"status": "not_enough_history",
-		"history": frappe.db.get_single_value(c.SETTINGS, "prediction_history_size") or 0,
+		"history": frappe.db.get_single_value(constants.SETTINGS, "prediction_history_size") or 0,
 		"required": predictive.MIN_HISTORY,
 		"required_per_class": predictive.MIN_CLASS_ROWS,
 	}
@@ -64,7 +74,7 @@ def predict_leads(names: list[str] | None = None) -> int:
 	model = load_model()
 	if model is None:
 		missing = {"conversion_probability": 0, "prediction_factors": frappe.as_json(not_enough_history())}
-		bulk.update_values(c.LEAD, {lead["name"]: missing for lead in leads})
+		bulk.update_values(constants.LEAD, {lead["name"]: missing for lead in leads})
 		return len(leads)
 	updates = {}
 	for lead in leads:
@@ -74,5 +84,5 @@ def predict_leads(names: list[str] | None = None) -> int:
 			"conversion_probability": prediction.probability,
 			"prediction_factors": frappe.as_json(factors, indent=None),
 		}
-	bulk.update_values(c.LEAD, updates)
+	bulk.update_values(constants.LEAD, updates)
 	return len(updates)

@@ -12,65 +12,28 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, Max, Sum
-from frappe.utils import add_days, getdate, today
+from frappe.query_builder.functions import Count, Max
+from frappe.utils import add_days, cint, getdate, today
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import get_scoring_config
+from crm_module import constants
 from crm_module.domain import lead_scoring
-from crm_module.exceptions import CRMNotFoundError
 from crm_module.services import bulk
-from crm_module.utils import throw_input
+from crm_module.services.common import get_record, require_manager
+from crm_module.services.lead_inputs import lead_properties
+from crm_module.services.payload import require_object, snake, to_fields
+from crm_module.services.prediction import predict_leads, train_model
+from crm_module.services.settings import get_scoring_config
+from crm_module.utils import labelled_call, throw_input
 
-LEAD_FIELDS = (
-	"name",
-	"source",
-	"industry",
-	"company_size",
-	"email_id",
-	"phone",
-	"job_title",
-	"country",
-	"website",
-	"quality",
-	"status",
-	"scored_on",
-)
-CLOSED_STATUSES = ("Converted", "Lost", "Unqualified")
-COMPONENT_FIELDS = {"engagement": "engagement_score", "fit": "fit_score", "activity": "activity_score"}
-# the seed's API spells the explicit scores in camelCase
-ALIASES = {
-	"engagementScore": "engagement_score",
-	"fitScore": "fit_score",
-	"activityScore": "activity_score",
-	"totalScore": "total_score",
-	"scoringDate": "scoring_date",
-}
-
-
-def lead_properties(names: list[str] | None, open_only: bool = False) -> list[dict]:
-	lead = frappe.qb.DocType(c.LEAD)
-
-	def query(chunk):
-		q = frappe.qb.from_(lead).select(*(lead[f] for f in LEAD_FIELDS))
-		if chunk is not None:
-			q = q.where(lead.name.isin(chunk))
-		if open_only:
-			q = q.where(lead.status.notin(CLOSED_STATUSES))
-		return q
-
-	rows = bulk.run_chunked(query, names)
-	for row in rows:
-		row["email"] = row["email_id"]  # the domain derives email_domain / email_type from "email"
-	return rows
+# what a request may give when it scores a lead by hand (camelCase keys are accepted too)
+SCORE_KEYS = frozenset({*lead_scoring.SCORE_FIELDS, "total_score", "grade", "scoring_date"})
 
 
 def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
-	"""{lead: stats for `lead_scoring.score_lead`} from one interaction and one timeline query."""
+	"""{lead: stats for `lead_scoring.compute_lead_score`} from one interaction and one timeline query."""
 	since90, since30, until = add_days(day, -90), add_days(day, -30), add_days(day, 1)
-	inter = frappe.qb.DocType(c.INTERACTION)
-	timeline = frappe.qb.DocType(c.TIMELINE)
+	inter = frappe.qb.DocType(constants.INTERACTION)
+	timeline = frappe.qb.DocType(constants.TIMELINE)
 
 	def interactions(chunk):
 		q = (
@@ -126,13 +89,13 @@ def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 			"last": row["last"],
 		}
 	for row in bulk.run_chunked(activities, names):
-		s = stats.setdefault(row.lead, {"activities_30d": 0, "activities_90d": 0, "last": None})
-		s["activities_30d"] += int(row.n30 or 0)
-		s["activities_90d"] += int(row.n90)
-		s["last"] = max(filter(None, (s["last"], row["last"])))
-	for s in stats.values():
-		last = s.pop("last")
-		s["days_since_last_activity"] = max(0, (day - getdate(last)).days) if last else None
+		lead = stats.setdefault(row.lead, {"activities_30d": 0, "activities_90d": 0, "last": None})
+		lead["activities_30d"] += int(row.n30 or 0)
+		lead["activities_90d"] += int(row.n90)
+		lead["last"] = max(filter(None, (lead["last"], row["last"])))
+	for lead in stats.values():
+		last = lead.pop("last")
+		lead["days_since_last_activity"] = max(0, (day - getdate(last)).days) if last else None
 	return stats
 
 
@@ -141,7 +104,7 @@ def compute_scores(leads: list[dict], stats: dict[str, dict], day: date) -> list
 	config = get_scoring_config()
 	rows = []
 	for lead in leads:
-		result = lead_scoring.score_lead(lead, stats.get(lead["name"], {}), config)
+		result = lead_scoring.compute_lead_score(lead, stats.get(lead["name"], {}), config)
 		rows.append(
 			{
 				"lead": lead["name"],
@@ -157,74 +120,74 @@ def compute_scores(leads: list[dict], stats: dict[str, dict], day: date) -> list
 	return rows
 
 
-def validate_explicit_scores(scores: dict) -> dict:
-	"""Check explicit component scores (each 0-100; total and grade, when given, consistent)."""
-	if not isinstance(scores, dict):
-		throw_input(_("Scores (scores) must be an object"))
-	scores = {ALIASES.get(k, k): v for k, v in scores.items()}
-	config = get_scoring_config()
+def explicit_score_values(scores: dict) -> dict:
+	"""Explicit component scores (snake_case keys) as score row values; the rules are
+	`domain.lead_scoring.explicit_scores`."""
+	values = labelled_call(constants.LEAD_SCORE, lead_scoring.explicit_scores, scores, get_scoring_config())
+	values["factors"] = frappe.as_json({"source": "explicit", "by": frappe.session.user}, indent=None)
+	return values
+
+
+def read_scores(scores: dict | str | None) -> tuple[dict, str | None]:
+	"""The explicit scores of a request (an object or JSON text; camelCase or snake_case keys; empty means
+	"compute them") and the ``scoringDate`` it may carry. Unknown keys are a 400 naming them."""
+	if scores in (None, "") or (isinstance(scores, str) and not scores.strip()):
+		return {}, None
 	values = {}
-	for name, field in COMPONENT_FIELDS.items():
-		label = _(frappe.get_meta(c.LEAD_SCORE).get_label(field))
-		value = scores.get(field)
-		if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-			throw_input(
-				_("{0} ({1}) must be a number between 0 and 100, got {2}").format(label, field, value)
-			)
-		values[name] = lead_scoring.validate_component(field, value)
-	total = lead_scoring.total_score(values["engagement"], values["fit"], values["activity"], config.weights)
-	given_total = scores.get("total_score")
-	if given_total is not None and given_total != total:
-		throw_input(
-			_("Total Score (total_score) {0} does not match the components: expected {1}").format(
-				given_total, total
-			)
-		)
-	grade = lead_scoring.grade_for(total, config.thresholds)
-	given_grade = scores.get("grade")
-	if given_grade is not None and given_grade != grade:
-		if given_grade not in lead_scoring.GRADES:
-			throw_input(_("Grade (grade) must be one of A, B, C, D, got {0}").format(given_grade))
-		throw_input(
-			_("Grade (grade) {0} does not match the total score {1}: expected {2}").format(
-				given_grade, total, grade
-			)
-		)
-	return {
-		"engagement_score": values["engagement"],
-		"fit_score": values["fit"],
-		"activity_score": values["activity"],
-		"total_score": total,
-		"grade": grade,
-		"factors": frappe.as_json({"source": "explicit", "by": frappe.session.user}, indent=None),
-	}
+	for key, value in require_object(scores, "scores").items():
+		if snake(key) not in SCORE_KEYS:
+			throw_input(_("scores.{0}: unknown score field").format(key))
+		values[snake(key)] = value
+	scoring_date = values.pop("scoring_date", None)
+	if scoring_date is not None:
+		scoring_date = to_fields(constants.LEAD_SCORE, {"scoring_date": scoring_date}, param="scores")[
+			"scoring_date"
+		]
+	return values, scoring_date
 
 
-def score_lead(lead: str, scores: dict | None = None, scoring_date: str | None = None) -> dict:
-	"""Score one lead for `scoring_date` (default today) with explicit `scores` or computed ones; rescoring
-	the same day updates that day's row. Returns the stored row."""
-	if not frappe.db.exists(c.LEAD, lead):
-		frappe.throw(_("{0} {1} not found").format(_(c.LEAD), lead), CRMNotFoundError)
-	if scores and "scoringDate" in scores and not scoring_date:
-		scoring_date = scores["scoringDate"]
-	day = getdate(scoring_date or today())
-	if scores:
-		values = validate_explicit_scores(scores)
+def score_lead(
+	lead: str,
+	scores: dict | str | None = None,
+	scoring_date: str | None = None,
+	user: str | None = None,
+	param: str = "lead",
+) -> dict:
+	"""Score one lead the acting `user` may write (`param` names the lead in messages): explicit `scores`
+	(see `read_scores`) or computed ones when empty, for `scoring_date` (default: the date in the scores,
+	else today). Rescoring the same day updates that day's row. Returns the stored row with the lead's new
+	conversion probability."""
+	get_record(constants.LEAD, lead, param, user, "write")
+	explicit, date_in_scores = read_scores(scores)
+	day = getdate(scoring_date or date_in_scores or today())
+	if explicit:
+		values = explicit_score_values(explicit)
 	else:
 		(values,) = compute_scores(lead_properties([lead]), lead_stats([lead], day), day)
-	name = frappe.db.get_value(c.LEAD_SCORE, {"lead": lead, "scoring_date": day})
-	doc = frappe.get_doc(c.LEAD_SCORE, name) if name else frappe.new_doc(c.LEAD_SCORE)
+	name = frappe.db.get_value(constants.LEAD_SCORE, {"lead": lead, "scoring_date": day})
+	doc = frappe.get_doc(constants.LEAD_SCORE, name) if name else frappe.new_doc(constants.LEAD_SCORE)
 	doc.update({**values, "lead": lead, "scoring_date": day})
 	doc.save(ignore_permissions=True)
-	from crm_module.services.prediction import predict_leads
-
 	predict_leads([lead])
 	return {
-		**{f: doc.get(f) for f in ("name", "lead", *COMPONENT_FIELDS.values(), "total_score", "grade")},
+		**{f: doc.get(f) for f in ("name", "lead", *lead_scoring.SCORE_FIELDS, "total_score", "grade")},
 		"scoring_date": str(doc.scoring_date),
 		"factors": frappe.parse_json(doc.factors),
-		"conversion_probability": frappe.db.get_value(c.LEAD, lead, "conversion_probability"),
+		"conversion_probability": frappe.db.get_value(constants.LEAD, lead, "conversion_probability"),
 	}
+
+
+def get_score_history(lead: str, limit: int = 90, user: str | None = None) -> list[dict]:
+	"""The score rows of a lead the acting `user` may read, oldest first (at most 366)."""
+	get_record(constants.LEAD, lead, "lead", user)
+	rows = frappe.get_all(
+		constants.LEAD_SCORE,
+		filters={"lead": lead},
+		fields=["scoring_date", "total_score", "grade", *lead_scoring.SCORE_FIELDS],
+		order_by="scoring_date desc",
+		limit=min(cint(limit), 366),
+	)
+	return rows[::-1]
 
 
 def score_leads(
@@ -237,13 +200,13 @@ def score_leads(
 	done = 0
 	for chunk in bulk.chunks(leads, 5000):
 		rows = compute_scores(list(chunk), stats, day)
-		bulk.replace_day_rows(c.LEAD_SCORE, "lead", "scoring_date", day, rows, "CRM-LS-")
+		bulk.replace_day_rows(constants.LEAD_SCORE, "lead", "scoring_date", day, rows, "CRM-LS-")
 		latest = {
 			row["lead"]: {"latest_score": row["total_score"], "latest_grade": row["grade"], "scored_on": day}
 			for lead, row in zip(chunk, rows, strict=True)
 			if not lead["scored_on"] or getdate(lead["scored_on"]) <= day
 		}
-		bulk.update_values(c.LEAD, latest)
+		bulk.update_values(constants.LEAD, latest)
 		done += len(chunk)
 		if publish_progress:
 			frappe.publish_progress(
@@ -256,21 +219,24 @@ def score_leads(
 
 def score_all_leads() -> dict:
 	"""Daily job: score every open lead, retrain the conversion model and refresh predictions."""
-	from crm_module.services.prediction import predict_leads, train_model
-
 	result = score_leads()
 	result["model"] = train_model()
 	result["predicted"] = predict_leads()
 	return result
 
 
-def enqueue_bulk_scoring(names: list[str] | None = None) -> dict:
-	"""Score leads in the background (long queue) with a progress bar for the caller."""
+def enqueue_bulk_scoring(names: list | str | None = None) -> dict:
+	"""Managers: score the named leads (default: all active leads) in the background (long queue) with a
+	progress bar for the caller."""
+	require_manager()
+	names = frappe.parse_json(names) if isinstance(names, str) and names else names
+	if names is not None and not isinstance(names, list):
+		throw_input(_("Leads (leads) must be a list of lead names"))
 	job = frappe.enqueue(
 		"crm_module.services.scoring.score_leads",
 		queue="long",
 		timeout=3600,
-		names=names,
+		names=names or None,
 		publish_progress=True,
 		now=bool(frappe.flags.in_test),
 	)

@@ -6,14 +6,15 @@ from datetime import date
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count
-from frappe.utils import getdate, now_datetime, today
+from frappe.utils import cint, getdate, now_datetime, today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.domain import segments as domain
 from crm_module.exceptions import CRMInputError, CRMNotFoundError
 from crm_module.services import bulk, customer_stats
+from crm_module.services.common import get_record
 
-MEMBER = "CRM Segment Member"
+MEMBER = constants.SEGMENT_MEMBER
 
 
 def customer_rows(day: date | None = None) -> list[dict]:
@@ -23,19 +24,19 @@ def customer_rows(day: date | None = None) -> list[dict]:
 	interactions = customer_stats.interaction_stats(None, day)
 	opportunities = customer_stats.opportunity_stats(None)
 	rows = []
-	for p in profiles:
-		i = interactions.get(p.name) or {}
-		o = opportunities.get(p.name) or {}
-		scored = bool(p.health_updated_on)  # an unscored profile has no health, not a health of 0
+	for profile in profiles:
+		interaction = interactions.get(profile.name) or {}
+		opportunity = opportunities.get(profile.name) or {}
+		scored = bool(profile.health_updated_on)  # an unscored profile has no health, not a health of 0
 		rows.append(
 			{
-				**p,
-				"health_score": p.health_score if scored else None,
-				"risk_level": p.risk_level if scored else None,
-				"days_since_last_interaction": customer_stats.days_since(i.get("last_interaction"), day),
-				"interactions_90d": int(i.get("interactions_90d") or 0),
-				"open_opportunities": int(o.get("open_opportunities") or 0),
-				"pipeline_value": float(o.get("pipeline_value") or 0),
+				**profile,
+				"health_score": profile.health_score if scored else None,
+				"risk_level": profile.risk_level if scored else None,
+				"days_since_last_interaction": customer_stats.days_since(interaction.get("last_interaction"), day),
+				"interactions_90d": int(interaction.get("interactions_90d") or 0),
+				"open_opportunities": int(opportunity.get("open_opportunities") or 0),
+				"pipeline_value": float(opportunity.get("pipeline_value") or 0),
 			}
 		)
 	return rows
@@ -50,10 +51,10 @@ def replace_members(segment: str, members: list[dict]) -> None:
 	"""Replace a segment's member rows in bulk and store member_count / last_evaluated_on."""
 	table = frappe.qb.DocType(MEMBER)
 	frappe.qb.from_(table).delete().where(
-		(table.parent == segment) & (table.parenttype == c.SEGMENT) & (table.parentfield == "members")
+		(table.parent == segment) & (table.parenttype == constants.SEGMENT) & (table.parentfield == "members")
 	).run()
 	now, user = now_datetime(), frappe.session.user
-	parent = (segment, c.SEGMENT, "members")
+	parent = (segment, constants.SEGMENT, "members")
 	values = [
 		(frappe.generate_hash(length=10), now, now, user, user, 0, idx, *parent, m["name"], m["company_name"])
 		for idx, m in enumerate(members, start=1)
@@ -64,7 +65,7 @@ def replace_members(segment: str, members: list[dict]) -> None:
 		values,
 	)
 	frappe.db.set_value(
-		c.SEGMENT,
+		constants.SEGMENT,
 		segment,
 		{"member_count": len(members), "last_evaluated_on": now},
 		update_modified=False,
@@ -73,13 +74,13 @@ def replace_members(segment: str, members: list[dict]) -> None:
 
 def evaluate_segment(segment: str, rows: list[dict] | None = None) -> dict:
 	"""Re-evaluate one dynamic segment (a static one only gets its member count refreshed)."""
-	if not frappe.db.exists(c.SEGMENT, segment):
-		frappe.throw(_("{0} {1} not found").format(_(c.SEGMENT), segment), CRMNotFoundError)
-	seg_type, criteria = frappe.db.get_value(c.SEGMENT, segment, ["segment_type", "criteria"])
+	if not frappe.db.exists(constants.SEGMENT, segment):
+		frappe.throw(_("{0} {1} not found").format(_(constants.SEGMENT), segment), CRMNotFoundError)
+	seg_type, criteria = frappe.db.get_value(constants.SEGMENT, segment, ["segment_type", "criteria"])
 	if seg_type != "Dynamic":
 		table = frappe.qb.DocType(MEMBER)
 		count = frappe.qb.from_(table).select(Count("*")).where(table.parent == segment).run()[0][0]
-		frappe.db.set_value(c.SEGMENT, segment, "member_count", count, update_modified=False)
+		frappe.db.set_value(constants.SEGMENT, segment, "member_count", count, update_modified=False)
 		return {"segment": segment, "segment_type": seg_type, "member_count": count}
 	try:
 		members = matching_customers(criteria, rows if rows is not None else customer_rows())
@@ -91,7 +92,7 @@ def evaluate_segment(segment: str, rows: list[dict] | None = None) -> dict:
 
 def evaluate_all_segments() -> dict:
 	"""Daily job: re-evaluate every dynamic segment against one set of customer rows."""
-	names = frappe.get_all(c.SEGMENT, filters={"segment_type": "Dynamic"}, pluck="name")
+	names = frappe.get_all(constants.SEGMENT, filters={"segment_type": "Dynamic"}, pluck="name")
 	rows = customer_rows() if names else []
 	results = {}
 	for name in names:
@@ -102,17 +103,24 @@ def evaluate_all_segments() -> dict:
 	return {"segments": len(names), "member_counts": results}
 
 
+def refresh_segment(segment: str) -> dict:
+	"""Re-evaluate a segment the session user may write, now."""
+	get_record(constants.SEGMENT, segment, "segment", ptype="write")
+	return evaluate_segment(segment)
+
+
 def get_segment_members(segment: str, start: int = 0, limit: int = 100) -> dict:
-	"""Members of a segment (customer, company name), paginated, with the total count."""
-	if not frappe.db.exists(c.SEGMENT, segment):
-		frappe.throw(_("{0} {1} not found").format(_(c.SEGMENT), segment), CRMNotFoundError)
+	"""Members of a segment the session user may read (customer, company name), paginated (at most 1,000
+	a page), with the total count."""
+	get_record(constants.SEGMENT, segment, "segment")
+	start, limit = max(cint(start), 0), min(max(cint(limit), 1), 1000)
 	members = frappe.get_all(
 		MEMBER,
-		filters={"parent": segment, "parenttype": c.SEGMENT},
+		filters={"parent": segment, "parenttype": constants.SEGMENT},
 		fields=["customer", "company_name"],
 		order_by="idx asc",
 		start=start,
 		limit=limit,
 	)
-	total = frappe.db.count(MEMBER, {"parent": segment, "parenttype": c.SEGMENT})
+	total = frappe.db.count(MEMBER, {"parent": segment, "parenttype": constants.SEGMENT})
 	return {"segment": segment, "member_count": total, "members": members}

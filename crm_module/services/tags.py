@@ -8,23 +8,23 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Coalesce, Count
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMNotFoundError
-from crm_module.permissions import check_access
+from crm_module.services.common import get_record
 from crm_module.utils import throw_input
 
 
 def require_taggable(doctype: str) -> None:
-	if doctype not in c.TAGGABLE_DOCTYPES:
+	if doctype not in constants.TAGGABLE_DOCTYPES:
 		throw_input(
 			_("Reference Document Type (reference_doctype) must be one of {0}, got {1}").format(
-				", ".join(c.TAGGABLE_DOCTYPES), doctype
+				", ".join(constants.TAGGABLE_DOCTYPES), doctype
 			)
 		)
 
 
 def require_tag(tag: str) -> None:
-	if not tag or not frappe.db.exists(c.TAG, tag):
+	if not tag or not frappe.db.exists(constants.TAG, tag):
 		frappe.throw(_("Tag (tag) {0} does not exist").format(frappe.bold(tag)), CRMNotFoundError)
 
 
@@ -32,9 +32,9 @@ def add_tag(doctype: str, name: str, tag: str) -> dict:
 	"""Tag a document the caller can read; a second identical tag is refused (409)."""
 	require_taggable(doctype)
 	require_tag(tag)
-	check_access(doctype, name)
+	get_record(doctype, name, "name")
 	item = frappe.get_doc(
-		{"doctype": c.TAGGED_ITEM, "tag": tag, "reference_doctype": doctype, "reference_name": name}
+		{"doctype": constants.TAGGED_ITEM, "tag": tag, "reference_doctype": doctype, "reference_name": name}
 	).insert()
 	return {"name": item.name, "tag": tag, "usage_count": usage_count(tag)}
 
@@ -42,24 +42,24 @@ def add_tag(doctype: str, name: str, tag: str) -> dict:
 def remove_tag(doctype: str, name: str, tag: str) -> dict:
 	"""Remove a tag from a document (404 when the document does not carry it)."""
 	require_taggable(doctype)
-	check_access(doctype, name)
+	get_record(doctype, name, "name")
 	item = frappe.db.get_value(
-		c.TAGGED_ITEM, {"tag": tag, "reference_doctype": doctype, "reference_name": name}, "name"
+		constants.TAGGED_ITEM, {"tag": tag, "reference_doctype": doctype, "reference_name": name}, "name"
 	)
 	if not item:
 		frappe.throw(
 			_("{0} {1} is not tagged {2}").format(_(doctype), frappe.bold(name), frappe.bold(tag)),
 			CRMNotFoundError,
 		)
-	frappe.delete_doc(c.TAGGED_ITEM, item)
+	frappe.delete_doc(constants.TAGGED_ITEM, item)
 	return {"tag": tag, "usage_count": usage_count(tag)}
 
 
 def get_document_tags(doctype: str, name: str) -> list[dict]:
 	"""The tags of one document with their colour and category, by tag name."""
 	require_taggable(doctype)
-	check_access(doctype, name)
-	item, tag = frappe.qb.DocType(c.TAGGED_ITEM), frappe.qb.DocType(c.TAG)
+	get_record(doctype, name, "name")
+	item, tag = frappe.qb.DocType(constants.TAGGED_ITEM), frappe.qb.DocType(constants.TAG)
 	return (
 		frappe.qb.from_(item)
 		.join(tag)
@@ -74,7 +74,7 @@ def get_tagged_names(tag: str, doctype: str) -> list[str]:
 	"""Names of the `doctype` documents tagged `tag` that the caller may see (for list-view filters)."""
 	require_taggable(doctype)
 	return frappe.get_list(
-		c.TAGGED_ITEM,
+		constants.TAGGED_ITEM,
 		filters={"tag": tag, "reference_doctype": doctype},
 		pluck="reference_name",
 		limit_page_length=0,
@@ -82,7 +82,7 @@ def get_tagged_names(tag: str, doctype: str) -> list[str]:
 
 
 def usage_count(tag: str) -> int:
-	return frappe.db.get_value(c.TAG, tag, "usage_count") or 0
+	return frappe.db.get_value(constants.TAG, tag, "usage_count") or 0
 
 
 def recount_usage(tags: list[str] | str) -> None:
@@ -90,6 +90,6 @@ def recount_usage(tags: list[str] | str) -> None:
 	tags = [tags] if isinstance(tags, str) else list(tags)
 	if not tags:
 		return
-	tag, item = frappe.qb.DocType(c.TAG), frappe.qb.DocType(c.TAGGED_ITEM)
+	tag, item = frappe.qb.DocType(constants.TAG), frappe.qb.DocType(constants.TAGGED_ITEM)
 	count = frappe.qb.from_(item).select(Count("*")).where(item.tag == tag.name)
 	frappe.qb.update(tag).set(tag.usage_count, Coalesce(count, 0)).where(tag.name.isin(tags)).run()

@@ -12,8 +12,8 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from crm_module import constants as c
-from crm_module.permissions import check_access
+from crm_module import constants
+from crm_module.services.common import get_record
 from crm_module.utils import throw_input
 
 TIMELINE_FIELDS = (
@@ -50,7 +50,7 @@ def record_activity_timeline(
 	when = get_datetime(activity_date) if activity_date else now_datetime()
 	row = frappe.get_doc(
 		{
-			"doctype": c.TIMELINE,
+			"doctype": constants.TIMELINE,
 			"customer": customer,
 			"lead": lead,
 			"activity_type": activity_type,
@@ -97,13 +97,13 @@ def record_system_entries(entries: list[dict]) -> int:
 		]
 		for entry in entries
 	]
-	frappe.db.bulk_insert(c.TIMELINE, fields, values)
+	frappe.db.bulk_insert(constants.TIMELINE, fields, values)
 	return len(values)
 
 
 def touch_customer(customer: str, when, interaction: bool = False) -> None:
 	"""Move the customer's last activity (and last interaction) forward to `when`; never backwards."""
-	profile = frappe.qb.DocType(c.CUSTOMER)
+	profile = frappe.qb.DocType(constants.CUSTOMER)
 	fields = ("last_activity_on", "last_interaction_on") if interaction else ("last_activity_on",)
 	for fieldname in fields:
 		column = profile[fieldname]
@@ -119,10 +119,10 @@ def get_activity_timeline(
 	customer: str, limit: int = 50, start: int = 0, newest_first: bool = False
 ) -> list[dict]:
 	"""Timeline rows of a customer the caller can read, oldest first (chronological) unless `newest_first`."""
-	check_access(c.CUSTOMER, customer)
+	get_record(constants.CUSTOMER, customer, "customer")
 	direction = "desc" if newest_first else "asc"
 	rows = frappe.get_list(
-		c.TIMELINE,
+		constants.TIMELINE,
 		filters={"customer": customer},
 		fields=list(TIMELINE_FIELDS),
 		order_by=f"activity_date {direction}, creation {direction}",

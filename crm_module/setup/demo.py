@@ -7,7 +7,7 @@ opportunities across the pipeline and a few weeks of interactions. Idempotent: r
 import frappe
 from frappe.utils import add_days, add_to_date, cint, now_datetime, nowdate
 
-from crm_module import constants as c
+from crm_module import constants
 
 DEMO_PASSWORD = "Demo@12345"
 REPS = ("rep1@demo.example.com", "rep2@demo.example.com")
@@ -43,18 +43,18 @@ LEADS = (
 
 def make_demo():
 	complete_setup()
-	if frappe.db.exists(c.CUSTOMER, {"company_name": CUSTOMERS[0][0]}):
+	if frappe.db.exists(constants.CUSTOMER, {"company_name": CUSTOMERS[0][0]}):
 		print("demo data already present")
 		return
 	# the manager first, as a System Manager too: Frappe makes the first user of a site a System Manager
-	_user(MANAGER, c.ROLE_MANAGER, "System Manager")
-	users = [_user(email, c.ROLE_USER) for email in REPS]
+	_user(MANAGER, constants.ROLE_MANAGER, "System Manager")
+	users = [_user(email, constants.ROLE_USER) for email in REPS]
 	customers = []
 	for company, industry, size, segment, lifecycle, owner in CUSTOMERS:
 		doc = _as(
 			users[owner],
 			{
-				"doctype": c.CUSTOMER,
+				"doctype": constants.CUSTOMER,
 				"company_name": company,
 				"industry": industry,
 				"company_size": size,
@@ -68,7 +68,7 @@ def make_demo():
 		_as(
 			users[owner],
 			{
-				"doctype": c.CONTACT,
+				"doctype": constants.CONTACT,
 				"customer": doc.name,
 				"first_name": first,
 				"last_name": "Buyer",
@@ -82,7 +82,9 @@ def make_demo():
 	stages = {
 		s.stage_name: s.name
 		for s in frappe.get_all(
-			c.PIPELINE_STAGE, filters={"pipeline": c.DEFAULT_PIPELINE}, fields=["name", "stage_name"]
+			constants.PIPELINE_STAGE,
+			filters={"pipeline": constants.DEFAULT_PIPELINE},
+			fields=["name", "stage_name"],
 		)
 	}
 	for index, name, value, stage in OPPORTUNITIES:
@@ -90,7 +92,7 @@ def make_demo():
 		_as(
 			customer.account_owner,
 			{
-				"doctype": c.OPPORTUNITY,
+				"doctype": constants.OPPORTUNITY,
 				"customer": customer.name,
 				"opportunity_name": name,
 				"value": value,
@@ -108,7 +110,7 @@ def make_demo():
 			_as(
 				customer.account_owner,
 				{
-					"doctype": c.INTERACTION,
+					"doctype": constants.INTERACTION,
 					"customer": customer.name,
 					"interaction_type": kinds[(day + i) % 5],
 					"subject": f"{kinds[(day + i) % 5]} with {customer.company_name}",
@@ -122,7 +124,7 @@ def make_demo():
 		_as(
 			users[owner],
 			{
-				"doctype": c.LEAD,
+				"doctype": constants.LEAD,
 				"lead_name": name,
 				"company_name": company,
 				"email_id": email,

@@ -3,12 +3,12 @@
 import frappe
 from frappe import _
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.utils import default_currency
 
 ROLES = (
-	(c.ROLE_MANAGER, _("Manages CRM pipelines, settings and every rep's records")),
-	(c.ROLE_USER, _("Sales rep: works their own customers, leads and opportunities")),
+	(constants.ROLE_MANAGER, _("Manages CRM pipelines, settings and every rep's records")),
+	(constants.ROLE_USER, _("Sales rep: works their own customers, leads and opportunities")),
 )
 
 # (stage name, order, probability %, expected cycle days, final, outcome)
@@ -29,14 +29,16 @@ def before_install():
 
 
 def after_install():
-	seed()
+	ensure_setup_records()
 
 
 def after_migrate():
-	seed()
+	ensure_setup_records()
 
 
-def seed():
+def ensure_setup_records():
+	"""Roles, currency, the default pipeline and Kanban board, the assignment index: idempotent, run on
+	install and on every migrate (not the seed specification; demo data is `crm_module.setup.demo`)."""
 	make_roles()
 	ensure_currency()
 	make_default_pipeline()
@@ -71,22 +73,24 @@ def ensure_currency():
 
 
 def make_default_pipeline():
-	if not frappe.db.exists(c.PIPELINE, c.DEFAULT_PIPELINE):
+	if not frappe.db.exists(constants.PIPELINE, constants.DEFAULT_PIPELINE):
 		frappe.get_doc(
 			{
-				"doctype": c.PIPELINE,
-				"pipeline_name": c.DEFAULT_PIPELINE,
-				"is_default": 0 if frappe.db.exists(c.PIPELINE, {"is_default": 1}) else 1,
+				"doctype": constants.PIPELINE,
+				"pipeline_name": constants.DEFAULT_PIPELINE,
+				"is_default": 0 if frappe.db.exists(constants.PIPELINE, {"is_default": 1}) else 1,
 				"description": _("New business pipeline created on install"),
 			}
 		).insert(ignore_permissions=True)
 	for stage_name, order, probability, cycle_days, is_final, outcome in DEFAULT_STAGES:
-		if frappe.db.exists(c.PIPELINE_STAGE, {"pipeline": c.DEFAULT_PIPELINE, "stage_name": stage_name}):
+		if frappe.db.exists(
+			constants.PIPELINE_STAGE, {"pipeline": constants.DEFAULT_PIPELINE, "stage_name": stage_name}
+		):
 			continue
 		frappe.get_doc(
 			{
-				"doctype": c.PIPELINE_STAGE,
-				"pipeline": c.DEFAULT_PIPELINE,
+				"doctype": constants.PIPELINE_STAGE,
+				"pipeline": constants.DEFAULT_PIPELINE,
 				"stage_name": stage_name,
 				"stage_order": order,
 				"probability": probability,
@@ -102,13 +106,16 @@ def make_kanban_board():
 	if frappe.db.exists("Kanban Board", KANBAN_BOARD):
 		return
 	stages = frappe.get_all(
-		c.PIPELINE_STAGE, filters={"pipeline": c.DEFAULT_PIPELINE}, pluck="name", order_by="stage_order asc"
+		constants.PIPELINE_STAGE,
+		filters={"pipeline": constants.DEFAULT_PIPELINE},
+		pluck="name",
+		order_by="stage_order asc",
 	)
 	board = frappe.get_doc(
 		{
 			"doctype": "Kanban Board",
 			"kanban_board_name": KANBAN_BOARD,
-			"reference_doctype": c.OPPORTUNITY,
+			"reference_doctype": constants.OPPORTUNITY,
 			"field_name": "stage",
 			"private": 0,
 			"show_labels": 1,

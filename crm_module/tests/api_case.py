@@ -1,23 +1,146 @@
 """Base class for HTTP tests: real requests through Frappe's WSGI app (werkzeug test client).
 
-Each request runs in its own thread, so it gets its own `frappe.local` and database connection, exactly
-like a request to the server; the fixtures are therefore committed, and everything the class created
-(CRM records made since `setUpClass`) is deleted again by a class cleanup. Users authenticate with an
-API key and secret (``Authorization: token key:secret``); ``user=None`` sends a guest request.
+Each request runs through Frappe's own API test helper (`frappe.tests.test_api.make_request`): a thread
+of its own, so it gets its own `frappe.local` and database connection, exactly like a request to the
+server. The fixtures are therefore committed. Users authenticate with an API key and secret
+(``Authorization: token key:secret``); ``user=None`` sends a guest request.
+
+Cleanup is by name: while the class runs, every row inserted in this process (by the fixtures, the test
+itself or the application serving a request: `Document.db_insert` and `Database.bulk_insert`) is
+recorded, and the class cleanup deletes exactly those rows again (CRM records and the framework rows
+about them, see `CreatedRows`), never anything another person made on a shared site.
+
+Frappe's `FrappeAPITestCase` itself is not the base class: its client keeps cookies across requests
+(one shared jar for every user of the class) and its ``get``/``post`` take a URL rather than the
+``(method, user)`` these tests call; only its request helper is reused.
 """
 
 import json
-from threading import Thread
+from collections import defaultdict
 from unittest.mock import patch
 
 import frappe
-from frappe.utils import add_to_date, get_test_client, now_datetime
+from frappe.database.database import Database
+from frappe.model.base_document import BaseDocument
+from frappe.tests.test_api import make_request
+from frappe.utils import get_datetime, get_test_client
 
-from crm_module import constants as c
+from crm_module import constants
+from crm_module.services import metrics_cache
+from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.settings import clear_settings_cache
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import as_user, make_customer, make_user
 
-KEEP = frozenset({c.PIPELINE, c.PIPELINE_STAGE, c.SETTINGS})
+# framework rows that only describe or attach to a record: deleted when this class inserted them
+FRAMEWORK_ROWS = frozenset(
+	{
+		"Comment",
+		"Deleted Document",
+		"DocShare",
+		"File",
+		"Notification Log",
+		"Tag",
+		"Tag Link",
+		"ToDo",
+		"Version",
+	}
+)
+
+
+class CreatedRows:
+	"""(doctype, name, creation) of every row inserted in this process between `start` and `stop`, from
+	any thread; `delete` removes those rows that are still stored with that creation time.
+
+	The creation time guards against names used twice: a row whose insert was rolled back (a refused
+	request) gives its naming-series number back, and a row inserted with that name later by someone
+	else has another creation time. Users are never deleted (the fixtures reuse them by e-mail), nor
+	are log rows."""
+
+	def __init__(self):
+		self.rows: list[tuple[str, str, object]] = []
+		self.patches = []
+
+	def start(self) -> None:
+		rows, db_insert, bulk_insert = self.rows, BaseDocument.db_insert, Database.bulk_insert
+
+		def recording_db_insert(doc, *args, **kwargs):
+			result = db_insert(doc, *args, **kwargs)
+			rows.append((doc.doctype, doc.name, doc.creation))
+			return result
+
+		def recording_bulk_insert(db, doctype, fields, values, *args, **kwargs):
+			values = [tuple(row) for row in values]
+			if "name" in fields:
+				name_at = list(fields).index("name")
+				creation_at = list(fields).index("creation") if "creation" in fields else None
+				rows.extend(
+					(doctype, row[name_at], row[creation_at] if creation_at is not None else None)
+					for row in values
+				)
+			return bulk_insert(db, doctype, fields, values, *args, **kwargs)
+
+		self.patches = [
+			patch.object(BaseDocument, "db_insert", recording_db_insert),
+			patch.object(Database, "bulk_insert", recording_bulk_insert),
+		]
+		for recorder in self.patches:
+			recorder.start()
+
+	def stop(self) -> None:
+		for recorder in reversed(self.patches):
+			recorder.stop()
+		self.patches = []
+
+	@staticmethod
+	def deletable(doctype: str) -> bool:
+		if doctype in FRAMEWORK_ROWS:
+			return True
+		meta = frappe.get_meta(doctype)
+		return meta.module == constants.MODULE and not meta.issingle
+
+	def by_doctype(self) -> dict[str, dict[str, object]]:
+		"""{doctype: {name: creation}} of the recorded rows that `delete` may remove."""
+		found: dict[str, dict[str, object]] = defaultdict(dict)
+		for doctype, name, creation in self.rows:
+			if name:
+				found[doctype][name] = creation
+		return {
+			doctype: rows
+			for doctype, rows in found.items()
+			if frappe.db.exists("DocType", doctype) and self.deletable(doctype)
+		}
+
+	def delete(self) -> dict[str, int]:
+		"""Delete the recorded rows still stored with their recorded creation time; {doctype: count}."""
+		deleted = {}
+		for doctype, created in self.by_doctype().items():
+			table = frappe.qb.DocType(doctype)
+			names = list(created)
+			stored = []
+			for start in range(0, len(names), 500):
+				stored += (
+					frappe.qb.from_(table)
+					.select(table.name, table.creation)
+					.where(table.name.isin(names[start : start + 500]))
+					.run()
+				)
+			mine = [
+				name
+				for name, creation in stored
+				if created[name] is None or get_datetime(creation) == get_datetime(created[name])
+			]
+			if doctype == "File":  # through the controller, which also removes the file from disk
+				for name in mine:
+					frappe.delete_doc(
+						doctype, name, force=True, ignore_permissions=True, delete_permanently=True
+					)
+			for start in range(0, len(mine), 500):  # (rows of File: gone already, nothing left to do)
+				frappe.qb.from_(table).delete().where(table.name.isin(mine[start : start + 500])).run()
+			if mine:
+				deleted[doctype] = len(mine)
+				frappe.clear_document_cache(doctype)
+		return deleted
 
 
 class Reply:
@@ -53,12 +176,13 @@ class CRMAPITestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.started = add_to_date(now_datetime(), seconds=-1)
-		cls.addClassCleanup(cls.purge)  # also runs when a subclass's setUpClass fails
+		cls.created = CreatedRows()
+		cls.created.start()
+		cls.addClassCleanup(cls.delete_created)  # also runs when a subclass's setUpClass fails
 		cls.client = get_test_client(use_cookies=False)
-		cls.rep_a = make_user(f"crm.{cls.prefix}.a@example.com", (c.ROLE_USER,))
-		cls.rep_b = make_user(f"crm.{cls.prefix}.b@example.com", (c.ROLE_USER,))
-		cls.manager = make_user(f"crm.{cls.prefix}.mgr@example.com", (c.ROLE_MANAGER,))
+		cls.rep_a = make_user(f"crm.{cls.prefix}.a@example.com", (constants.ROLE_USER,))
+		cls.rep_b = make_user(f"crm.{cls.prefix}.b@example.com", (constants.ROLE_USER,))
+		cls.manager = make_user(f"crm.{cls.prefix}.mgr@example.com", (constants.ROLE_MANAGER,))
 		cls.tokens = {user: cls.api_token(user) for user in (cls.rep_a, cls.rep_b, cls.manager)}
 		with as_user(cls.rep_a):
 			cls.customer_a = make_customer(f"{cls.prefix} A Corp").name
@@ -67,13 +191,16 @@ class CRMAPITestCase(IntegrationTestCase):
 		frappe.db.commit()
 
 	@classmethod
-	def purge(cls):
-		"""Delete every CRM record created since the class started (the fixtures were committed)."""
+	def delete_created(cls):
+		"""Delete exactly the rows this class inserted (the fixtures were committed)."""
+		cls.created.stop()
 		frappe.db.rollback()
-		for doctype in frappe.get_all("DocType", filters={"module": c.MODULE, "issingle": 0}, pluck="name"):
-			if doctype not in KEEP:
-				frappe.db.delete(doctype, {"creation": (">=", cls.started)})
+		cls.deleted = cls.created.delete()
 		frappe.db.commit()
+		# the rows went without their controllers: drop what was cached from them
+		clear_stage_cache()
+		clear_settings_cache()
+		metrics_cache.invalidate()
 
 	@staticmethod
 	def api_token(user: str) -> str:
@@ -97,17 +224,14 @@ class CRMAPITestCase(IntegrationTestCase):
 	def raw(self, http_method: str, path: str, **kwargs) -> Reply:
 		"""One request through the WSGI app in its own thread (own `frappe.local` and connection)."""
 		frappe.db.commit()
-		result, site = {}, frappe.local.site
-
-		def run():
-			with patch("frappe.app.get_site_name", return_value=site):
-				result["response"] = self.client.open(path, method=http_method, **kwargs)
-
-		thread = Thread(target=run)
-		thread.start()
-		thread.join()
+		response = make_request(
+			target=self.client.open,
+			args=(path,),
+			kwargs={"method": http_method, **kwargs},
+			site=frappe.local.site,
+		)
 		frappe.db.commit()  # a fresh snapshot: see what the request wrote
-		return Reply(result["response"])
+		return Reply(response)
 
 	def get(self, method: str, user: str | None, version: str = "", **params) -> Reply:
 		return self.call("GET", self.path(method, version), user, params=params)

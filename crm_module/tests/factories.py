@@ -9,17 +9,23 @@ from contextlib import contextmanager
 import frappe
 from frappe.utils import add_days, nowdate
 
-from crm_module import constants as c
+from crm_module import constants
 
 
-def make_user(email: str, roles: tuple[str, ...] = (c.ROLE_USER,), first_name: str | None = None) -> str:
-	"""Create (or reuse) an enabled desk user with exactly `roles`."""
+def make_user(
+	email: str,
+	roles: tuple[str, ...] = (constants.ROLE_USER,),
+	first_name: str | None = None,
+	last_name: str | None = None,
+) -> str:
+	"""Create (or reuse) an enabled desk user with exactly `roles` (the names only apply on creation)."""
 	if not frappe.db.exists("User", email):
 		user = frappe.get_doc(
 			{
 				"doctype": "User",
 				"email": email,
 				"first_name": first_name or email.split("@")[0].title(),
+				"last_name": last_name,
 				"send_welcome_email": 0,
 				"user_type": "System User",
 				"enabled": 1,
@@ -35,11 +41,11 @@ def make_user(email: str, roles: tuple[str, ...] = (c.ROLE_USER,), first_name: s
 
 
 def rep(n: int = 1) -> str:
-	return make_user(f"crm.rep{n}@example.com", (c.ROLE_USER,))
+	return make_user(f"crm.rep{n}@example.com", (constants.ROLE_USER,))
 
 
 def manager() -> str:
-	return make_user("crm.manager@example.com", (c.ROLE_MANAGER,))
+	return make_user("crm.manager@example.com", (constants.ROLE_MANAGER,))
 
 
 @contextmanager
@@ -57,21 +63,26 @@ def _insert(doc: dict, ignore_permissions: bool = False):
 
 
 def make_customer(company_name: str = "Acme Corp", ignore_permissions: bool = False, **kwargs):
-	return _insert({"doctype": c.CUSTOMER, "company_name": company_name, **kwargs}, ignore_permissions)
+	return _insert(
+		{"doctype": constants.CUSTOMER, "company_name": company_name, **kwargs}, ignore_permissions
+	)
 
 
 def make_contact(customer: str, first_name: str = "Ada", ignore_permissions: bool = False, **kwargs):
 	return _insert(
-		{"doctype": c.CONTACT, "customer": customer, "first_name": first_name, **kwargs}, ignore_permissions
+		{"doctype": constants.CONTACT, "customer": customer, "first_name": first_name, **kwargs},
+		ignore_permissions,
 	)
 
 
 def make_lead(lead_name: str = "Grace Hopper", ignore_permissions: bool = False, **kwargs):
-	return _insert({"doctype": c.LEAD, "lead_name": lead_name, **kwargs}, ignore_permissions)
+	return _insert({"doctype": constants.LEAD, "lead_name": lead_name, **kwargs}, ignore_permissions)
 
 
-def stage(stage_name: str, pipeline: str = c.DEFAULT_PIPELINE) -> str:
-	return frappe.db.get_value(c.PIPELINE_STAGE, {"pipeline": pipeline, "stage_name": stage_name}, "name")
+def stage(stage_name: str, pipeline: str = constants.DEFAULT_PIPELINE) -> str:
+	return frappe.db.get_value(
+		constants.PIPELINE_STAGE, {"pipeline": pipeline, "stage_name": stage_name}, "name"
+	)
 
 
 def make_opportunity(
@@ -84,7 +95,7 @@ def make_opportunity(
 ):
 	return _insert(
 		{
-			"doctype": c.OPPORTUNITY,
+			"doctype": constants.OPPORTUNITY,
 			"customer": customer,
 			"opportunity_name": opportunity_name,
 			"value": value,
@@ -101,7 +112,7 @@ def make_interaction(
 ):
 	return _insert(
 		{
-			"doctype": c.INTERACTION,
+			"doctype": constants.INTERACTION,
 			"customer": customer,
 			"interaction_type": kwargs.pop("interaction_type", "Call"),
 			"subject": subject,

@@ -6,7 +6,7 @@ import frappe
 from frappe.desk.form.assign_to import add as assign
 from frappe.desk.form.assign_to import remove as unassign
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.access.conditions import get_query_conditions
 from crm_module.exceptions import CRMInputError, CRMProtectedFieldError
 from crm_module.tests import factories as f
@@ -31,33 +31,34 @@ class TestAccessRules(IntegrationTestCase):
 			cls.lead = f.make_lead("Rules Lead").name
 
 	def test_new_records_belong_to_their_creator(self):
-		self.assertEqual(frappe.db.get_value(c.CUSTOMER, self.customer, "account_owner"), self.rep_a)
-		self.assertEqual(frappe.db.get_value(c.LEAD, self.lead, "lead_owner"), self.rep_a)
+		self.assertEqual(frappe.db.get_value(constants.CUSTOMER, self.customer, "account_owner"), self.rep_a)
+		self.assertEqual(frappe.db.get_value(constants.LEAD, self.lead, "lead_owner"), self.rep_a)
 
 	def test_a_rep_cannot_give_a_new_record_to_someone_else(self):
 		with f.as_user(self.rep_b), self.assertRaisesRegex(CRMProtectedFieldError, "account_owner"):
 			f.make_customer("Gift Ltd", account_owner=self.rep_a)
-		self.assertFalse(frappe.db.exists(c.CUSTOMER, {"company_name": "Gift Ltd"}))
+		self.assertFalse(frappe.db.exists(constants.CUSTOMER, {"company_name": "Gift Ltd"}))
 
 	def test_owner_fields_change_only_by_a_manager(self):
 		with f.as_user(self.rep_a):
-			doc = frappe.get_doc(c.CUSTOMER, self.customer)
+			doc = frappe.get_doc(constants.CUSTOMER, self.customer)
 			doc.account_owner = self.rep_b
 			self.assertRaisesRegex(CRMProtectedFieldError, "account_owner", doc.save)
-		self.assertEqual(frappe.db.get_value(c.CUSTOMER, self.customer, "account_owner"), self.rep_a)
+		self.assertEqual(frappe.db.get_value(constants.CUSTOMER, self.customer, "account_owner"), self.rep_a)
 
 	def test_an_edit_is_judged_on_the_stored_record(self):
 		"""rep B writes itself into A's customer: the hook sees the stored owner, not the edit."""
 		with f.as_user(self.rep_b):
-			doc = frappe.get_doc(c.CUSTOMER, self.customer)
+			doc = frappe.get_doc(constants.CUSTOMER, self.customer)
 			doc.account_owner = self.rep_b
 			doc.industry = "Hijacked"
 			self.assertRaises(frappe.PermissionError, doc.save)
-			doc = frappe.get_doc(c.CUSTOMER, self.customer)
+			doc = frappe.get_doc(constants.CUSTOMER, self.customer)
 			doc._assign = frappe.as_json([self.rep_b])
 			self.assertFalse(doc.has_permission("write"))
 		self.assertEqual(
-			frappe.db.get_value(c.CUSTOMER, self.customer, ["account_owner", "industry"]), (self.rep_a, None)
+			frappe.db.get_value(constants.CUSTOMER, self.customer, ["account_owner", "industry"]),
+			(self.rep_a, None),
 		)
 
 	def test_the_creator_keeps_nothing_after_reassignment(self):
@@ -65,23 +66,23 @@ class TestAccessRules(IntegrationTestCase):
 			customer = f.make_customer("Handed Over").name
 			contact = f.make_contact(customer, "Hank").name
 		with f.as_user(self.boss):
-			doc = frappe.get_doc(c.CUSTOMER, customer)
+			doc = frappe.get_doc(constants.CUSTOMER, customer)
 			doc.account_owner = self.rep_b
 			doc.save()
 		with f.as_user(self.rep_a):
-			self.assertFalse(frappe.has_permission(c.CUSTOMER, "read", customer))
-			self.assertFalse(frappe.has_permission(c.CONTACT, "read", contact))
-			self.assertFalse(visible(c.CONTACT, contact))
+			self.assertFalse(frappe.has_permission(constants.CUSTOMER, "read", customer))
+			self.assertFalse(frappe.has_permission(constants.CONTACT, "read", contact))
+			self.assertFalse(visible(constants.CONTACT, contact))
 		with f.as_user(self.rep_b):
-			self.assertTrue(visible(c.CONTACT, contact))
+			self.assertTrue(visible(constants.CONTACT, contact))
 
 	def test_system_fields_are_the_apps(self):
 		for doctype, name, fieldname, value in (
-			(c.CUSTOMER, self.customer, "health_score", 99),
-			(c.CUSTOMER, self.customer, "source_lead", self.lead),
-			(c.LEAD, self.lead, "latest_score", 250),
-			(c.LEAD, self.lead, "converted_customer", self.customer),
-			(c.CUSTOMER, self.customer, "_assign", '["crm.rep2@example.com"]'),
+			(constants.CUSTOMER, self.customer, "health_score", 99),
+			(constants.CUSTOMER, self.customer, "source_lead", self.lead),
+			(constants.LEAD, self.lead, "latest_score", 250),
+			(constants.LEAD, self.lead, "converted_customer", self.customer),
+			(constants.CUSTOMER, self.customer, "_assign", '["crm.rep2@example.com"]'),
 		):
 			with self.subTest(fieldname=fieldname), f.as_user(self.rep_a):
 				doc = frappe.get_doc(doctype, name)
@@ -99,7 +100,7 @@ class TestAccessRules(IntegrationTestCase):
 				("custom_data", "{not json"),
 			):
 				with self.subTest(fieldname=fieldname):
-					doc = frappe.get_doc(c.CUSTOMER, self.customer)
+					doc = frappe.get_doc(constants.CUSTOMER, self.customer)
 					doc.set(fieldname, value)
 					self.assertRaisesRegex(CRMInputError, fieldname, doc.save)
 			with self.assertRaisesRegex(CRMInputError, "follow_up_date"):
@@ -115,7 +116,7 @@ class TestAccessRules(IntegrationTestCase):
 					{
 						"doctype": "ToDo",
 						"allocated_to": self.rep_b,
-						"reference_type": c.CUSTOMER,
+						"reference_type": constants.CUSTOMER,
 						"reference_name": customer,
 						"description": "mine now",
 					}
@@ -124,20 +125,22 @@ class TestAccessRules(IntegrationTestCase):
 			self.assertRaises(
 				frappe.PermissionError,
 				assign,
-				{"assign_to": [self.rep_b], "doctype": c.CUSTOMER, "name": customer},
+				{"assign_to": [self.rep_b], "doctype": constants.CUSTOMER, "name": customer},
 			)
-			self.assertFalse(visible(c.CUSTOMER, customer))
+			self.assertFalse(visible(constants.CUSTOMER, customer))
 		with f.as_user(self.rep_a):
-			assign({"assign_to": [self.rep_b], "doctype": c.CUSTOMER, "name": customer})
-		self.assertFalse(frappe.db.exists("DocShare", {"share_doctype": c.CUSTOMER, "share_name": customer}))
+			assign({"assign_to": [self.rep_b], "doctype": constants.CUSTOMER, "name": customer})
+		self.assertFalse(
+			frappe.db.exists("DocShare", {"share_doctype": constants.CUSTOMER, "share_name": customer})
+		)
 		with f.as_user(self.rep_b):
-			self.assertTrue(visible(c.CUSTOMER, customer))
-			self.assertTrue(frappe.has_permission(c.CUSTOMER, "write", customer))
+			self.assertTrue(visible(constants.CUSTOMER, customer))
+			self.assertTrue(frappe.has_permission(constants.CUSTOMER, "write", customer))
 		with f.as_user(self.rep_a):
-			unassign(c.CUSTOMER, customer, self.rep_b)
+			unassign(constants.CUSTOMER, customer, self.rep_b)
 		with f.as_user(self.rep_b):
-			self.assertFalse(visible(c.CUSTOMER, customer))
-			self.assertFalse(frappe.has_permission(c.CUSTOMER, "read", customer))
+			self.assertFalse(visible(constants.CUSTOMER, customer))
+			self.assertFalse(frappe.has_permission(constants.CUSTOMER, "read", customer))
 			# re-opening the cancelled ToDo does not bring the access back
 			todo = frappe.get_doc("ToDo", {"reference_name": customer, "allocated_to": self.rep_b})
 			todo.status = "Open"
@@ -147,36 +150,38 @@ class TestAccessRules(IntegrationTestCase):
 		from frappe.share import add as share
 
 		with f.as_user(self.rep_a):
-			self.assertRaises(frappe.PermissionError, share, c.CUSTOMER, self.customer, self.rep_b)
+			self.assertRaises(frappe.PermissionError, share, constants.CUSTOMER, self.customer, self.rep_b)
 		self.assertFalse(frappe.db.exists("DocShare", {"share_name": self.customer, "user": self.rep_b}))
 
 	def test_mentions_let_read_not_write(self):
 		with f.as_user(self.rep_a):
 			note = frappe.get_doc(
 				{
-					"doctype": c.NOTE,
-					"reference_doctype": c.CUSTOMER,
+					"doctype": constants.NOTE,
+					"reference_doctype": constants.CUSTOMER,
 					"reference_name": self.customer,
 					"content": "Ask @crm.rep2@example.com",
 					"mentions": [{"user": self.rep_b}],
 				}
 			).insert()
 		with f.as_user(self.rep_b):
-			self.assertTrue(frappe.has_permission(c.NOTE, "read", note.name))
-			self.assertTrue(visible(c.NOTE, note.name))
-			self.assertFalse(frappe.has_permission(c.NOTE, "write", note.name))
+			self.assertTrue(frappe.has_permission(constants.NOTE, "read", note.name))
+			self.assertTrue(visible(constants.NOTE, note.name))
+			self.assertFalse(frappe.has_permission(constants.NOTE, "write", note.name))
 
 	def test_child_rows_follow_their_parent(self):
 		with f.as_user(self.rep_b):
 			rows = frappe.get_list(
-				c.EMAIL_ADDRESS,
-				parent_doctype=c.CONTACT,
+				constants.EMAIL_ADDRESS,
+				parent_doctype=constants.CONTACT,
 				fields=["email_id"],
 				filters={"parent": self.contact},
 			)
 			self.assertEqual(rows, [])
 		with f.as_user(self.rep_a):
-			rows = frappe.get_list(c.EMAIL_ADDRESS, parent_doctype=c.CONTACT, fields=["email_id"])
+			rows = frappe.get_list(
+				constants.EMAIL_ADDRESS, parent_doctype=constants.CONTACT, fields=["email_id"]
+			)
 			self.assertIn("rita@alpha.example.com", [r.email_id for r in rows])
 
 	def private_file(self, file_name: str, content: str):
@@ -185,7 +190,7 @@ class TestAccessRules(IntegrationTestCase):
 				"doctype": "File",
 				"file_name": file_name,
 				"content": content,
-				"attached_to_doctype": c.CUSTOMER,
+				"attached_to_doctype": constants.CUSTOMER,
 				"attached_to_name": self.customer,
 				"is_private": 1,
 			}
@@ -201,10 +206,10 @@ class TestAccessRules(IntegrationTestCase):
 			self.assertEqual(frappe.get_list("File", filters={"attached_to_name": self.customer}), [])
 
 	def test_users_without_a_crm_role_see_nothing(self):
-		self.assertEqual(get_query_conditions(c.CUSTOMER, self.plain), "(1=0)")
+		self.assertEqual(get_query_conditions(constants.CUSTOMER, self.plain), "(1=0)")
 		with f.as_user(self.plain):
-			self.assertRaises(frappe.PermissionError, frappe.get_list, c.CUSTOMER)
-			self.assertFalse(frappe.has_permission(c.CUSTOMER, "read", self.customer))
+			self.assertRaises(frappe.PermissionError, frappe.get_list, constants.CUSTOMER)
+			self.assertFalse(frappe.has_permission(constants.CUSTOMER, "read", self.customer))
 
 
 class TestErasureIsNotBlocked(IntegrationTestCase):
@@ -212,7 +217,7 @@ class TestErasureIsNotBlocked(IntegrationTestCase):
 		lead = f.make_lead("Only Score", ignore_permissions=True).name
 		score = frappe.get_doc(
 			{
-				"doctype": c.LEAD_SCORE,
+				"doctype": constants.LEAD_SCORE,
 				"lead": lead,
 				"scoring_date": frappe.utils.today(),
 				"engagement_score": 10,
@@ -223,7 +228,7 @@ class TestErasureIsNotBlocked(IntegrationTestCase):
 		customer = f.make_customer("Only Health", ignore_permissions=True).name
 		health = frappe.get_doc(
 			{
-				"doctype": c.HEALTH_SCORE,
+				"doctype": constants.HEALTH_SCORE,
 				"customer": customer,
 				"score_date": frappe.utils.today(),
 				"health_score": 50,
@@ -232,10 +237,12 @@ class TestErasureIsNotBlocked(IntegrationTestCase):
 				"satisfaction_score": 50,
 			}
 		).insert(ignore_permissions=True)
-		frappe.delete_doc(c.LEAD_SCORE, score.name, ignore_permissions=True)
-		frappe.delete_doc(c.HEALTH_SCORE, health.name, ignore_permissions=True)
-		self.assertEqual(frappe.db.get_value(c.LEAD, lead, "latest_score"), 0)
-		self.assertEqual(frappe.db.get_value(c.CUSTOMER, customer, "health_score"), 0)
-		frappe.delete_doc(c.LEAD, lead, ignore_permissions=True)
-		frappe.delete_doc(c.CUSTOMER, customer, ignore_permissions=True)
-		self.assertFalse(frappe.db.exists(c.LEAD, lead) or frappe.db.exists(c.CUSTOMER, customer))
+		frappe.delete_doc(constants.LEAD_SCORE, score.name, ignore_permissions=True)
+		frappe.delete_doc(constants.HEALTH_SCORE, health.name, ignore_permissions=True)
+		self.assertEqual(frappe.db.get_value(constants.LEAD, lead, "latest_score"), 0)
+		self.assertEqual(frappe.db.get_value(constants.CUSTOMER, customer, "health_score"), 0)
+		frappe.delete_doc(constants.LEAD, lead, ignore_permissions=True)
+		frappe.delete_doc(constants.CUSTOMER, customer, ignore_permissions=True)
+		self.assertFalse(
+			frappe.db.exists(constants.LEAD, lead) or frappe.db.exists(constants.CUSTOMER, customer)
+		)

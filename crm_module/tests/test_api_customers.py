@@ -1,6 +1,6 @@
 """crm_module.api.customers over HTTP: success, bad input, isolation."""
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
 
 
@@ -40,7 +40,7 @@ class TestCustomersAPI(CRMAPITestCase):
 		self.assertEqual((changed["jobTitle"], changed["phone"]), ("CTO", "+14155550100"))
 
 	def test_bad_input(self):
-		before = (self.count(c.CUSTOMER), self.count(c.CONTACT))
+		before = (self.count(constants.CUSTOMER), self.count(constants.CONTACT))
 		cases = [
 			({"action": "profile"}, 400, "companyName"),  # nothing to create from
 			({"action": "bogus", "data": {"companyName": "X"}}, 400, "action"),
@@ -91,7 +91,7 @@ class TestCustomersAPI(CRMAPITestCase):
 		self.assertFails(
 			self.get("customers.get", self.rep_a, customerId="CRM-CUST-00000"), 404, "customerId"
 		)
-		self.assertEqual((self.count(c.CUSTOMER), self.count(c.CONTACT)), before)
+		self.assertEqual((self.count(constants.CUSTOMER), self.count(constants.CONTACT)), before)
 
 	def test_isolation(self):
 		self.assertFails(self.get("customers.get", self.rep_a, customerId=self.customer_b), 403, "customerId")
@@ -107,7 +107,7 @@ class TestCustomersAPI(CRMAPITestCase):
 			{"action": "contact", "customerId": self.customer_b, "data": {"firstName": "Spy"}},
 		)
 		self.assertFails(reply, 403, "customerId")
-		self.assertEqual(self.count(c.CONTACT, customer=self.customer_b), 0)
+		self.assertEqual(self.count(constants.CONTACT, customer=self.customer_b), 0)
 		# userId naming someone else: only managers
 		self.assertFails(
 			self.get("customers.get", self.rep_a, customerId=self.customer_a, userId=self.rep_b),

@@ -1,6 +1,6 @@
 """crm_module.api.interactions over HTTP: success, bad input, isolation."""
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
 
 
@@ -31,7 +31,7 @@ class TestInteractionsAPI(CRMAPITestCase):
 		)
 
 	def test_bad_input(self):
-		before = self.count(c.INTERACTION)
+		before = self.count(constants.INTERACTION)
 		cases = [
 			({"interactionType": "telepathy"}, 400, "interactionType"),
 			({"durationMinutes": -5}, 400, "durationMinutes"),
@@ -56,7 +56,7 @@ class TestInteractionsAPI(CRMAPITestCase):
 					status,
 					"limit",
 				)
-		self.assertEqual(self.count(c.INTERACTION), before)
+		self.assertEqual(self.count(constants.INTERACTION), before)
 
 	def test_isolation(self):
 		self.assertOk(
@@ -78,7 +78,7 @@ class TestInteractionsAPI(CRMAPITestCase):
 		)
 		self.assertEqual(self.get("interactions.get", None, customerId=self.customer_a).status, 403)
 		self.assertEqual(self.record(None).status, 403)
-		self.assertEqual(self.count(c.INTERACTION, customer=self.customer_b), 1)
+		self.assertEqual(self.count(constants.INTERACTION, customer=self.customer_b), 1)
 
 	def test_http_methods_are_enforced(self):
 		self.assertEqual(

@@ -1,6 +1,6 @@
 """crm_module.api.leads over HTTP: success, bad input, isolation."""
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
 
 SCORES = {"engagementScore": 85, "fitScore": 75, "activityScore": 90}
@@ -34,7 +34,7 @@ class TestLeadsAPI(CRMAPITestCase):
 
 	def test_bad_input(self):
 		lead = self.assertOk(self.create(self.rep_a))["name"]
-		before = (self.count(c.LEAD), self.count(c.LEAD_SCORE))
+		before = (self.count(constants.LEAD), self.count(constants.LEAD_SCORE))
 		cases = [
 			({"action": "create", "data": {"email": "x@y.z"}}, 400, "lead_name"),
 			({"action": "create", "data": {"name": "X", "status": "Hot"}}, 400, "status"),
@@ -57,7 +57,7 @@ class TestLeadsAPI(CRMAPITestCase):
 			with self.subTest(body=body):
 				self.assertFails(self.post("leads.post", self.rep_a, body), status, word)
 		self.assertFails(self.get("leads.get", self.rep_a, status="Sleeping"), 400, "status")
-		self.assertEqual((self.count(c.LEAD), self.count(c.LEAD_SCORE)), before)
+		self.assertEqual((self.count(constants.LEAD), self.count(constants.LEAD_SCORE)), before)
 
 	def test_isolation(self):
 		lead_b = self.assertOk(self.create(self.rep_b, name="B lead"))["name"]
@@ -69,7 +69,7 @@ class TestLeadsAPI(CRMAPITestCase):
 			with self.subTest(action=action):
 				reply = self.post("leads.post", self.rep_a, {"action": action, "leadId": lead_b, **extra})
 				self.assertFails(reply, 403, "leadId")
-		self.assertEqual(self.count(c.LEAD_SCORE, lead=lead_b), 0)
+		self.assertEqual(self.count(constants.LEAD_SCORE, lead=lead_b), 0)
 		self.assertFails(self.create(self.rep_a, leadOwner=self.rep_b), 403, "lead_owner")
 		self.assertFails(self.get("leads.get", self.rep_b, userId=self.rep_a), 403, "userId")
 		self.assertEqual(self.get("leads.get", None).status, 403)

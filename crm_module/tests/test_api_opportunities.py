@@ -1,6 +1,6 @@
 """crm_module.api.opportunities over HTTP: success, bad input, isolation."""
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
 
 
@@ -41,7 +41,7 @@ class TestOpportunitiesAPI(CRMAPITestCase):
 		self.assertEqual(second["status"], "Open")
 
 	def test_bad_input(self):
-		before = self.count(c.OPPORTUNITY)
+		before = self.count(constants.OPPORTUNITY)
 		cases = [
 			({"probabilityPercent": 101}, 400, "probabilityPercent"),
 			({"probabilityPercent": -1}, 400, "probabilityPercent"),
@@ -81,7 +81,7 @@ class TestOpportunitiesAPI(CRMAPITestCase):
 			self.get("opportunities.get", self.rep_a, customerId="CRM-CUST-00000"), 404, "customerId"
 		)
 		self.assertFails(self.get("opportunities.get", self.rep_a, pipeline="Nope"), 404, "pipeline")
-		self.assertEqual(self.count(c.OPPORTUNITY), before)
+		self.assertEqual(self.count(constants.OPPORTUNITY), before)
 
 	def test_isolation(self):
 		pipeline_a = self.assertOk(self.get("opportunities.get", self.rep_a))
@@ -106,7 +106,7 @@ class TestOpportunitiesAPI(CRMAPITestCase):
 		)
 		self.assertFails(self.get("opportunities.get", self.rep_a, userId=self.rep_b), 403, "userId")
 		self.assertEqual(self.get("opportunities.get", None).status, 403)
-		self.assertEqual(self.count(c.OPPORTUNITY, name=opp_b["name"], value=777), 1)
+		self.assertEqual(self.count(constants.OPPORTUNITY, name=opp_b["name"], value=777), 1)
 
 	def test_http_methods_are_enforced(self):
 		self.assertEqual(self.post("opportunities.get", self.rep_a, {}).status, 403)

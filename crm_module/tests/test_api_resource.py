@@ -5,7 +5,7 @@ import json
 import frappe
 from frappe.utils import today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
 from crm_module.tests.factories import as_user, make_contact, make_interaction, make_lead, make_opportunity
 
@@ -16,18 +16,18 @@ def records_of(rep: str, customer: str) -> dict[str, str]:
 		lead = make_lead(f"Lead of {rep}").name
 		opportunity = make_opportunity(customer, f"Deal of {rep}", 100).name
 		records = {
-			c.CUSTOMER: customer,
-			c.CONTACT: make_contact(customer, "Ada").name,
-			c.INTERACTION: make_interaction(customer, f"Call of {rep}").name,
-			c.OPPORTUNITY: opportunity,
-			c.LEAD: lead,
+			constants.CUSTOMER: customer,
+			constants.CONTACT: make_contact(customer, "Ada").name,
+			constants.INTERACTION: make_interaction(customer, f"Call of {rep}").name,
+			constants.OPPORTUNITY: opportunity,
+			constants.LEAD: lead,
 		}
-	score = {"doctype": c.LEAD_SCORE, "lead": lead, "grade": "B", "scoring_date": today()}
+	score = {"doctype": constants.LEAD_SCORE, "lead": lead, "grade": "B", "scoring_date": today()}
 	score.update(engagement_score=70, fit_score=60, activity_score=70, total_score=200)
-	records[c.LEAD_SCORE] = frappe.get_doc(score).insert(ignore_permissions=True).name
-	deal_stage = frappe.db.get_value(c.DEAL_STAGE, {"opportunity": opportunity})
+	records[constants.LEAD_SCORE] = frappe.get_doc(score).insert(ignore_permissions=True).name
+	deal_stage = frappe.db.get_value(constants.DEAL_STAGE, {"opportunity": opportunity})
 	if deal_stage:  # written by the opportunity controller on its first stage
-		records[c.DEAL_STAGE] = deal_stage
+		records[constants.DEAL_STAGE] = deal_stage
 	return records
 
 
@@ -75,24 +75,29 @@ class TestResourceAPI(CRMAPITestCase):
 
 	def test_writes_to_foreign_records_are_refused(self):
 		reply = self.call(
-			"PUT", f"/api/resource/{c.OPPORTUNITY}/{self.b[c.OPPORTUNITY]}", self.rep_a, body={"value": 1}
+			"PUT",
+			f"/api/resource/{constants.OPPORTUNITY}/{self.b[constants.OPPORTUNITY]}",
+			self.rep_a,
+			body={"value": 1},
 		)
 		self.assertEqual(reply.status, 403, reply.text[:500])
 		reply = self.call(
 			"POST",
-			f"/api/resource/{c.CONTACT}",
+			f"/api/resource/{constants.CONTACT}",
 			self.rep_a,
 			body={"customer": self.customer_b, "first_name": "Spy"},
 		)
 		self.assertEqual(reply.status, 403, reply.text[:500])
-		reply = self.call("DELETE", f"/api/resource/{c.LEAD}/{self.b[c.LEAD]}", self.rep_a)
+		reply = self.call("DELETE", f"/api/resource/{constants.LEAD}/{self.b[constants.LEAD]}", self.rep_a)
 		self.assertEqual(reply.status, 403, reply.text[:500])
-		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, self.b[c.OPPORTUNITY], "value"), 100)
-		self.assertEqual(self.count(c.CONTACT, customer=self.customer_b), 1)
-		self.assertTrue(frappe.db.exists(c.LEAD, self.b[c.LEAD]))
+		self.assertEqual(
+			frappe.db.get_value(constants.OPPORTUNITY, self.b[constants.OPPORTUNITY], "value"), 100
+		)
+		self.assertEqual(self.count(constants.CONTACT, customer=self.customer_b), 1)
+		self.assertTrue(frappe.db.exists(constants.LEAD, self.b[constants.LEAD]))
 
 	def test_own_records_can_be_created_through_resource(self):
 		body = {"customer": self.customer_a, "first_name": "Grace", "emails": [{"email_id": "grace@a.io"}]}
-		reply = self.call("POST", f"/api/resource/{c.CONTACT}", self.rep_a, body=body)
+		reply = self.call("POST", f"/api/resource/{constants.CONTACT}", self.rep_a, body=body)
 		self.assertEqual(reply.status, 200, reply.text[:500])
 		self.assertEqual(json.loads(reply.text)["data"]["email_id"], "grace@a.io")

@@ -2,7 +2,7 @@
 
 from frappe.utils import today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
 from crm_module.tests.factories import as_user, make_lead
 
@@ -44,7 +44,9 @@ class TestUsageExamples(CRMAPITestCase):
 			)
 		)
 		self.assertEqual(updated["segment"], "enterprise")
-		self.assertEqual(self.count(c.CUSTOMER, company_name="Acme Corp", account_owner=self.rep_a), 1)
+		self.assertEqual(
+			self.count(constants.CUSTOMER, company_name="Acme Corp", account_owner=self.rep_a), 1
+		)
 		# v2 answers {"data": ...}
 		reply = self.get("customers.get", self.rep_a, version="v2", customerId=created["name"])
 		self.assertEqual(reply.status, 200, reply.text)
@@ -88,7 +90,7 @@ class TestUsageExamples(CRMAPITestCase):
 		opportunity = self.assertOk(self.post("opportunities.post", self.rep_a, body))
 		self.assertEqual(opportunity["opportunityName"], "Enterprise License Deal")
 		self.assertEqual(opportunity["stage"], "Proposal - Default")
-		self.assertEqual(opportunity["pipeline"], c.DEFAULT_PIPELINE)
+		self.assertEqual(opportunity["pipeline"], constants.DEFAULT_PIPELINE)
 		self.assertEqual(opportunity["probabilityPercent"], 60)
 		self.assertEqual(opportunity["value"], 250000)
 		self.assertEqual(str(opportunity["expectedCloseDate"]), "2024-12-31")
@@ -112,7 +114,7 @@ class TestUsageExamples(CRMAPITestCase):
 		self.assertEqual((score["engagementScore"], score["fitScore"], score["activityScore"]), (85, 75, 90))
 		self.assertEqual((score["totalScore"], score["grade"]), (250, "A"))
 		self.assertEqual(str(score["scoringDate"]), today())
-		self.assertEqual(self.count(c.LEAD_SCORE, lead=lead), 1)
+		self.assertEqual(self.count(constants.LEAD_SCORE, lead=lead), 1)
 
 	def test_5_fetch_dashboard(self):
 		reply = self.get("dashboard.get", self.rep_a, version="v2", userId=self.rep_a)

@@ -8,7 +8,7 @@ import json
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.access.rules import CHILD_PARENTS, RULES
 from crm_module.tests.api_case import CRMAPITestCase
 from crm_module.tests.factories import as_user, make_contact, make_interaction, make_lead, make_opportunity
@@ -56,7 +56,15 @@ MASS_ASSIGNMENT = [
 	("name", "CRM-HIJACK-1"),
 	("_assign", '["crm.bad.b@example.com"]'),
 ]
-WRITABLE = (c.CUSTOMER, c.LEAD, c.OPPORTUNITY, c.CONTACT, c.INTERACTION, c.NOTE, c.TAGGED_ITEM)
+WRITABLE = (
+	constants.CUSTOMER,
+	constants.LEAD,
+	constants.OPPORTUNITY,
+	constants.CONTACT,
+	constants.INTERACTION,
+	constants.NOTE,
+	constants.TAGGED_ITEM,
+)
 
 
 class TestBadInput(CRMAPITestCase):
@@ -67,17 +75,17 @@ class TestBadInput(CRMAPITestCase):
 		super().setUpClass()
 		with as_user(cls.rep_a):
 			cls.own = {
-				c.CUSTOMER: cls.customer_a,
-				c.LEAD: make_lead("Bad Input Lead").name,
-				c.OPPORTUNITY: make_opportunity(cls.customer_a, "Bad Input Deal", 100).name,
-				c.CONTACT: make_contact(cls.customer_a, "Bad").name,
-				c.INTERACTION: make_interaction(cls.customer_a, "Bad Input Call").name,
+				constants.CUSTOMER: cls.customer_a,
+				constants.LEAD: make_lead("Bad Input Lead").name,
+				constants.OPPORTUNITY: make_opportunity(cls.customer_a, "Bad Input Deal", 100).name,
+				constants.CONTACT: make_contact(cls.customer_a, "Bad").name,
+				constants.INTERACTION: make_interaction(cls.customer_a, "Bad Input Call").name,
 			}
-			cls.own[c.NOTE] = (
+			cls.own[constants.NOTE] = (
 				frappe.get_doc(
 					{
-						"doctype": c.NOTE,
-						"reference_doctype": c.CUSTOMER,
+						"doctype": constants.NOTE,
+						"reference_doctype": constants.CUSTOMER,
 						"reference_name": cls.customer_a,
 						"content": "n",
 					}
@@ -85,15 +93,17 @@ class TestBadInput(CRMAPITestCase):
 				.insert()
 				.name
 			)
-			if not frappe.db.exists(c.TAG, "badinput"):
-				frappe.get_doc({"doctype": c.TAG, "tag_name": "badinput"}).insert(ignore_permissions=True)
-			cls.own[c.TAGGED_ITEM] = (
+			if not frappe.db.exists(constants.TAG, "badinput"):
+				frappe.get_doc({"doctype": constants.TAG, "tag_name": "badinput"}).insert(
+					ignore_permissions=True
+				)
+			cls.own[constants.TAGGED_ITEM] = (
 				frappe.get_doc(
 					{
-						"doctype": c.TAGGED_ITEM,
+						"doctype": constants.TAGGED_ITEM,
 						"tag": "badinput",
-						"reference_doctype": c.CONTACT,
-						"reference_name": cls.own[c.CONTACT],
+						"reference_doctype": constants.CONTACT,
+						"reference_name": cls.own[constants.CONTACT],
 					}
 				)
 				.insert()
@@ -106,23 +116,27 @@ class TestBadInput(CRMAPITestCase):
 	def valid_body(self, doctype: str) -> dict:
 		today, now = frappe.utils.today(), frappe.utils.now()
 		return {
-			c.CUSTOMER: {"company_name": "Bad Input New Co"},
-			c.LEAD: {"lead_name": "Bad Input New Lead"},
-			c.OPPORTUNITY: {"opportunity_name": "Bad New", "customer": self.customer_a, "value": 5},
-			c.CONTACT: {"first_name": "New", "customer": self.customer_a},
-			c.INTERACTION: {
+			constants.CUSTOMER: {"company_name": "Bad Input New Co"},
+			constants.LEAD: {"lead_name": "Bad Input New Lead"},
+			constants.OPPORTUNITY: {"opportunity_name": "Bad New", "customer": self.customer_a, "value": 5},
+			constants.CONTACT: {"first_name": "New", "customer": self.customer_a},
+			constants.INTERACTION: {
 				"interaction_type": "Call",
 				"subject": "s",
 				"interaction_date": now,
 				"customer": self.customer_a,
 			},
-			c.NOTE: {"reference_doctype": c.CUSTOMER, "reference_name": self.customer_a, "content": "n"},
-			c.TAGGED_ITEM: {
-				"tag": "badinput",
-				"reference_doctype": c.LEAD,
-				"reference_name": self.own[c.LEAD],
+			constants.NOTE: {
+				"reference_doctype": constants.CUSTOMER,
+				"reference_name": self.customer_a,
+				"content": "n",
 			},
-		}[doctype] | ({"follow_up_date": today} if doctype == c.LEAD else {})
+			constants.TAGGED_ITEM: {
+				"tag": "badinput",
+				"reference_doctype": constants.LEAD,
+				"reference_name": self.own[constants.LEAD],
+			},
+		}[doctype] | ({"follow_up_date": today} if doctype == constants.LEAD else {})
 
 	def cases(self):
 		"""(label, method, path, body) for every generated malformed request."""
@@ -225,8 +239,11 @@ class TestBadInput(CRMAPITestCase):
 			{"followUpDate": "2024-02-30"},
 		):
 			yield "leads.post", {"action": "create", "data": {"name": "L", **data}}
-		yield "sales.convert_lead", {"lead": self.own[c.LEAD], "opportunity": "{not json"}
-		yield "sales.convert_lead", {"lead": self.own[c.LEAD], "opportunity": {"forecast_amount": 1e9}}
+		yield "sales.convert_lead", {"lead": self.own[constants.LEAD], "opportunity": "{not json"}
+		yield (
+			"sales.convert_lead",
+			{"lead": self.own[constants.LEAD], "opportunity": {"forecast_amount": 1e9}},
+		)
 		yield "sales.convert_lead", {"lead": ["x"]}
 
 	# ------------------------------------------------------------------ the run
@@ -262,23 +279,27 @@ class TestBadInput(CRMAPITestCase):
 	def test_refusals_name_the_field(self):
 		for path, body, words in (
 			(
-				f"/api/resource/{c.CUSTOMER}/{self.customer_a}",
+				f"/api/resource/{constants.CUSTOMER}/{self.customer_a}",
 				{"annual_revenue": "abc"},
 				("annual_revenue", "number"),
 			),
 			(
-				f"/api/resource/{c.CONTACT}",
+				f"/api/resource/{constants.CONTACT}",
 				{"first_name": "X", "customer": self.customer_a, "emails": "nope"},
 				("emails",),
 			),
 			(
-				f"/api/resource/{c.LEAD}/{self.own[c.LEAD]}",
+				f"/api/resource/{constants.LEAD}/{self.own[constants.LEAD]}",
 				{"follow_up_date": "2024-13-45"},
 				("follow_up_date",),
 			),
-			(f"/api/resource/{c.OPPORTUNITY}/{self.own[c.OPPORTUNITY]}", {"stage": {"x": 1}}, ("stage",)),
 			(
-				f"/api/resource/{c.CUSTOMER}/{self.customer_a}",
+				f"/api/resource/{constants.OPPORTUNITY}/{self.own[constants.OPPORTUNITY]}",
+				{"stage": {"x": 1}},
+				("stage",),
+			),
+			(
+				f"/api/resource/{constants.CUSTOMER}/{self.customer_a}",
 				{"custom_data": "{oops"},
 				("custom_data", "JSON"),
 			),

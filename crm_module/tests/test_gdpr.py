@@ -6,7 +6,7 @@ import re
 import frappe
 from frappe.desk.form.assign_to import add as assign
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
 
@@ -50,7 +50,7 @@ def hits(strings: set[str]) -> list[str]:
 	holds one of `strings` (case-insensitive)."""
 	tables = [
 		f"tab{dt}"
-		for dt in frappe.get_all("DocType", filters={"module": c.MODULE, "issingle": 0}, pluck="name")
+		for dt in frappe.get_all("DocType", filters={"module": constants.MODULE, "issingle": 0}, pluck="name")
 	]
 	tables += ["tabVersion", "tabToDo", "tabNotification Log", "tabComment", "tabDeleted Document"]
 	columns = frappe.db.sql(
@@ -84,18 +84,18 @@ class TestPersonalDataDeletion(IntegrationTestCase):
 
 		request_deletion(EMAIL)
 
-		lead_row = frappe.db.get_value(c.LEAD, lead, ["lead_name", "phone", "email_id"], as_dict=True)
+		lead_row = frappe.db.get_value(constants.LEAD, lead, ["lead_name", "phone", "email_id"], as_dict=True)
 		self.assertNotEqual(lead_row.lead_name, "Erase Me")
 		self.assertNotIn("4155550199", lead_row.phone or "")
 		self.assertNotIn(EMAIL, lead_row.email_id or "")
 		contact_row = frappe.db.get_value(
-			c.CONTACT, contact, ["first_name", "full_name", "email_id"], as_dict=True
+			constants.CONTACT, contact, ["first_name", "full_name", "email_id"], as_dict=True
 		)
 		self.assertNotEqual(contact_row.first_name, "Erase")
 		self.assertNotIn(EMAIL, contact_row.email_id or "")
-		self.assertFalse(frappe.db.exists("CRM Email Address", {"email_id": EMAIL}))
+		self.assertFalse(frappe.db.exists(constants.EMAIL_ADDRESS, {"email_id": EMAIL}))
 		# the company is not personal data and stays
-		self.assertEqual(frappe.db.get_value(c.CUSTOMER, customer, "company_name"), "Kept Company")
+		self.assertEqual(frappe.db.get_value(constants.CUSTOMER, customer, "company_name"), "Kept Company")
 
 
 def make_person() -> dict:
@@ -135,18 +135,25 @@ class TestErasureLeavesNoTrace(IntegrationTestCase):
 			)
 			frappe.get_doc(
 				{
-					"doctype": c.NOTE,
-					"reference_doctype": c.LEAD,
+					"doctype": constants.NOTE,
+					"reference_doctype": constants.LEAD,
 					"reference_name": lead,
 					"content": f"{p['first']} asked for pricing, reach her at {p['email']}",
 					"mentions": [{"user": self.colleague}],
 				}
 			).insert()
-			assign({"assign_to": [self.rep], "doctype": c.LEAD, "name": lead, "description": f"Call {full}"})
+			assign(
+				{
+					"assign_to": [self.rep],
+					"doctype": constants.LEAD,
+					"name": lead,
+					"description": f"Call {full}",
+				}
+			)
 			from crm_module.services.conversion import convert_lead
 
 			result = convert_lead(lead, create_opportunity=True)
-			contact = frappe.get_doc(c.CONTACT, result["contact"])
+			contact = frappe.get_doc(constants.CONTACT, result["contact"])
 			contact.append("emails", {"email_id": p["email2"]})
 			contact.append("phones", {"phone": p["phone2"]})
 			contact.save()
@@ -190,20 +197,20 @@ class TestErasureLeavesNoTrace(IntegrationTestCase):
 			"File", filters={"attached_to_name": download.name, "file_name": ("like", "%CRM%")}
 		)
 		exported = frappe.parse_json(file.get_content())
-		self.assertEqual([row["name"] for row in exported[c.LEAD]], [result["lead"]])
-		self.assertIn(result["contact"], [row["name"] for row in exported[c.CONTACT]])
-		self.assertEqual(len(exported[c.INTERACTION]), 2)
+		self.assertEqual([row["name"] for row in exported[constants.LEAD]], [result["lead"]])
+		self.assertIn(result["contact"], [row["name"] for row in exported[constants.CONTACT]])
+		self.assertEqual(len(exported[constants.INTERACTION]), 2)
 		frappe.delete_doc("File", file.name, ignore_permissions=True, force=True)
 
 		request_deletion(p["email"])
 
 		self.assertEqual(hits(strings), [])
 		# the records stay (aggregates: a converted lead, a customer, an opportunity), anonymised
-		self.assertEqual(frappe.db.get_value(c.LEAD, result["lead"], "status"), "Converted")
+		self.assertEqual(frappe.db.get_value(constants.LEAD, result["lead"], "status"), "Converted")
 		self.assertEqual(
-			frappe.db.get_value(c.CUSTOMER, result["customer"], "company_name"), "Erasure Test Co"
+			frappe.db.get_value(constants.CUSTOMER, result["customer"], "company_name"), "Erasure Test Co"
 		)
-		self.assertEqual(frappe.db.count(c.EMAIL_ADDRESS, {"parent": result["contact"]}), 0)
+		self.assertEqual(frappe.db.count(constants.EMAIL_ADDRESS, {"parent": result["contact"]}), 0)
 		self.assertTrue(
-			re.match("Anonymized", frappe.db.get_value(c.CONTACT, result["contact"], "full_name"))
+			re.match("Anonymized", frappe.db.get_value(constants.CONTACT, result["contact"], "full_name"))
 		)

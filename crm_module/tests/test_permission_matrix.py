@@ -17,7 +17,7 @@ import json
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.access.rules import CHILD_PARENTS, RULES
 from crm_module.tests.api_case import CRMAPITestCase, Reply
 from crm_module.tests.factories import (
@@ -32,18 +32,18 @@ from crm_module.tests.factories import (
 MARK = "Qvxmark"
 PLAIN = "crm.matrix.plain@example.com"
 PARENT_DOCTYPES = {
-	c.EMAIL_ADDRESS: c.CONTACT,
-	c.PHONE_NUMBER: c.CONTACT,
-	c.NOTE_MENTION: c.NOTE,
-	c.SEGMENT_MEMBER: c.SEGMENT,
-	c.FIT_RULE: c.SETTINGS,
+	constants.EMAIL_ADDRESS: constants.CONTACT,
+	constants.PHONE_NUMBER: constants.CONTACT,
+	constants.NOTE_MENTION: constants.NOTE,
+	constants.SEGMENT_MEMBER: constants.SEGMENT,
+	constants.FIT_RULE: constants.SETTINGS,
 }
 PARENT_FIELDS = {
-	c.EMAIL_ADDRESS: "emails",
-	c.PHONE_NUMBER: "phones",
-	c.NOTE_MENTION: "mentions",
-	c.SEGMENT_MEMBER: "members",
-	c.FIT_RULE: "fit_rules",
+	constants.EMAIL_ADDRESS: "emails",
+	constants.PHONE_NUMBER: "phones",
+	constants.NOTE_MENTION: "mentions",
+	constants.SEGMENT_MEMBER: "members",
+	constants.FIT_RULE: "fit_rules",
 }
 
 
@@ -68,8 +68,8 @@ class TestPermissionMatrix(CRMAPITestCase):
 			cls.note_b = (
 				frappe.get_doc(
 					{
-						"doctype": c.NOTE,
-						"reference_doctype": c.CUSTOMER,
+						"doctype": constants.NOTE,
+						"reference_doctype": constants.CUSTOMER,
 						"reference_name": cls.customer_b,
 						"content": "b",
 					}
@@ -87,7 +87,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 		a = cls.rep_a
 		with as_user(a):
 			customer = cls.customer_a
-			frappe.db.set_value(c.CUSTOMER, customer, "industry", f"{MARK} industry")
+			frappe.db.set_value(constants.CUSTOMER, customer, "industry", f"{MARK} industry")
 			contact = make_contact(
 				customer,
 				f"{MARK}first",
@@ -98,25 +98,29 @@ class TestPermissionMatrix(CRMAPITestCase):
 				phones=[{"phone": "+14155550177"}],
 			)
 			opportunity = make_opportunity(customer, f"{MARK} deal", 1234)
-			opportunity.stage = frappe.db.get_value(c.PIPELINE_STAGE, {"stage_name": "Proposal"}, "name")
+			opportunity.stage = frappe.db.get_value(
+				constants.PIPELINE_STAGE, {"stage_name": "Proposal"}, "name"
+			)
 			opportunity.save()
 			interaction = make_interaction(customer, f"{MARK} call", contact=contact.name)
 			lead = make_lead(f"{MARK} lead", email_id=f"{MARK.lower()}.lead@alpha.example.com")
 			note = frappe.get_doc(
 				{
-					"doctype": c.NOTE,
-					"reference_doctype": c.CUSTOMER,
+					"doctype": constants.NOTE,
+					"reference_doctype": constants.CUSTOMER,
 					"reference_name": customer,
 					"content": f"{MARK} note",
 					"mentions": [{"user": a}],
 				}
 			).insert()
-			frappe.get_doc({"doctype": c.TAG, "tag_name": f"{MARK}tag"}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": constants.TAG, "tag_name": f"{MARK}tag"}).insert(
+				ignore_permissions=True
+			)
 			tagged = frappe.get_doc(
 				{
-					"doctype": c.TAGGED_ITEM,
+					"doctype": constants.TAGGED_ITEM,
 					"tag": f"{MARK}tag",
-					"reference_doctype": c.CUSTOMER,
+					"reference_doctype": constants.CUSTOMER,
 					"reference_name": customer,
 				}
 			).insert()
@@ -125,15 +129,15 @@ class TestPermissionMatrix(CRMAPITestCase):
 					"doctype": "File",
 					"file_name": f"{MARK}-contract.txt",
 					"content": f"{MARK} terms",
-					"attached_to_doctype": c.CUSTOMER,
+					"attached_to_doctype": constants.CUSTOMER,
 					"attached_to_name": customer,
 					"is_private": 1,
 				}
 			).insert()
-			frappe.desk.doctype.tag.tag.add_tag(f"{MARK}desk", c.CUSTOMER, customer)
+			frappe.desk.doctype.tag.tag.add_tag(f"{MARK}desk", constants.CUSTOMER, customer)
 		lead_score = frappe.get_doc(
 			{
-				"doctype": c.LEAD_SCORE,
+				"doctype": constants.LEAD_SCORE,
 				"lead": lead.name,
 				"scoring_date": frappe.utils.today(),
 				"engagement_score": 50,
@@ -143,7 +147,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 		).insert(ignore_permissions=True)
 		health = frappe.get_doc(
 			{
-				"doctype": c.HEALTH_SCORE,
+				"doctype": constants.HEALTH_SCORE,
 				"customer": customer,
 				"score_date": frappe.utils.today(),
 				"health_score": 70,
@@ -153,19 +157,21 @@ class TestPermissionMatrix(CRMAPITestCase):
 				"recommendations": f"{MARK} advice",
 			}
 		).insert(ignore_permissions=True)
-		timeline = frappe.get_all(c.TIMELINE, filters={"customer": customer}, pluck="name", limit=1)[0]
+		timeline = frappe.get_all(constants.TIMELINE, filters={"customer": customer}, pluck="name", limit=1)[
+			0
+		]
 		deal_stage = frappe.get_all(
-			c.DEAL_STAGE, filters={"opportunity": opportunity.name}, pluck="name", limit=1
+			constants.DEAL_STAGE, filters={"opportunity": opportunity.name}, pluck="name", limit=1
 		)[0]
 		segment = frappe.get_doc(
 			{
-				"doctype": c.SEGMENT,
+				"doctype": constants.SEGMENT,
 				"segment_name": f"{MARK} segment",
 				"segment_type": "Static",
 				"members": [{"customer": customer}],
 			}
 		).insert(ignore_permissions=True)
-		settings = frappe.get_single(c.SETTINGS)
+		settings = frappe.get_single(constants.SETTINGS)
 		settings.append(
 			"fit_rules", {"field": "industry", "operator": "=", "value": f"{MARK}fit", "points": 5}
 		)
@@ -176,7 +182,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 				"for_user": a,
 				"type": "Mention",
 				"subject": f"{MARK} mention",
-				"document_type": c.NOTE,
+				"document_type": constants.NOTE,
 				"document_name": note.name,
 			}
 		).insert(ignore_permissions=True)
@@ -187,22 +193,22 @@ class TestPermissionMatrix(CRMAPITestCase):
 		)[0]
 		cls.tagged_name = tagged.name
 		return {
-			c.CUSTOMER: customer,
-			c.CONTACT: contact.name,
-			c.OPPORTUNITY: opportunity.name,
-			c.INTERACTION: interaction.name,
-			c.LEAD: lead.name,
-			c.NOTE: note.name,
-			c.TAGGED_ITEM: tagged.name,
-			c.LEAD_SCORE: lead_score.name,
-			c.HEALTH_SCORE: health.name,
-			c.TIMELINE: timeline,
-			c.DEAL_STAGE: deal_stage,
-			c.EMAIL_ADDRESS: child(c.EMAIL_ADDRESS, contact.name),
-			c.PHONE_NUMBER: child(c.PHONE_NUMBER, contact.name),
-			c.NOTE_MENTION: child(c.NOTE_MENTION, note.name),
-			c.SEGMENT_MEMBER: child(c.SEGMENT_MEMBER, segment.name),
-			c.FIT_RULE: frappe.db.get_value(c.FIT_RULE, {"value": f"{MARK}fit"}, "name"),
+			constants.CUSTOMER: customer,
+			constants.CONTACT: contact.name,
+			constants.OPPORTUNITY: opportunity.name,
+			constants.INTERACTION: interaction.name,
+			constants.LEAD: lead.name,
+			constants.NOTE: note.name,
+			constants.TAGGED_ITEM: tagged.name,
+			constants.LEAD_SCORE: lead_score.name,
+			constants.HEALTH_SCORE: health.name,
+			constants.TIMELINE: timeline,
+			constants.DEAL_STAGE: deal_stage,
+			constants.EMAIL_ADDRESS: child(constants.EMAIL_ADDRESS, contact.name),
+			constants.PHONE_NUMBER: child(constants.PHONE_NUMBER, contact.name),
+			constants.NOTE_MENTION: child(constants.NOTE_MENTION, note.name),
+			constants.SEGMENT_MEMBER: child(constants.SEGMENT_MEMBER, segment.name),
+			constants.FIT_RULE: frappe.db.get_value(constants.FIT_RULE, {"value": f"{MARK}fit"}, "name"),
 		}
 
 	@classmethod
@@ -669,7 +675,10 @@ class TestPermissionMatrix(CRMAPITestCase):
 			(
 				"tag.get_tagged_docs",
 				lambda u: self.get(
-					"frappe.desk.doctype.tag.tag.get_tagged_docs", u, doctype=c.CUSTOMER, tag=f"%{MARK}desk%"
+					"frappe.desk.doctype.tag.tag.get_tagged_docs",
+					u,
+					doctype=constants.CUSTOMER,
+					tag=f"%{MARK}desk%",
 				),
 			),
 			(
@@ -686,7 +695,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 			(
 				"app API tagged names",
 				lambda u: self.get(
-					"crm_module.api.sales.get_tagged_names", u, tag=f"{MARK}tag", doctype=c.CUSTOMER
+					"crm_module.api.sales.get_tagged_names", u, tag=f"{MARK}tag", doctype=constants.CUSTOMER
 				),
 			),
 			(
@@ -694,7 +703,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 				lambda u: self.get(
 					"crm_module.api.sales.get_notes",
 					u,
-					reference_doctype=c.CUSTOMER,
+					reference_doctype=constants.CUSTOMER,
 					reference_name=self.customer_a,
 				),
 			),
@@ -761,7 +770,11 @@ class TestPermissionMatrix(CRMAPITestCase):
 			(
 				"like A's customer",
 				lambda u: self.post_form(
-					"frappe.desk.like.toggle_like", u, doctype=c.CUSTOMER, name=self.customer_a, add="Yes"
+					"frappe.desk.like.toggle_like",
+					u,
+					doctype=constants.CUSTOMER,
+					name=self.customer_a,
+					add="Yes",
 				),
 			),
 			(
@@ -772,9 +785,9 @@ class TestPermissionMatrix(CRMAPITestCase):
 					board_name="CRM Opportunities",
 					order=j(
 						{
-							frappe.db.get_value(c.OPPORTUNITY, self.records[c.OPPORTUNITY], "stage"): [
-								self.records[c.OPPORTUNITY]
-							]
+							frappe.db.get_value(
+								constants.OPPORTUNITY, self.records[constants.OPPORTUNITY], "stage"
+							): [self.records[constants.OPPORTUNITY]]
 						}
 					),
 				),
@@ -785,7 +798,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 					"frappe.desk.doctype.kanban_board.kanban_board.update_order_for_single_card",
 					u,
 					board_name="CRM Opportunities",
-					docname=self.records[c.OPPORTUNITY],
+					docname=self.records[constants.OPPORTUNITY],
 					from_colname="x",
 					to_colname="y",
 					old_index=0,
@@ -796,9 +809,9 @@ class TestPermissionMatrix(CRMAPITestCase):
 				"link own opportunity to A's contact",
 				lambda u: self.call(
 					"PUT",
-					f"/api/resource/{c.OPPORTUNITY}/{self.opportunity_b}",
+					f"/api/resource/{constants.OPPORTUNITY}/{self.opportunity_b}",
 					u,
-					body={"contact": self.records[c.CONTACT]},
+					body={"contact": self.records[constants.CONTACT]},
 				),
 			),
 			(
@@ -806,9 +819,9 @@ class TestPermissionMatrix(CRMAPITestCase):
 				lambda u: self.post_form(
 					"frappe.client.rename_doc",
 					u,
-					doctype=c.NOTE,
+					doctype=constants.NOTE,
 					old_name=self.note_b,
-					new_name=self.records[c.NOTE],
+					new_name=self.records[constants.NOTE],
 					merge=1,
 				),
 			),
@@ -843,7 +856,9 @@ class TestPermissionMatrix(CRMAPITestCase):
 		for doctype, name in self.records.items():
 			parent = PARENT_DOCTYPES.get(doctype)
 			readers = (
-				(self.manager,) if doctype in (c.SEGMENT_MEMBER, c.FIT_RULE) else (self.rep_a, self.manager)
+				(self.manager,)
+				if doctype in (constants.SEGMENT_MEMBER, constants.FIT_RULE)
+				else (self.rep_a, self.manager)
 			)
 			for user in readers:
 				if parent:
@@ -870,8 +885,8 @@ class TestPermissionMatrix(CRMAPITestCase):
 		reply = self.get(
 			"frappe.desk.search.search_link",
 			self.rep_a,
-			doctype=c.CONTACT,
+			doctype=constants.CONTACT,
 			txt=MARK,
 			ignore_user_permissions="1",
 		)
-		self.assertIn(self.records[c.CONTACT], reply.text)
+		self.assertIn(self.records[constants.CONTACT], reply.text)

@@ -3,7 +3,7 @@
 import frappe
 from frappe.desk.query_report import run
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
 
@@ -21,6 +21,10 @@ class TestReports(IntegrationTestCase):
 			f.make_user("report.b@example.com"),
 			f.manager(),
 		)
+		with f.as_user(cls.boss):  # what the site held before this fixture
+			cls.proposal_before = cls.stages(
+				report("CRM Pipeline Forecast", pipeline=constants.DEFAULT_PIPELINE)
+			).get("Proposal", {"count": 0, "value": 0})
 		with f.as_user(cls.rep_a):
 			cls.customer_a = f.make_customer("Report Alpha").name
 			# Proposal is 50 %: forecasts 10000.01 x 0.5 = 5000.005 -> 5000.01 and 333.33 x 0.5 = 166.665 -> 166.67
@@ -31,15 +35,16 @@ class TestReports(IntegrationTestCase):
 		with f.as_user(cls.rep_b):
 			cls.customer_b = f.make_customer("Report Beta").name
 			f.make_opportunity(cls.customer_b, "B1", value=99999, stage_name="Proposal")
-		frappe.db.set_value(c.CUSTOMER, cls.customer_a, {"health_score": 42, "risk_level": "Red"})
-		frappe.db.set_value(c.CUSTOMER, cls.customer_b, {"health_score": 90, "risk_level": "Green"})
+		frappe.db.set_value(constants.CUSTOMER, cls.customer_a, {"health_score": 42, "risk_level": "Red"})
+		frappe.db.set_value(constants.CUSTOMER, cls.customer_b, {"health_score": 90, "risk_level": "Green"})
 
-	def stages(self, result) -> dict:
+	@staticmethod
+	def stages(result) -> dict:
 		return {row["stage_name"]: row for row in result["result"]}
 
 	def test_pipeline_forecast_for_a_rep(self):
 		with f.as_user(self.rep_a):
-			rows = self.stages(report("CRM Pipeline Forecast", pipeline=c.DEFAULT_PIPELINE))
+			rows = self.stages(report("CRM Pipeline Forecast", pipeline=constants.DEFAULT_PIPELINE))
 		self.assertEqual(rows["Proposal"]["count"], 2)
 		self.assertAlmostEqual(rows["Proposal"]["value"], 10333.34, places=2)
 		self.assertAlmostEqual(rows["Proposal"]["forecast"], 5166.68, places=2)
@@ -48,11 +53,15 @@ class TestReports(IntegrationTestCase):
 
 	def test_manager_sees_all_and_can_view_as_rep(self):
 		with f.as_user(self.boss):
-			everyone = self.stages(report("CRM Pipeline Forecast", pipeline=c.DEFAULT_PIPELINE))
+			everyone = self.stages(report("CRM Pipeline Forecast", pipeline=constants.DEFAULT_PIPELINE))
 			as_rep_b = self.stages(
-				report("CRM Pipeline Forecast", pipeline=c.DEFAULT_PIPELINE, sales_rep=self.rep_b)
+				report("CRM Pipeline Forecast", pipeline=constants.DEFAULT_PIPELINE, sales_rep=self.rep_b)
 			)
-		self.assertGreaterEqual(everyone["Proposal"]["count"], 3)
+		# the site's earlier Proposal deals plus this fixture's A1, A2 (rep A) and B1 (rep B)
+		self.assertEqual(everyone["Proposal"]["count"], self.proposal_before["count"] + 3)
+		self.assertAlmostEqual(
+			everyone["Proposal"]["value"], self.proposal_before["value"] + 10000.01 + 333.33 + 99999, places=2
+		)
 		self.assertEqual(as_rep_b["Proposal"]["count"], 1)
 		self.assertAlmostEqual(as_rep_b["Proposal"]["value"], 99999, places=2)
 

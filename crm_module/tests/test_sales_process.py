@@ -5,7 +5,7 @@ nothing."""
 import frappe
 from frappe.utils import getdate, nowdate
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMConflictError, StageTransitionError
 from crm_module.services.conversion import convert_lead
 from crm_module.services.followups import create_follow_up_todos, get_overdue_follow_ups
@@ -20,7 +20,7 @@ STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won
 def open_todos(lead: str) -> list[dict]:
 	return frappe.get_all(
 		"ToDo",
-		filters={"reference_type": c.LEAD, "reference_name": lead, "status": "Open"},
+		filters={"reference_type": constants.LEAD, "reference_name": lead, "status": "Open"},
 		fields=["allocated_to", "date", "assignment_rule", "description"],
 		order_by="creation asc",
 	)
@@ -28,7 +28,14 @@ def open_todos(lead: str) -> list[dict]:
 
 def counts() -> dict[str, int]:
 	return {
-		dt: frappe.db.count(dt) for dt in (c.CUSTOMER, c.CONTACT, c.OPPORTUNITY, c.DEAL_STAGE, c.TIMELINE)
+		dt: frappe.db.count(dt)
+		for dt in (
+			constants.CUSTOMER,
+			constants.CONTACT,
+			constants.OPPORTUNITY,
+			constants.DEAL_STAGE,
+			constants.TIMELINE,
+		)
 	}
 
 
@@ -46,7 +53,7 @@ class TestSalesProcess(IntegrationTestCase):
 			{
 				"doctype": "Assignment Rule",
 				"name": RULE_NAME,
-				"document_type": c.LEAD,
+				"document_type": constants.LEAD,
 				"description": "New lead {{ lead_name }}",
 				"assign_condition": 'status == "New"',
 				"rule": "Round Robin",
@@ -78,7 +85,7 @@ class TestSalesProcess(IntegrationTestCase):
 			other = f.make_lead(
 				"Olga Other", company_name="Other Ltd", email_id="olga@other.example.com"
 			).name
-		owners = {name: frappe.db.get_value(c.LEAD, name, "lead_owner") for name in (lead, other)}
+		owners = {name: frappe.db.get_value(constants.LEAD, name, "lead_owner") for name in (lead, other)}
 		self.assertEqual(set(owners.values()), {self.rep_a, self.rep_b})
 		for name, owner in owners.items():
 			todos = open_todos(name)
@@ -110,11 +117,11 @@ class TestSalesProcess(IntegrationTestCase):
 		# 3. a lead interaction (scoring input) lands on the lead's timeline
 		with f.as_user(rep):
 			f.make_interaction(lead=lead, subject="Discovery call")
-		self.assertTrue(frappe.db.exists(c.TIMELINE, {"lead": lead, "activity_type": "Interaction"}))
+		self.assertTrue(frappe.db.exists(constants.TIMELINE, {"lead": lead, "activity_type": "Interaction"}))
 
 		# 4. refused conversions write nothing
 		before = counts()
-		frappe.db.set_value(c.LEAD, other, {"status": "Lost", "lost_reason": "No budget"})
+		frappe.db.set_value(constants.LEAD, other, {"status": "Lost", "lost_reason": "No budget"})
 		with f.as_user(self.boss):
 			with self.assertRaises(CRMConflictError) as ctx:
 				convert_lead(other)
@@ -122,24 +129,24 @@ class TestSalesProcess(IntegrationTestCase):
 			with self.assertRaises(StageTransitionError):  # the opportunity step fails: all rolled back
 				convert_lead(lead, True, {"value": 10, "stage": f.stage("Closed Lost")})
 		self.assertEqual(counts(), before)
-		self.assertEqual(frappe.db.get_value(c.LEAD, lead, "status"), "New")
+		self.assertEqual(frappe.db.get_value(constants.LEAD, lead, "status"), "New")
 
 		# 5. conversion by the assigned rep
 		with f.as_user(rep):
 			result = convert_lead(lead, True, {"opportunity_name": "Walkthrough platform", "value": 40000})
-		customer = frappe.get_doc(c.CUSTOMER, result["customer"])
+		customer = frappe.get_doc(constants.CUSTOMER, result["customer"])
 		self.assertEqual(
 			(customer.company_name, customer.lifecycle_stage, customer.source_lead, customer.account_owner),
 			("Walkthrough Inc", "Customer", lead, rep),
 		)
 		self.assertIsNone(result["erpnext_customer"])
-		contact = frappe.get_doc(c.CONTACT, result["contact"])
+		contact = frappe.get_doc(constants.CONTACT, result["contact"])
 		self.assertEqual(
 			(contact.first_name, contact.last_name, contact.is_primary), ("Walter", "Walkthrough", 1)
 		)
 		self.assertEqual([r.email_id for r in contact.emails], ["walter@walkthrough.example.com"])
 		self.assertEqual([r.phone for r in contact.phones], ["+14155550161"])
-		lead_doc = frappe.get_doc(c.LEAD, lead)
+		lead_doc = frappe.get_doc(constants.LEAD, lead)
 		self.assertEqual(
 			(
 				lead_doc.status,
@@ -150,7 +157,7 @@ class TestSalesProcess(IntegrationTestCase):
 			("Converted", customer.name, contact.name, result["opportunity"]),
 		)
 		self.assertEqual(getdate(lead_doc.converted_on), getdate(nowdate()))
-		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, result["opportunity"], "lead"), lead)
+		self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, result["opportunity"], "lead"), lead)
 		with f.as_user(rep), self.assertRaises(CRMConflictError) as ctx:
 			convert_lead(lead)
 		self.assertIn("already converted", str(ctx.exception))
@@ -159,15 +166,16 @@ class TestSalesProcess(IntegrationTestCase):
 		with f.as_user(rep):
 			call = f.make_interaction(customer.name, "Kick-off", contact=contact.name)
 		self.assertEqual(
-			frappe.db.get_value(c.CONTACT, contact.name, "last_contacted_on"), call.interaction_date
+			frappe.db.get_value(constants.CONTACT, contact.name, "last_contacted_on"), call.interaction_date
 		)
 		self.assertEqual(
-			frappe.db.get_value(c.CUSTOMER, customer.name, "last_interaction_on"), call.interaction_date
+			frappe.db.get_value(constants.CUSTOMER, customer.name, "last_interaction_on"),
+			call.interaction_date,
 		)
 
 		# 7. the converted opportunity walks every stage to Won
 		with f.as_user(rep):
-			won = frappe.get_doc(c.OPPORTUNITY, result["opportunity"])
+			won = frappe.get_doc(constants.OPPORTUNITY, result["opportunity"])
 			probabilities = [won.probability_percent]
 			for stage_name in STAGES[1:]:
 				won.stage = f.stage(stage_name)
@@ -176,7 +184,7 @@ class TestSalesProcess(IntegrationTestCase):
 		self.assertEqual(probabilities, [10, 25, 50, 75, 100])
 		self.assertEqual((won.status, getdate(won.actual_close_date)), ("Won", getdate(nowdate())))
 		moves = frappe.get_all(
-			c.DEAL_STAGE,
+			constants.DEAL_STAGE,
 			filters={"opportunity": won.name},
 			fields=["from_stage", "to_stage", "moved_by"],
 			order_by="moved_on asc, creation asc",
@@ -195,7 +203,7 @@ class TestSalesProcess(IntegrationTestCase):
 			with self.assertRaises(StageTransitionError):
 				lost.save()
 			self.assertEqual(counts(), before)
-			self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, lost.name, "status"), "Open")
+			self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, lost.name, "status"), "Open")
 			lost.reload()
 			lost.stage, lost.win_loss_reason = f.stage("Closed Lost"), "Chose a competitor"
 			lost.save()
@@ -224,7 +232,7 @@ class TestSalesProcess(IntegrationTestCase):
 		self.assertEqual(entries[-1].metadata["reason"], "Chose a competitor")
 		self.assertEqual(
 			frappe.db.count(
-				c.TIMELINE, {"lead": lead, "activity_type": ("in", ["Interaction", "Lead Converted"])}
+				constants.TIMELINE, {"lead": lead, "activity_type": ("in", ["Interaction", "Lead Converted"])}
 			),
 			2,
 		)
@@ -235,9 +243,9 @@ class TestSalesProcess(IntegrationTestCase):
 			done = f.make_lead("Lost Larry", follow_up_date="2020-01-01", status="Lost").name
 		with f.as_user(self.rep_b):
 			theirs = f.make_lead("Overdue Oscar", follow_up_date="2020-01-02").name
-		frappe.db.set_value(c.LEAD, [mine, done], "lead_owner", self.rep_a)
-		frappe.db.set_value(c.LEAD, theirs, "lead_owner", self.rep_b)
-		frappe.db.set_value(c.LEAD, [mine, done, theirs], "_assign", None)
+		frappe.db.set_value(constants.LEAD, [mine, done], "lead_owner", self.rep_a)
+		frappe.db.set_value(constants.LEAD, theirs, "lead_owner", self.rep_b)
+		frappe.db.set_value(constants.LEAD, [mine, done, theirs], "_assign", None)
 		with f.as_user(self.rep_a):
 			names = [row.name for row in get_overdue_follow_ups()]
 		self.assertIn(mine, names)
@@ -262,23 +270,27 @@ class TestSalesRecordIsolation(IntegrationTestCase):
 				opp = f.make_opportunity(customer, f"{company} deal")
 				note = frappe.get_doc(
 					{
-						"doctype": c.NOTE,
-						"reference_doctype": c.CUSTOMER,
+						"doctype": constants.NOTE,
+						"reference_doctype": constants.CUSTOMER,
 						"reference_name": customer,
 						"content": "secret",
 					}
 				).insert()
 			cls.records[user] = {
 				"customer": customer,
-				c.TIMELINE: frappe.get_all(c.TIMELINE, filters={"customer": customer}, pluck="name"),
-				c.NOTE: [note.name],
-				c.DEAL_STAGE: frappe.get_all(c.DEAL_STAGE, filters={"opportunity": opp.name}, pluck="name"),
+				constants.TIMELINE: frappe.get_all(
+					constants.TIMELINE, filters={"customer": customer}, pluck="name"
+				),
+				constants.NOTE: [note.name],
+				constants.DEAL_STAGE: frappe.get_all(
+					constants.DEAL_STAGE, filters={"opportunity": opp.name}, pluck="name"
+				),
 			}
 
 	def test_each_rep_sees_only_their_own(self):
 		for me, other in ((self.rep_a, self.rep_b), (self.rep_b, self.rep_a)):
 			with f.as_user(me):
-				for doctype in (c.TIMELINE, c.NOTE, c.DEAL_STAGE):
+				for doctype in (constants.TIMELINE, constants.NOTE, constants.DEAL_STAGE):
 					own, theirs = self.records[me][doctype], self.records[other][doctype]
 					self.assertTrue(own and theirs, doctype)
 					visible = set(frappe.get_list(doctype, pluck="name", limit_page_length=0))
@@ -288,7 +300,7 @@ class TestSalesRecordIsolation(IntegrationTestCase):
 						self.assertFalse(frappe.has_permission(doctype, "read", name), f"{doctype} {name}")
 				self.assertEqual(
 					sorted(e.name for e in get_activity_timeline(self.records[me]["customer"])),
-					sorted(self.records[me][c.TIMELINE]),
+					sorted(self.records[me][constants.TIMELINE]),
 				)
 				self.assertRaises(
 					frappe.PermissionError, get_activity_timeline, self.records[other]["customer"]

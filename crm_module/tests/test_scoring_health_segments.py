@@ -3,9 +3,9 @@
 from unittest.mock import patch
 
 import frappe
-from frappe.utils import add_days, add_to_date, getdate, now_datetime, today
+from frappe.utils import add_days, add_to_date, now_datetime, today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.domain import health as domain_health
 from crm_module.domain import lead_scoring, predictive
 from crm_module.exceptions import CRMInputError
@@ -46,7 +46,7 @@ class TestLeadScoring(IntegrationTestCase):
 
 	def rows(self, lead, day=None):
 		filters = {"lead": lead, "scoring_date": day or today()}
-		return frappe.get_all(c.LEAD_SCORE, filters=filters, fields=["*"], order_by="scoring_date")
+		return frappe.get_all(constants.LEAD_SCORE, filters=filters, fields=["*"], order_by="scoring_date")
 
 	def test_computed_score_is_pinned(self):
 		result = scoring.score_lead(self.lead)
@@ -59,11 +59,11 @@ class TestLeadScoring(IntegrationTestCase):
 		stats = {"interactions_90d": 3, "meetings_90d": 1, "positive": 1, "neutral": 1, "negative": 1}
 		stats |= {"days_since_last_activity": 2, "activities_30d": 2, "activities_90d": 3}
 		lead = {"source": "Referral", "email": "ceo@scoredlead-corp.com", "company_size": "51-200"}
-		domain = lead_scoring.score_lead(lead | {"industry": "Technology", "phone": "+1"}, stats)
+		domain = lead_scoring.compute_lead_score(lead | {"industry": "Technology", "phone": "+1"}, stats)
 		self.assertEqual((domain.engagement, domain.fit, domain.activity), (25, 85, 67))
 		(row,) = self.rows(self.lead)
 		self.assertEqual((row.total_score, row.grade, str(row.scoring_date)), (177, "C", today()))
-		latest = frappe.db.get_value(c.LEAD, self.lead, ["latest_score", "latest_grade", "scored_on"])
+		latest = frappe.db.get_value(constants.LEAD, self.lead, ["latest_score", "latest_grade", "scored_on"])
 		self.assertEqual((latest[0], latest[1], str(latest[2])), (177, "C", today()))
 
 	def test_rescoring_same_day_updates_the_row(self):
@@ -76,7 +76,7 @@ class TestLeadScoring(IntegrationTestCase):
 		self.assertEqual(
 			(row.engagement_score, row.fit_score, row.activity_score, row.total_score), (10, 20, 30, 60)
 		)
-		self.assertEqual(frappe.db.get_value(c.LEAD, self.cold, "latest_score"), 60)
+		self.assertEqual(frappe.db.get_value(constants.LEAD, self.cold, "latest_score"), 60)
 
 	def test_explicit_scores_as_in_the_seed(self):
 		scores = {"engagementScore": 85, "fitScore": 75, "activityScore": 90, "totalScore": 250, "grade": "A"}
@@ -100,15 +100,15 @@ class TestLeadScoring(IntegrationTestCase):
 		with self.assertRaises(CRMInputError) as ctx:
 			scoring.score_lead(lead, base | {"grade": "Z"})
 		self.assertIn("(grade)", str(ctx.exception))
-		self.assertFalse(frappe.db.exists(c.LEAD_SCORE, {"lead": lead}))
-		self.assertIsNone(frappe.db.get_value(c.LEAD, lead, "scored_on"))
+		self.assertFalse(frappe.db.exists(constants.LEAD_SCORE, {"lead": lead}))
+		self.assertIsNone(frappe.db.get_value(constants.LEAD, lead, "scored_on"))
 
 	def test_bulk_scoring_matches_single_scoring_and_is_idempotent(self):
 		day = add_days(today(), -3)
 		scoring.score_leads([self.lead, self.cold], day)
-		first = {r.lead: r for r in frappe.get_all(c.LEAD_SCORE, {"scoring_date": day}, ["*"])}
+		first = {r.lead: r for r in frappe.get_all(constants.LEAD_SCORE, {"scoring_date": day}, ["*"])}
 		scoring.score_leads([self.lead, self.cold], day)
-		second = {r.lead: r for r in frappe.get_all(c.LEAD_SCORE, {"scoring_date": day}, ["*"])}
+		second = {r.lead: r for r in frappe.get_all(constants.LEAD_SCORE, {"scoring_date": day}, ["*"])}
 		self.assertEqual(set(first), {self.lead, self.cold})
 		self.assertEqual({k: r.name for k, r in first.items()}, {k: r.name for k, r in second.items()})
 		single = scoring.score_lead(self.lead, scoring_date=day)
@@ -128,7 +128,7 @@ class TestLeadScoring(IntegrationTestCase):
 		# properties, interactions, timeline, existing rows, delete, series read + update, insert, lead update
 		with self.assertQueryCount(9):
 			scoring.score_leads(names)
-		self.assertEqual(frappe.db.count(c.LEAD_SCORE, {"lead": ("in", names)}), 30)
+		self.assertEqual(frappe.db.count(constants.LEAD_SCORE, {"lead": ("in", names)}), 30)
 
 
 class TestPrediction(IntegrationTestCase):
@@ -138,7 +138,9 @@ class TestPrediction(IntegrationTestCase):
 		for i in range(30):
 			source, status = ("Referral", "Converted") if i < 15 else ("Cold Call", "Lost")
 			lead = make_lead(f"Closed {i}", ignore_permissions=True, source=source).name
-			frappe.db.set_value(c.LEAD, lead, "status", status)  # history fixture: skip the conversion flow
+			frappe.db.set_value(
+				constants.LEAD, lead, "status", status
+			)  # history fixture: skip the conversion flow
 		cls.hot = make_lead("Open Referral", ignore_permissions=True, source="Referral").name
 		cls.cold = make_lead("Open Cold", ignore_permissions=True, source="Cold Call").name
 
@@ -148,7 +150,9 @@ class TestPrediction(IntegrationTestCase):
 		prediction.predict_leads([self.hot, self.cold])
 		model = prediction.load_model()
 		hot, cold = (
-			frappe.db.get_value(c.LEAD, n, ["conversion_probability", "prediction_factors"], as_dict=True)
+			frappe.db.get_value(
+				constants.LEAD, n, ["conversion_probability", "prediction_factors"], as_dict=True
+			)
 			for n in (self.hot, self.cold)
 		)
 		lead = {"source": "Referral", "email": None, "phone": None}
@@ -163,17 +167,17 @@ class TestPrediction(IntegrationTestCase):
 	def test_daily_job_scores_open_leads_and_predicts(self):
 		result = scoring.score_all_leads()
 		self.assertEqual(result["model"]["status"], "trained")
-		self.assertTrue(frappe.db.exists(c.LEAD_SCORE, {"lead": self.hot, "scoring_date": today()}))
-		closed = frappe.get_all(c.LEAD, {"status": ("in", ["Converted", "Lost"])}, pluck="name")
-		self.assertFalse(frappe.db.exists(c.LEAD_SCORE, {"lead": ("in", closed)}))
-		self.assertGreater(frappe.db.get_value(c.LEAD, self.hot, "conversion_probability"), 50)
+		self.assertTrue(frappe.db.exists(constants.LEAD_SCORE, {"lead": self.hot, "scoring_date": today()}))
+		closed = frappe.get_all(constants.LEAD, {"status": ("in", ["Converted", "Lost"])}, pluck="name")
+		self.assertFalse(frappe.db.exists(constants.LEAD_SCORE, {"lead": ("in", closed)}))
+		self.assertGreater(frappe.db.get_value(constants.LEAD, self.hot, "conversion_probability"), 50)
 
 	def test_not_enough_history(self):
 		with patch.object(predictive, "MIN_HISTORY", 10**9):
 			self.assertEqual(prediction.train_model()["status"], "not_enough_history")
 		prediction.predict_leads([self.hot])
 		lead = frappe.db.get_value(
-			c.LEAD, self.hot, ["conversion_probability", "prediction_factors"], as_dict=True
+			constants.LEAD, self.hot, ["conversion_probability", "prediction_factors"], as_dict=True
 		)
 		self.assertFalse(lead.conversion_probability)
 		self.assertEqual(frappe.parse_json(lead.prediction_factors)["status"], "not_enough_history")
@@ -183,7 +187,7 @@ class TestCustomerHealth(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.owner = make_user("crm.health.owner@example.com", (c.ROLE_USER,))
+		cls.owner = make_user("crm.health.owner@example.com", (constants.ROLE_USER,))
 		cls.good = make_customer(
 			"Healthy Co", ignore_permissions=True, satisfaction_rating=4, nps_score="9"
 		).name
@@ -199,9 +203,13 @@ class TestCustomerHealth(IntegrationTestCase):
 	def test_health_rows_are_pinned_and_idempotent(self):
 		names = [self.good, self.risky]
 		health.compute_all_health_scores(names=names)
-		first = {r.customer: r for r in frappe.get_all(c.HEALTH_SCORE, {"customer": ("in", names)}, ["*"])}
+		first = {
+			r.customer: r for r in frappe.get_all(constants.HEALTH_SCORE, {"customer": ("in", names)}, ["*"])
+		}
 		health.compute_all_health_scores(names=names)
-		second = {r.customer: r for r in frappe.get_all(c.HEALTH_SCORE, {"customer": ("in", names)}, ["*"])}
+		second = {
+			r.customer: r for r in frappe.get_all(constants.HEALTH_SCORE, {"customer": ("in", names)}, ["*"])
+		}
 		self.assertEqual(len(second), 2)
 		self.assertEqual({k: r.name for k, r in first.items()}, {k: r.name for k, r in second.items()})
 		inputs = domain_health.HealthInputs(
@@ -226,7 +234,7 @@ class TestCustomerHealth(IntegrationTestCase):
 		risky = second[self.risky]
 		self.assertEqual((risky.health_score, risky.risk_level), (15, "Red"))
 		profile = frappe.db.get_value(
-			c.CUSTOMER, self.risky, ["health_score", "risk_level", "health_updated_on"]
+			constants.CUSTOMER, self.risky, ["health_score", "risk_level", "health_updated_on"]
 		)
 		self.assertEqual((profile[0], profile[1], str(profile[2])), (15, "Red", today()))
 		self.assertIn("schedule an introductory call", risky.recommendations)
@@ -239,7 +247,9 @@ class TestCustomerHealth(IntegrationTestCase):
 		self.assertEqual(result["activity_score"], 55)
 		self.assertEqual(result["factors"]["activity"]["opportunities"], 5.0)
 		self.assertEqual(health.get_latest_health_score(customer)["name"], result["name"])
-		self.assertEqual(frappe.db.get_value(c.CUSTOMER, customer, "health_score"), result["health_score"])
+		self.assertEqual(
+			frappe.db.get_value(constants.CUSTOMER, customer, "health_score"), result["health_score"]
+		)
 
 	def test_red_notification_is_sent_once(self):
 		customer = make_customer("Falling Co", ignore_permissions=True, account_owner=self.owner).name
@@ -247,7 +257,7 @@ class TestCustomerHealth(IntegrationTestCase):
 		def notifications():
 			return frappe.db.count(
 				"Notification Log",
-				{"document_name": customer, "for_user": self.owner, "document_type": c.CUSTOMER},
+				{"document_name": customer, "for_user": self.owner, "document_type": constants.CUSTOMER},
 			)
 
 		health.compute_all_health_scores(add_days(today(), -1), names=[customer])
@@ -256,7 +266,7 @@ class TestCustomerHealth(IntegrationTestCase):
 		health.compute_all_health_scores(names=[customer])
 		self.assertEqual(notifications(), 1)
 		entries = frappe.get_all(
-			c.TIMELINE, {"customer": customer, "activity_type": "Health Risk Change"}, pluck="title"
+			constants.TIMELINE, {"customer": customer, "activity_type": "Health Risk Change"}, pluck="title"
 		)
 		self.assertEqual(len(entries), 1, "the fall into Red is on the timeline once")
 
@@ -284,7 +294,7 @@ class TestCustomerHealth(IntegrationTestCase):
 		# one timeline insert for all customers that fell into Red
 		with self.assertQueryCount(14):
 			health.compute_all_health_scores(names=names)
-		self.assertEqual(frappe.db.count(c.HEALTH_SCORE, {"customer": ("in", names)}), 25)
+		self.assertEqual(frappe.db.count(constants.HEALTH_SCORE, {"customer": ("in", names)}), 25)
 
 	def test_trend_against_7_days_earlier(self):
 		customer = make_customer("Trend Co", ignore_permissions=True).name
@@ -292,7 +302,7 @@ class TestCustomerHealth(IntegrationTestCase):
 		health.compute_all_health_scores(add_days(today(), -7), names=[customer])
 		health.compute_all_health_scores(names=[customer])
 		rows = frappe.get_all(
-			c.HEALTH_SCORE,
+			constants.HEALTH_SCORE,
 			{"customer": customer},
 			["health_score", "delta_7d", "delta_30d", "factors"],
 			order_by="score_date",
@@ -322,7 +332,7 @@ class TestSegments(IntegrationTestCase):
 	def segment(self, name, criteria, **kwargs):
 		return frappe.get_doc(
 			{
-				"doctype": c.SEGMENT,
+				"doctype": constants.SEGMENT,
 				"segment_name": name,
 				"segment_type": "Dynamic",
 				"criteria": criteria,
@@ -345,7 +355,7 @@ class TestSegments(IntegrationTestCase):
 		interaction(customer=self.a, when=days_ago(1), interaction_type="Call")
 		segments.evaluate_segment(seg.name)
 		self.assertEqual(segments.get_segment_members(seg.name)["member_count"], 0)
-		self.assertEqual(frappe.db.get_value(c.SEGMENT, seg.name, "member_count"), 0)
+		self.assertEqual(frappe.db.get_value(constants.SEGMENT, seg.name, "member_count"), 0)
 
 	def test_aggregates_pipeline_value(self):
 		criteria = {
@@ -372,12 +382,12 @@ class TestSegments(IntegrationTestCase):
 				self.segment("Broken", criteria)
 			self.assertIn("Criteria (criteria)", str(ctx.exception))
 			self.assertIn(where, str(ctx.exception))
-		self.assertFalse(frappe.db.exists(c.SEGMENT, "Broken"))
+		self.assertFalse(frappe.db.exists(constants.SEGMENT, "Broken"))
 
 	def test_static_segment(self):
 		seg = frappe.get_doc(
 			{
-				"doctype": c.SEGMENT,
+				"doctype": constants.SEGMENT,
 				"segment_name": "Hand picked",
 				"segment_type": "Static",
 				"members": [{"customer": self.a}, {"customer": self.c}],
@@ -406,7 +416,7 @@ class TestScoringAPI(IntegrationTestCase):
 			self.assertRaises(frappe.PermissionError, api.score_lead, lead)
 			self.assertRaises(frappe.PermissionError, api.get_score_history, lead)
 			# segments list the customers of every rep, so they are for managers only
-			self.assertFalse(frappe.has_permission(c.SEGMENT, "read"))
+			self.assertFalse(frappe.has_permission(constants.SEGMENT, "read"))
 		self.assertEqual(api.get_score_history(lead)[0]["total_score"], 60)
 		self.assertTrue(api.enqueue_bulk_scoring(frappe.as_json([lead]))["queued"])  # runs now in tests
-		self.assertEqual(frappe.db.get_value(c.LEAD, lead, "latest_score"), 15 + 0 + 0)
+		self.assertEqual(frappe.db.get_value(constants.LEAD, lead, "latest_score"), 15 + 0 + 0)

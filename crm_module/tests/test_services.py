@@ -5,17 +5,17 @@ from contextlib import contextmanager
 import frappe
 from frappe.utils import add_days, today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMInputError, CRMNotFoundError
 from crm_module.services import (
 	contacts,
 	customers,
-	dashboard,
 	interactions,
 	leads,
 	metrics,
 	metrics_cache,
 	opportunities,
+	scoring,
 )
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
@@ -61,15 +61,17 @@ class TestDashboardFigures(IntegrationTestCase):
 		super().setUpClass()
 		cls.x = make_user("crm.svc.x@example.com")
 		cls.y = make_user("crm.svc.y@example.com")
-		cls.mgr = make_user("crm.svc.mgr@example.com", (c.ROLE_MANAGER,))
+		cls.mgr = make_user("crm.svc.mgr@example.com", (constants.ROLE_MANAGER,))
+		with as_user(cls.mgr):  # a manager's own dashboard counts the whole site: measure it first
+			cls.site_before = metrics.get_dashboard()
 		with as_user(cls.x):
 			# customers: C1 and C2 active, C3 inactive -> totalCustomers = 2
 			c1, c2 = make_customer("X One").name, make_customer("X Two").name
 			c3 = make_customer("X Three", status="Inactive").name
 			# retention over the last 90 days: C1 and C3 existed before (at start = 2), C2 is new (new = 1),
 			# active now = C1 + C2 = 2 -> (2 - 1) / 2 = 50.0 %
-			backdate(c.CUSTOMER, c1, 200)
-			backdate(c.CUSTOMER, c3, 200)
+			backdate(constants.CUSTOMER, c1, 200)
+			backdate(constants.CUSTOMER, c3, 200)
 			# leads: 7 in all; active (New, Contacted, Qualified) = 4; converted = 1 -> 1 / 7 = 14.29 %
 			for status, source in [
 				("New", "Website"),
@@ -81,7 +83,7 @@ class TestDashboardFigures(IntegrationTestCase):
 			]:
 				make_lead(f"X {status} {source}", status=status, source=source)
 			converted = make_lead("X Converted", source="Website").name
-			frappe.db.set_value(c.LEAD, converted, {"status": "Converted", "converted_customer": c1})
+			frappe.db.set_value(constants.LEAD, converted, {"status": "Converted", "converted_customer": c1})
 			# open: 1000 (Prospecting) + 3000 (Proposal, 60 %) + 500.50 (Proposal) = 4500.50 in 3 deals
 			make_opportunity(c1, "X Small", 1000, "Prospecting")
 			cls.big = make_opportunity(c1, "X Big", 3000, "Proposal", probability_percent=60).name
@@ -93,7 +95,7 @@ class TestDashboardFigures(IntegrationTestCase):
 				("X Lost", 7000, "Closed Lost", 30),
 			]:
 				opp = make_opportunity(c2, name, value, stage_name, win_loss_reason="price")
-				backdate(c.OPPORTUNITY, opp.name, days, actual_close_date=today())
+				backdate(constants.OPPORTUNITY, opp.name, days, actual_close_date=today())
 			# interactions, newest first: today, yesterday, 2 days ago
 			for days, subject in [(2, "oldest"), (0, "newest"), (1, "middle")]:
 				make_interaction(c1, subject, interaction_date=add_days(today(), -days) + " 10:00:00")
@@ -105,57 +107,60 @@ class TestDashboardFigures(IntegrationTestCase):
 
 	def test_dashboard_of_rep_x_is_exact(self):
 		with as_user(self.x):
-			data = dashboard.get_crm_dashboard_data()
-		self.assertEqual(data["totalCustomers"], 2)
-		self.assertEqual(data["totalLeads"], 4)
-		self.assertEqual(data["totalOpportunities"], 3)
-		self.assertEqual(data["pipelineValue"], 4500.50)
-		self.assertEqual(data["averageDealSize"], 1500.17)  # 4500.50 / 3 = 1500.1666...
-		self.assertEqual(data["conversionRate"], 14.29)  # 1 / 7 x 100 = 14.2857...
-		# only active leads, so the values add up to totalLeads (4)
-		self.assertEqual(data["leadsBySource"], {"website": 2, "referral": 1, "unknown": 1})
+			data = metrics.get_dashboard()
+		self.assertEqual(data["total_customers"], 2)
+		self.assertEqual(data["active_leads"], 4)
+		self.assertEqual(data["open_opportunities"], 3)
+		self.assertEqual(data["pipeline_value"], 4500.50)
+		self.assertEqual(data["average_open_deal_size"], 1500.17)  # 4500.50 / 3 = 1500.1666...
+		self.assertEqual(data["conversion_rate"], 14.29)  # 1 / 7 x 100 = 14.2857...
+		# only active leads, so the values add up to active_leads (4)
+		self.assertEqual(data["leads_by_source"], {"website": 2, "referral": 1, "unknown": 1})
 		self.assertEqual(
-			data["stagePipeline"],
+			data["stage_pipeline"],
 			{"prospecting": 1000.0, "qualification": 0.0, "proposal": 3500.50, "negotiation": 0.0},
 		)
 		self.assertEqual(
-			[o["opportunityName"] for o in data["topOpportunities"]], ["X Big", "X Small", "X Odd"]
+			[o["opportunity_name"] for o in data["top_opportunities"]], ["X Big", "X Small", "X Odd"]
 		)
-		top = data["topOpportunities"][0]
-		self.assertEqual((top["stage"], top["probabilityPercent"], top["value"]), ("Proposal", 60, 3000.0))
-		self.assertEqual([i["subject"] for i in data["recentInteractions"]], ["newest", "middle", "oldest"])
-		self.assertEqual(data["recentInteractions"][0]["customerName"], "X One")
-		conversion = data["conversionMetrics"]
-		self.assertEqual(conversion["leadToCustomerRate"], 14.29)
-		self.assertEqual(conversion["winRate"], 66.67)  # 2 won / (2 won + 1 lost)
-		self.assertEqual(conversion["averageDealSize"], 3000.0)  # (2000 + 4000) / 2 won
-		self.assertEqual(conversion["averageSalesCycleDays"], 20.0)  # (10 + 20 + 30) / 3 closed
+		top = data["top_opportunities"][0]
+		self.assertEqual((top["stage"], top["probability_percent"], top["value"]), ("Proposal", 60, 3000.0))
+		self.assertEqual([i["subject"] for i in data["recent_interactions"]], ["newest", "middle", "oldest"])
+		self.assertEqual(data["recent_interactions"][0]["customer_name"], "X One")
+		conversion = data["conversion_metrics"]
+		self.assertEqual(conversion["lead_to_customer_rate"], 14.29)
+		self.assertEqual(conversion["win_rate"], 66.67)  # 2 won / (2 won + 1 lost)
+		self.assertEqual(conversion["average_won_deal_size"], 3000.0)  # (2000 + 4000) / 2 won
+		self.assertEqual(conversion["average_sales_cycle_days"], 20.0)  # (10 + 20 + 30) / 3 closed
 		# 3 open x 66.67 % x 3000 / 20 days = 300.015 -> 300.02 per day
-		self.assertEqual(conversion["pipelineVelocity"], 300.02)
-		self.assertEqual(conversion["customerRetentionRate"], 50.0)
+		self.assertEqual(conversion["pipeline_velocity"], 300.02)
+		self.assertEqual(conversion["customer_retention_rate"], 50.0)
 		# opportunities without a currency take the site's default one
 		self.assertEqual(data["currencies"], [default_currency()])
-		self.assertFalse(data["mixedCurrencies"])
+		self.assertFalse(data["mixed_currencies"])
 
 	def test_manager_sees_the_reps_dashboard_and_more_of_their_own(self):
 		with as_user(self.x):
-			as_rep = dashboard.get_crm_dashboard_data()
+			as_rep = metrics.get_dashboard()
 		with as_user(self.mgr):
-			self.assertEqual(dashboard.get_crm_dashboard_data(self.x), as_rep)
-			own = dashboard.get_crm_dashboard_data()
-		self.assertGreaterEqual(own["totalOpportunities"], 4)
-		self.assertGreaterEqual(own["pipelineValue"], 4500.50 + 99999)
+			self.assertEqual(metrics.get_dashboard(self.x), as_rep)
+			own = metrics.get_dashboard()
+		# the site's open deals before the fixture, plus X's 3 (4500.50) and Y's 1 (99999)
+		self.assertEqual(own["open_opportunities"], self.site_before["open_opportunities"] + 3 + 1)
+		self.assertAlmostEqual(
+			own["pipeline_value"], self.site_before["pipeline_value"] + 4500.50 + 99999, places=2
+		)
 		with as_user(self.y):
-			self.assertEqual(dashboard.get_crm_dashboard_data()["pipelineValue"], 99999.0)
+			self.assertEqual(metrics.get_dashboard()["pipeline_value"], 99999.0)
 
 	def test_mixed_currencies_are_flagged(self):
 		with as_user(self.x):
-			frappe.db.set_value(c.OPPORTUNITY, self.big, "currency", "EUR")
-			frappe.db.set_value(c.OPPORTUNITY, {"opportunity_name": "X Small"}, "currency", "USD")
+			frappe.db.set_value(constants.OPPORTUNITY, self.big, "currency", "EUR")
+			frappe.db.set_value(constants.OPPORTUNITY, {"opportunity_name": "X Small"}, "currency", "USD")
 			metrics_cache.invalidate()  # direct database writes bypass the document hooks
-			data = dashboard.get_crm_dashboard_data()
+			data = metrics.get_dashboard()
 			pipeline = opportunities.get_sales_pipeline()
-		self.assertTrue(data["mixedCurrencies"])
+		self.assertTrue(data["mixed_currencies"])
 		# the other deals carry the site currency (USD here, INR on a fresh ERPNext site)
 		self.assertEqual(data["currencies"], sorted({"EUR", "USD", default_currency()}))
 		self.assertTrue(pipeline["mixed_currencies"])
@@ -169,12 +174,12 @@ class TestDashboardFigures(IntegrationTestCase):
 		# forecast: 3000 x 60 % + 500.50 x 50 % (stage default) = 1800 + 250.25
 		self.assertEqual(float(rows["Proposal"]["forecast"]), 2050.25)
 		self.assertEqual(float(pipeline["total_value"]), 4500.50)
-		self.assertEqual(pipeline["pipeline"], c.DEFAULT_PIPELINE)
+		self.assertEqual(pipeline["pipeline"], constants.DEFAULT_PIPELINE)
 
 	def test_conversion_metrics_and_leads_by_source_alone(self):
 		with as_user(self.x):
 			self.assertEqual(metrics.get_leads_by_source(), {"website": 2, "referral": 1, "unknown": 1})
-			self.assertEqual(metrics.get_conversion_metrics()["winRate"], 66.67)
+			self.assertEqual(metrics.get_conversion_metrics()["win_rate"], 66.67)
 			# a window that excludes everything created before today: only C2, the 3 open deals, ...
 			window = metrics.get_aggregates(None, from_date=today())
 		self.assertEqual(window["total_customers"], 1)
@@ -204,16 +209,16 @@ class TestDashboardQueryCount(IntegrationTestCase):
 		rep = make_user("crm.cache.rep@example.com")
 		self.fill(rep, 2)
 		with as_user(rep):
-			cold = dashboard.get_crm_dashboard_data()
+			cold = metrics.get_dashboard()
 			with counting_queries() as queries:
-				warm = dashboard.get_crm_dashboard_data()
+				warm = metrics.get_dashboard()
 			self.assertEqual(warm, cold)
 			self.assertLessEqual(len(queries), 1, queries)  # at most the read-permission check
 			make_lead("Cache buster", source="Website")
-			self.assertEqual(dashboard.get_crm_dashboard_data()["totalLeads"], cold["totalLeads"] + 1)
+			self.assertEqual(metrics.get_dashboard()["active_leads"], cold["active_leads"] + 1)
 		other = make_user("crm.cache.other@example.com")
 		with as_user(other):  # per user: another rep's cached figures are never served
-			self.assertEqual(dashboard.get_crm_dashboard_data()["totalLeads"], 0)
+			self.assertEqual(metrics.get_dashboard()["active_leads"], 0)
 
 	def test_same_number_of_queries_for_5_and_50_records(self):
 		small, large = make_user("crm.q5@example.com"), make_user("crm.q50@example.com")
@@ -276,7 +281,7 @@ class TestSeedPayloads(IntegrationTestCase):
 			)
 
 	def test_invalid_payloads_write_nothing(self):
-		before = frappe.db.count(c.OPPORTUNITY)
+		before = frappe.db.count(constants.OPPORTUNITY)
 		cases = [
 			(
 				{"customerId": self.customer, "name": "D", "value": 1, "probabilityPercent": 120},
@@ -300,7 +305,7 @@ class TestSeedPayloads(IntegrationTestCase):
 				opportunities.create_opportunity({"customerId": "CRM-CUST-NOPE", "name": "D", "value": 1})
 			with self.assertRaisesRegex(frappe.PermissionError, "customerId"):
 				opportunities.create_opportunity({"customerId": self.other, "name": "D", "value": 1})
-		self.assertEqual(frappe.db.count(c.OPPORTUNITY), before)
+		self.assertEqual(frappe.db.count(constants.OPPORTUNITY), before)
 
 	def test_interactions_and_history_limit(self):
 		with as_user(self.a):
@@ -323,19 +328,19 @@ class TestSeedPayloads(IntegrationTestCase):
 			leads.update_lead(lead["name"], {"status": "contacted"})
 			self.assertEqual([row.name for row in leads.get_leads("Contacted")], [lead["name"]])
 			self.assertEqual(leads.get_leads("lost"), [])
-			score = leads.score_lead(
+			score = scoring.score_lead(
 				lead["name"], {"engagementScore": 85, "fitScore": 75, "activityScore": 90}
 			)
 			self.assertEqual((score["total_score"], score["grade"]), (250, "A"))
-			self.assertEqual(frappe.db.get_value(c.LEAD, lead["name"], "latest_grade"), "A")
+			self.assertEqual(frappe.db.get_value(constants.LEAD, lead["name"], "latest_grade"), "A")
 			for bad, word in [
 				({"engagementScore": 101, "fitScore": 1, "activityScore": 1}, "engagement_score"),
 				({"engagementScore": 85, "fitScore": 75, "activityScore": 90, "grade": "E"}, "grade"),
 				({"mood": 3}, "mood"),
 			]:
 				with self.subTest(word=word), self.assertRaisesRegex(CRMInputError, word):
-					leads.score_lead(lead["name"], bad)
-		self.assertEqual(frappe.db.count(c.LEAD_SCORE, {"lead": lead["name"]}), 1)
+					scoring.score_lead(lead["name"], bad)
+		self.assertEqual(frappe.db.count(constants.LEAD_SCORE, {"lead": lead["name"]}), 1)
 
 	def test_customer_profile_create_update_and_isolation(self):
 		with as_user(self.a):
@@ -343,7 +348,7 @@ class TestSeedPayloads(IntegrationTestCase):
 				customers.create_or_update_customer_profile(
 					None, {"companyName": "Scored Co", "healthScore": 85}
 				)
-		with as_user(make_user("crm.svc.mgr@example.com", (c.ROLE_MANAGER,))):
+		with as_user(make_user("crm.svc.mgr@example.com", (constants.ROLE_MANAGER,))):
 			profile = customers.create_or_update_customer_profile(
 				None, {"companyName": "Seed Co", "lifecycleStage": "customer", "healthScore": 85}, user=self.a
 			)
@@ -354,13 +359,13 @@ class TestSeedPayloads(IntegrationTestCase):
 			# the health job maintains the score: a rep cannot change it afterwards
 			with self.assertRaisesRegex(frappe.PermissionError, "health_score"):
 				customers.create_or_update_customer_profile(profile["name"], {"healthScore": 40})
-		with as_user(make_user("crm.svc.mgr@example.com", (c.ROLE_MANAGER,))):
+		with as_user(make_user("crm.svc.mgr@example.com", (constants.ROLE_MANAGER,))):
 			with self.assertRaisesRegex(CRMInputError, "health_score"):
 				customers.create_or_update_customer_profile(profile["name"], {"healthScore": 101})
-		self.assertEqual(frappe.db.get_value(c.CUSTOMER, profile["name"], "health_score"), 85)
+		self.assertEqual(frappe.db.get_value(constants.CUSTOMER, profile["name"], "health_score"), 85)
 		with as_user(self.a):
 			with self.assertRaises(frappe.PermissionError):
 				customers.get_customer_profile(self.other)
 			with self.assertRaises(frappe.PermissionError):
 				customers.create_or_update_customer_profile(self.other, {"industry": "Hacked"})
-		self.assertIsNone(frappe.db.get_value(c.CUSTOMER, self.other, "industry"))
+		self.assertIsNone(frappe.db.get_value(constants.CUSTOMER, self.other, "industry"))

@@ -7,11 +7,12 @@ from crm_module.domain.lead_scoring import (
 	FitRule,
 	ScoringConfig,
 	activity_score,
+	compute_lead_score,
 	engagement_parts,
 	engagement_score,
+	explicit_scores,
 	fit_score,
 	grade_for,
-	score_lead,
 	total_score,
 	validate_component,
 	validate_grade,
@@ -293,12 +294,12 @@ def test_score_lead():
 		"activities_30d": 4,
 		"activities_90d": 9,
 	}
-	r = score_lead(GOOD_LEAD, stats, ScoringConfig.default())
+	r = compute_lead_score(GOOD_LEAD, stats, ScoringConfig.default())
 	# engagement 75 (see test_engagement_score), fit 85, activity 90 -> 250 -> A
 	assert (r.engagement, r.fit, r.activity, r.total, r.grade) == (75, 85, 90, 250, "A")
 	assert r.factors["activity"] == {"recency": 48.33, "frequency_30d": 24.0, "frequency_90d": 18.0}
 	assert len(r.factors["fit"]["matched_rules"]) == 5
-	assert score_lead({}, {}).grade == "D"
+	assert compute_lead_score({}, {}).grade == "D"
 
 
 @given(component, component, component, weight, weight, weight)
@@ -362,3 +363,38 @@ def test_fit_bounds(lead, base):
 	score, matched = fit_score(lead, DEFAULT_FIT_RULES, base)
 	assert 0 <= score <= 100
 	assert score == min(100, base + sum(m["points"] for m in matched))
+
+
+def test_explicit_scores_fill_in_total_and_grade():
+	assert explicit_scores({"engagement_score": 85, "fit_score": 75, "activity_score": 90}) == {
+		"engagement_score": 85,
+		"fit_score": 75,
+		"activity_score": 90,
+		"total_score": 250,
+		"grade": "A",
+	}
+	weighted = ScoringConfig.from_dict({"weights": [2, 1, 1], "thresholds": {"A": 200, "B": 150, "C": 100}})
+	# 3 x (2 x 50 + 100 + 0) / 4 = 150 -> B under these thresholds
+	assert explicit_scores(
+		{"engagement_score": 50, "fit_score": 100, "activity_score": 0.4, "total_score": 150, "grade": "B"},
+		weighted,
+	) == {"engagement_score": 50, "fit_score": 100, "activity_score": 0, "total_score": 150, "grade": "B"}
+
+
+@pytest.mark.parametrize(
+	"change,message",
+	[
+		({"fit_score": 101}, "fit_score must be between 0 and 100"),
+		({"fit_score": "high"}, "fit_score must be a number between 0 and 100, got 'high'"),
+		({"activity_score": None}, "activity_score must be a number"),
+		({"engagement_score": True}, "engagement_score must be a number"),
+		({"total_score": 251}, "total_score 251 does not match the components: expected 250"),
+		({"grade": "B"}, "grade B does not match total 250"),
+		({"grade": "Z"}, "grade must be one of A, B, C, D"),
+	],
+)
+def test_explicit_scores_name_the_field(change, message):
+	scores = {"engagement_score": 85, "fit_score": 75, "activity_score": 90} | change
+	with pytest.raises(ValueError) as error:
+		explicit_scores(scores)
+	assert message in str(error.value)

@@ -32,11 +32,11 @@ def test_validate_stages_sorts_by_order():
 	[
 		([], "stages"),
 		([*STAGES, Stage("Proposal", 9, 50)], "stage 'Proposal': duplicate"),
-		([*STAGES, Stage("Demo", 3, 50)], "stage 'Demo': order 3"),
+		([*STAGES, Stage("Demo", 3, 50)], "stage 'Demo': stage_order 3"),
 		([*STAGES, Stage("Demo", 9, 150)], "stage 'Demo': probability"),
 		([*STAGES, Stage("Demo", 9, -1)], "stage 'Demo': probability"),
 		([*STAGES, Stage("Demo", 9, "high")], "stage 'Demo': probability must be a number"),
-		([*STAGES, Stage("Demo", 9.5, 10)], "stage 'Demo': order"),
+		([*STAGES, Stage("Demo", 9.5, 10)], "stage 'Demo': stage_order must be an integer"),
 		([*STAGES, Stage("Done", 9, 50, True, None)], "stage 'Done': a final stage"),
 		([*STAGES, Stage("Done", 9, 50, True, "Maybe")], "stage 'Done': a final stage"),
 		([*STAGES, Stage("Demo", 9, 50, False, "Won")], "stage 'Demo': only a final stage"),
@@ -50,6 +50,7 @@ def test_validate_stages_sorts_by_order():
 		),
 		([Stage("W", 1, 100, True, "Won"), Stage("L", 2, 0, True, "Lost")], "non-final"),
 		([Stage("  ", 1, 10)], "stage name"),
+		([Stage("Demo", 1, 10, expected_cycle_days=-3)], "expected_cycle_days cannot be negative"),
 	],
 )
 def test_validate_stages_errors(stages, fragment):

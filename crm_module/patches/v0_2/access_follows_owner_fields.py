@@ -7,9 +7,13 @@
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 
-OWNER_FIELDS = {c.CUSTOMER: "account_owner", c.LEAD: "lead_owner", c.OPPORTUNITY: "opportunity_owner"}
+OWNER_FIELDS = {
+	constants.CUSTOMER: "account_owner",
+	constants.LEAD: "lead_owner",
+	constants.OPPORTUNITY: "opportunity_owner",
+}
 
 
 def execute():
@@ -23,13 +27,15 @@ def execute():
 	managers = set(
 		frappe.get_all(
 			"Has Role",
-			filters={"role": ("in", sorted(c.MANAGER_ROLES)), "parenttype": "User"},
+			filters={"role": ("in", sorted(constants.MANAGER_ROLES)), "parenttype": "User"},
 			pluck="parent",
 		)
 	) | {"Administrator"}
 	shares = frappe.get_all(
 		"DocShare",
-		filters={"share_doctype": ("in", [*OWNER_FIELDS, c.CONTACT, c.INTERACTION, c.NOTE])},
+		filters={
+			"share_doctype": ("in", [*OWNER_FIELDS, constants.CONTACT, constants.INTERACTION, constants.NOTE])
+		},
 		fields=["name", "owner"],
 	)
 	for share in shares:

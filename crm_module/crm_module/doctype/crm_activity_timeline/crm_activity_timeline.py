@@ -7,6 +7,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from crm_module import constants
 from crm_module.utils import throw_input
 
 
@@ -52,6 +53,4 @@ class CRMActivityTimeline(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_index(
-		"CRM Activity Timeline", ["customer", "activity_date"], "customer_activity_date_index"
-	)
+	frappe.db.add_index(constants.TIMELINE, ["customer", "activity_date"], "customer_activity_date_index")

@@ -5,7 +5,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module.domain.contact_points import normalize_email, normalize_phone
+from crm_module import constants
+from crm_module.domain.contact_points import normalize_email, single_primary
+from crm_module.services.contact_points import site_phone
 from crm_module.utils import domain_call, throw_input
 
 
@@ -73,12 +75,12 @@ class CRMContact(Document):
 				row.verified_on = frappe.utils.now_datetime()
 			if not row.is_verified:
 				row.verified_on = None
-		self.email_id = pick_primary(self.emails, "email_id", _("Email Addresses"))
+		self.email_id = domain_call(pick_primary, self.emails, "email_id", _("email address"))
 
 	def validate_phones(self):
 		seen = set()
 		for row in self.phones:
-			row.phone = domain_call(normalize_phone, row.phone, row.country_code, default_region())
+			row.phone = domain_call(site_phone, row.phone, row.country_code)
 			if row.phone in seen:
 				throw_input(_("Phone Numbers row {0}: {1} is listed twice").format(row.idx, row.phone))
 			seen.add(row.phone)
@@ -86,13 +88,13 @@ class CRMContact(Document):
 				row.verified_on = frappe.utils.now_datetime()
 			if not row.is_verified:
 				row.verified_on = None
-		self.phone = pick_primary(self.phones, "phone", _("Phone Numbers"))
+		self.phone = domain_call(pick_primary, self.phones, "phone", _("phone number"))
 
 	def validate_single_primary_contact(self):
 		if not self.customer:
 			return
 		others = frappe.db.exists(
-			"CRM Contact", {"customer": self.customer, "is_primary": 1, "name": ("!=", self.name)}
+			constants.CONTACT, {"customer": self.customer, "is_primary": 1, "name": ("!=", self.name)}
 		)
 		if self.is_primary and others:
 			throw_input(
@@ -103,27 +105,17 @@ class CRMContact(Document):
 		if (
 			not self.is_primary
 			and not others
-			and not frappe.db.exists("CRM Contact", {"customer": self.customer, "name": ("!=", self.name)})
+			and not frappe.db.exists(
+				constants.CONTACT, {"customer": self.customer, "name": ("!=", self.name)}
+			)
 		):
 			# the first contact of a customer is its primary contact
 			self.is_primary = 1
 
 
 def pick_primary(rows, fieldname: str, label: str) -> str | None:
-	"""At most one primary row; the first row becomes primary when none is marked. Returns its value."""
-	primaries = [row for row in rows if row.is_primary]
-	if len(primaries) > 1:
-		throw_input(
-			_("{0}: only one row can be primary (is_primary), found {1}").format(label, len(primaries))
-		)
-	if not primaries and rows:
-		rows[0].is_primary = 1
-		primaries = [rows[0]]
-	return primaries[0].get(fieldname) if primaries else None
-
-
-def default_region() -> str:
-	"""Region used to read national phone numbers: the system country, else US."""
-	country = frappe.db.get_single_value("System Settings", "country")
-	code = country and frappe.db.get_value("Country", country, "code")
-	return (code or "us").upper()
+	"""Mark exactly one row primary (`domain.contact_points.single_primary`) and return its value."""
+	flags = single_primary([{"is_primary": row.is_primary} for row in rows], label=label)
+	for row, flag in zip(rows, flags, strict=True):
+		row.is_primary = flag["is_primary"]
+	return next((row.get(fieldname) for row in rows if row.is_primary), None)

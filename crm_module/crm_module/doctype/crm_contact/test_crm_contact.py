@@ -1,6 +1,6 @@
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMInputError
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
@@ -33,7 +33,7 @@ class TestCRMContact(IntegrationTestCase):
 		with self.assertRaises(CRMInputError) as ctx:
 			f.make_contact(self.customer, emails=[{"email_id": "not-an-email"}], ignore_permissions=True)
 		self.assertIn("email", str(ctx.exception).lower())
-		self.assertFalse(frappe.db.exists(c.CONTACT, {"customer": self.customer}))
+		self.assertFalse(frappe.db.exists(constants.CONTACT, {"customer": self.customer}))
 
 	def test_bad_phone_is_rejected_naming_the_field(self):
 		with self.assertRaises(CRMInputError) as ctx:
@@ -82,5 +82,5 @@ class TestCRMContact(IntegrationTestCase):
 		second.is_primary = 1
 		second.save(ignore_permissions=True)
 		self.assertEqual(
-			frappe.db.get_value(c.CONTACT, {"customer": self.customer, "is_primary": 1}), second.name
+			frappe.db.get_value(constants.CONTACT, {"customer": self.customer, "is_primary": 1}), second.name
 		)

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.domain.health import risk_level
 from crm_module.exceptions import CRMDuplicateError
 from crm_module.utils import require_range
@@ -42,7 +42,7 @@ class CRMCustomerHealthScore(Document):
 			require_range(self, field, 0, 100, allow_empty=False)
 		self.risk_level = risk_level(self.health_score)
 		other = frappe.db.get_value(
-			c.HEALTH_SCORE,
+			constants.HEALTH_SCORE,
 			{"customer": self.customer, "score_date": self.score_date, "name": ("!=", self.name or "")},
 		)
 		if other:
@@ -64,7 +64,7 @@ def sync_profile(customer: str, exclude: str | None = None) -> None:
 	"""Copy the customer's latest health row onto the profile (health_score, risk_level, health_updated_on)."""
 	filters = {"customer": customer, "name": ("!=", exclude)} if exclude else {"customer": customer}
 	latest = frappe.get_all(
-		c.HEALTH_SCORE,
+		constants.HEALTH_SCORE,
 		filters=filters,
 		fields=["health_score", "risk_level", "score_date"],
 		order_by="score_date desc",
@@ -72,7 +72,7 @@ def sync_profile(customer: str, exclude: str | None = None) -> None:
 	)
 	row = latest[0] if latest else frappe._dict()
 	frappe.db.set_value(
-		c.CUSTOMER,
+		constants.CUSTOMER,
 		customer,
 		# Int columns are NOT NULL in Frappe: no health row left means 0, not NULL
 		{
@@ -85,6 +85,4 @@ def sync_profile(customer: str, exclude: str | None = None) -> None:
 
 
 def on_doctype_update():
-	frappe.db.add_unique(
-		"CRM Customer Health Score", ["customer", "score_date"], "unique_customer_score_date"
-	)
+	frappe.db.add_unique(constants.HEALTH_SCORE, ["customer", "score_date"], "unique_customer_score_date")

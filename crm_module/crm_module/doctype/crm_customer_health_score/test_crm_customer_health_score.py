@@ -1,7 +1,7 @@
 import frappe
 from frappe.utils import add_days, today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMDuplicateError, CRMInputError
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import make_customer
@@ -10,7 +10,13 @@ from crm_module.tests.factories import make_customer
 def health_row(customer: str, day: str, score: int, **values):
 	doc = {"engagement_score": score, "activity_score": score, "satisfaction_score": score} | values
 	return frappe.get_doc(
-		{"doctype": c.HEALTH_SCORE, "customer": customer, "score_date": day, "health_score": score, **doc}
+		{
+			"doctype": constants.HEALTH_SCORE,
+			"customer": customer,
+			"score_date": day,
+			"health_score": score,
+			**doc,
+		}
 	).insert(ignore_permissions=True)
 
 
@@ -20,7 +26,7 @@ class TestCRMCustomerHealthScore(IntegrationTestCase):
 
 	def profile(self):
 		return frappe.db.get_value(
-			c.CUSTOMER, self.customer, ["health_score", "risk_level", "health_updated_on"]
+			constants.CUSTOMER, self.customer, ["health_score", "risk_level", "health_updated_on"]
 		)
 
 	def test_risk_level_follows_the_score_and_profile_follows_latest_row(self):

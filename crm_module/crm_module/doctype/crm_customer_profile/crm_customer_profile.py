@@ -5,8 +5,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module.domain.contact_points import normalize_email, normalize_phone
-from crm_module.utils import domain_call, require_range
+from crm_module import constants
+from crm_module.domain.contact_points import normalize_email
+from crm_module.services.contact_points import site_phone
+from crm_module.utils import domain_call, require_range, throw_input
 
 
 class CRMCustomerProfile(Document):
@@ -56,18 +58,10 @@ class CRMCustomerProfile(Document):
 		if self.email_id:
 			self.email_id = domain_call(normalize_email, self.email_id)
 		if self.phone:
-			from crm_module.crm_module.doctype.crm_contact.crm_contact import default_region
-
-			self.phone = domain_call(normalize_phone, self.phone, None, default_region())
+			self.phone = domain_call(site_phone, self.phone)
 		if self.custom_data and not isinstance(frappe.parse_json(self.custom_data), dict):
-			require_json_object(self, "custom_data")
-
-
-def require_json_object(doc, fieldname: str) -> None:
-	from crm_module.utils import throw_input
-
-	throw_input(_("{0} must be a JSON object").format(fieldname))
+			throw_input(_("{0} must be a JSON object").format("custom_data"))
 
 
 def on_doctype_update():
-	frappe.db.add_index("CRM Customer Profile", ["account_owner", "status"], "account_owner_status_index")
+	frappe.db.add_index(constants.CUSTOMER, ["account_owner", "status"], "account_owner_status_index")

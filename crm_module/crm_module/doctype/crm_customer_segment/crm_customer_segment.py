@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.domain.segments import parse_criteria
 from crm_module.utils import throw_input
 
@@ -60,7 +60,7 @@ class CRMCustomerSegment(Document):
 		names = (
 			dict(
 				frappe.get_all(
-					c.CUSTOMER,
+					constants.CUSTOMER,
 					filters={"name": ("in", list(seen))},
 					fields=["name", "company_name"],
 					as_list=True,
@@ -83,11 +83,11 @@ class CRMCustomerSegment(Document):
 			"members",
 			frappe.get_all(
 				MEMBER,
-				filters={"parent": self.name, "parenttype": c.SEGMENT},
+				filters={"parent": self.name, "parenttype": constants.SEGMENT},
 				fields=["name", "idx", "customer", "company_name"],
 				order_by="idx asc",
 			),
 		)
 		self.member_count, self.last_evaluated_on = frappe.db.get_value(
-			c.SEGMENT, self.name, ["member_count", "last_evaluated_on"]
+			constants.SEGMENT, self.name, ["member_count", "last_evaluated_on"]
 		)

@@ -1,6 +1,6 @@
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMInputError
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import make_customer
@@ -8,7 +8,9 @@ from crm_module.tests.factories import make_customer
 
 class TestCRMCustomerSegment(IntegrationTestCase):
 	def test_dynamic_segment_needs_valid_criteria(self):
-		doc = frappe.get_doc({"doctype": c.SEGMENT, "segment_name": "No criteria", "segment_type": "Dynamic"})
+		doc = frappe.get_doc(
+			{"doctype": constants.SEGMENT, "segment_name": "No criteria", "segment_type": "Dynamic"}
+		)
 		with self.assertRaises(CRMInputError) as ctx:
 			doc.insert(ignore_permissions=True)
 		self.assertIn("Criteria (criteria)", str(ctx.exception))
@@ -19,7 +21,12 @@ class TestCRMCustomerSegment(IntegrationTestCase):
 		).name
 		criteria = '{"conditions": [{"field": "lifecycle_stage", "operator": "=", "value": "Churned"}]}'
 		doc = frappe.get_doc(
-			{"doctype": c.SEGMENT, "segment_name": "Churned", "segment_type": "Dynamic", "criteria": criteria}
+			{
+				"doctype": constants.SEGMENT,
+				"segment_name": "Churned",
+				"segment_type": "Dynamic",
+				"criteria": criteria,
+			}
 		).insert(ignore_permissions=True)
 		self.assertEqual(frappe.parse_json(doc.criteria)["match"], "all")
 		self.assertIn(customer, [m.customer for m in doc.members])

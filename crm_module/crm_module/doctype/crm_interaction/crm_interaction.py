@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.timeline import record_activity_timeline, touch_customer
 from crm_module.utils import throw_input
 
@@ -44,7 +44,7 @@ class CRMInteraction(Document):
 		if (self.duration_minutes or 0) < 0:
 			throw_input(_("Duration Minutes (duration_minutes) cannot be negative"))
 		if self.contact and self.customer:
-			contact_customer = frappe.db.get_value("CRM Contact", self.contact, "customer")
+			contact_customer = frappe.db.get_value(constants.CONTACT, self.contact, "customer")
 			if contact_customer != self.customer:
 				throw_input(
 					_("Contact (contact) {0} belongs to customer {1}, not {2}").format(
@@ -52,7 +52,7 @@ class CRMInteraction(Document):
 					)
 				)
 		if self.opportunity and self.customer:
-			opp_customer = frappe.db.get_value("CRM Opportunity", self.opportunity, "customer")
+			opp_customer = frappe.db.get_value(constants.OPPORTUNITY, self.opportunity, "customer")
 			if opp_customer != self.customer:
 				throw_input(
 					_("Opportunity (opportunity) {0} belongs to another customer").format(self.opportunity)
@@ -83,7 +83,7 @@ class CRMInteraction(Document):
 		"""Last contacted (contact) and last interaction/activity (customer) move forward, never back."""
 		when = get_datetime(self.interaction_date)
 		if self.contact:
-			contact = frappe.qb.DocType(c.CONTACT)
+			contact = frappe.qb.DocType(constants.CONTACT)
 			(
 				frappe.qb.update(contact)
 				.set(contact.last_contacted_on, when)
@@ -95,11 +95,11 @@ class CRMInteraction(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_index("CRM Interaction", ["owner", "interaction_date"], "owner_interaction_date_index")
+	frappe.db.add_index(constants.INTERACTION, ["owner", "interaction_date"], "owner_interaction_date_index")
 	# the dashboard's latest interactions: read the newest index entries instead of sorting 1M rows
 	frappe.db.add_index(
-		"CRM Interaction", ["interaction_date", "creation"], "interaction_date_creation_index"
+		constants.INTERACTION, ["interaction_date", "creation"], "interaction_date_creation_index"
 	)
 	frappe.db.add_index(
-		"CRM Interaction", ["customer", "interaction_date"], "customer_interaction_date_index"
+		constants.INTERACTION, ["customer", "interaction_date"], "customer_interaction_date_index"
 	)

@@ -3,12 +3,11 @@
 
 """An internal note on a CRM document: mentions notify, the customer is derived, a timeline entry is added."""
 
-import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import strip_html
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.notes import customer_of, existing_users, notify_mentions, parse_mentions
 from crm_module.services.tags import require_taggable
 from crm_module.services.timeline import record_activity_timeline
@@ -50,7 +49,7 @@ class CRMInternalNote(Document):
 		self.set("mentions", [{"user": user} for user in users])
 
 	def after_insert(self):
-		lead = self.reference_name if self.reference_doctype == c.LEAD else None
+		lead = self.reference_name if self.reference_doctype == constants.LEAD else None
 		if self.customer or lead:
 			record_activity_timeline(
 				customer=self.customer,

@@ -2,7 +2,7 @@
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services import notes
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
@@ -26,7 +26,7 @@ class TestCRMInternalNote(IntegrationTestCase):
 	def mention_logs(self, note: str, user: str) -> int:
 		return frappe.db.count(
 			"Notification Log",
-			{"document_type": c.NOTE, "document_name": note, "for_user": user, "type": "Mention"},
+			{"document_type": constants.NOTE, "document_name": note, "for_user": user, "type": "Mention"},
 		)
 
 	def test_parse_mentions(self):
@@ -38,8 +38,8 @@ class TestCRMInternalNote(IntegrationTestCase):
 		with f.as_user(self.rep_a):
 			note = frappe.get_doc(
 				{
-					"doctype": c.NOTE,
-					"reference_doctype": c.CONTACT,
+					"doctype": constants.NOTE,
+					"reference_doctype": constants.CONTACT,
 					"reference_name": self.contact,
 					"content": f"<p>Please call back {mention_span(self.rep_b)} @nobody@example.com</p>",
 				}
@@ -50,7 +50,7 @@ class TestCRMInternalNote(IntegrationTestCase):
 		self.assertEqual(self.mention_logs(note.name, self.rep_b), 1)
 		self.assertTrue(
 			frappe.db.exists(
-				c.TIMELINE,
+				constants.TIMELINE,
 				{"customer": self.customer, "activity_type": "Note Added", "reference_name": note.name},
 			)
 		)
@@ -62,15 +62,15 @@ class TestCRMInternalNote(IntegrationTestCase):
 		self.assertEqual(self.mention_logs(note.name, self.boss), 1)
 		# the mentioned rep can read the note
 		with f.as_user(self.rep_b):
-			self.assertTrue(frappe.has_permission(c.NOTE, "read", note.name))
+			self.assertTrue(frappe.has_permission(constants.NOTE, "read", note.name))
 
 	def test_pinned_first(self):
 		with f.as_user(self.rep_a):
 			names = [
 				frappe.get_doc(
 					{
-						"doctype": c.NOTE,
-						"reference_doctype": c.CUSTOMER,
+						"doctype": constants.NOTE,
+						"reference_doctype": constants.CUSTOMER,
 						"reference_name": self.customer,
 						"content": text,
 					}
@@ -80,7 +80,9 @@ class TestCRMInternalNote(IntegrationTestCase):
 				for text in ("first", "second", "third")
 			]
 			notes.set_pinned(names[0], True)
-			listed = [n.name for n in notes.get_notes(c.CUSTOMER, self.customer)]
+			listed = [n.name for n in notes.get_notes(constants.CUSTOMER, self.customer)]
 			self.assertEqual(listed[:3], [names[0], names[2], names[1]])
 			notes.set_pinned(names[0], False)
-			self.assertEqual([n.name for n in notes.get_notes(c.CUSTOMER, self.customer)][:3], names[::-1])
+			self.assertEqual(
+				[n.name for n in notes.get_notes(constants.CUSTOMER, self.customer)][:3], names[::-1]
+			)

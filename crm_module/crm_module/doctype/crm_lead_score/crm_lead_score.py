@@ -7,13 +7,11 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import get_scoring_config
+from crm_module import constants
 from crm_module.domain import lead_scoring
 from crm_module.exceptions import CRMDuplicateError
-from crm_module.utils import throw_input
-
-COMPONENTS = ("engagement_score", "fit_score", "activity_score")
+from crm_module.services.settings import get_scoring_config
+from crm_module.utils import labelled_call
 
 
 class CRMLeadScore(Document):
@@ -39,33 +37,19 @@ class CRMLeadScore(Document):
 		self.validate_components()
 		self.validate_unique_day()
 
-	def _label(self, field: str) -> str:
-		return f"{_(self.meta.get_label(field))} ({field})"
-
 	def validate_components(self):
-		for field in COMPONENTS:
-			value = self.get(field)
-			if value is None or isinstance(value, bool) or not 0 <= value <= 100:
-				throw_input(_("{0} must be between 0 and 100, got {1}").format(self._label(field), value))
-		config = get_scoring_config()
-		total = lead_scoring.total_score(
-			self.engagement_score, self.fit_score, self.activity_score, config.weights
+		"""The rules are `domain.lead_scoring.explicit_scores`; the total is derived when left empty, and the
+		grade always (the Select defaults to "A")."""
+		scores = {field: self.get(field) for field in (*lead_scoring.SCORE_FIELDS, "total_score")}
+		values = labelled_call(
+			constants.LEAD_SCORE, lead_scoring.explicit_scores, scores, get_scoring_config()
 		)
-		if self.total_score in (None, ""):
-			self.total_score = total
-		elif self.total_score != total:
-			throw_input(
-				_("{0} {1} does not match the components: expected {2}").format(
-					self._label("total_score"), self.total_score, total
-				)
-			)
-		# the grade is derived from the total (the Select defaults to "A"; explicit grades sent to the API are
-		# checked in crm_module.services.scoring)
-		self.grade = lead_scoring.grade_for(total, config.thresholds)
+		self.total_score = values["total_score"]
+		self.grade = values["grade"]
 
 	def validate_unique_day(self):
 		other = frappe.db.get_value(
-			c.LEAD_SCORE,
+			constants.LEAD_SCORE,
 			{"lead": self.lead, "scoring_date": self.scoring_date, "name": ("!=", self.name or "")},
 		)
 		if other:
@@ -87,7 +71,7 @@ def sync_lead(lead: str, exclude: str | None = None) -> None:
 	"""Copy the lead's latest score row (by scoring date) onto the lead, or clear it when there is none."""
 	filters = {"lead": lead, "name": ("!=", exclude)} if exclude else {"lead": lead}
 	latest = frappe.get_all(
-		c.LEAD_SCORE,
+		constants.LEAD_SCORE,
 		filters=filters,
 		fields=["total_score", "grade", "scoring_date"],
 		order_by="scoring_date desc",
@@ -95,7 +79,7 @@ def sync_lead(lead: str, exclude: str | None = None) -> None:
 	)
 	row = latest[0] if latest else frappe._dict()
 	frappe.db.set_value(
-		c.LEAD,
+		constants.LEAD,
 		lead,
 		# Int columns are NOT NULL in Frappe: no score left means 0, not NULL
 		{"latest_score": row.total_score or 0, "latest_grade": row.grade, "scored_on": row.scoring_date},
@@ -104,4 +88,4 @@ def sync_lead(lead: str, exclude: str | None = None) -> None:
 
 
 def on_doctype_update():
-	frappe.db.add_unique("CRM Lead Score", ["lead", "scoring_date"], "unique_lead_scoring_date")
+	frappe.db.add_unique(constants.LEAD_SCORE, ["lead", "scoring_date"], "unique_lead_scoring_date")

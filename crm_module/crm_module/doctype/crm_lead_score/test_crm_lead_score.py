@@ -1,7 +1,7 @@
 import frappe
 from frappe.utils import add_days, today
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMDuplicateError, CRMInputError
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import make_lead
@@ -9,7 +9,7 @@ from crm_module.tests.factories import make_lead
 
 def score(lead: str, day: str, **values):
 	doc = {"engagement_score": 85, "fit_score": 75, "activity_score": 90} | values
-	return frappe.get_doc({"doctype": c.LEAD_SCORE, "lead": lead, "scoring_date": day, **doc}).insert(
+	return frappe.get_doc({"doctype": constants.LEAD_SCORE, "lead": lead, "scoring_date": day, **doc}).insert(
 		ignore_permissions=True
 	)
 
@@ -19,7 +19,7 @@ class TestCRMLeadScore(IntegrationTestCase):
 		self.lead = make_lead("Score Row Lead", ignore_permissions=True).name
 
 	def latest(self):
-		return frappe.db.get_value(c.LEAD, self.lead, ["latest_score", "latest_grade", "scored_on"])
+		return frappe.db.get_value(constants.LEAD, self.lead, ["latest_score", "latest_grade", "scored_on"])
 
 	def test_total_and_grade_are_filled_and_checked(self):
 		row = score(self.lead, today(), grade="D")

@@ -1,12 +1,12 @@
 import frappe
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_module_settings.crm_module_settings import (
+from crm_module import constants
+from crm_module.exceptions import CRMInputError
+from crm_module.services.settings import (
 	clear_settings_cache,
 	get_health_weights,
 	get_scoring_config,
 )
-from crm_module.exceptions import CRMInputError
 from crm_module.tests.compat import IntegrationTestCase
 
 
@@ -16,7 +16,7 @@ class TestCRMModuleSettings(IntegrationTestCase):
 		clear_settings_cache()  # the cache outlives the rolled-back settings
 
 	def settings(self, **values):
-		doc = frappe.get_doc(c.SETTINGS)
+		doc = frappe.get_doc(constants.SETTINGS)
 		doc.update(values)
 		return doc
 

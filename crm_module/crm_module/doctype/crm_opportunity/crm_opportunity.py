@@ -12,12 +12,17 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_pipeline.crm_pipeline import get_default_pipeline
-from crm_module.crm_module.doctype.crm_pipeline_stage.crm_pipeline_stage import get_pipeline_stages
+from crm_module import constants
 from crm_module.domain.forecasting import days_in_pipeline, forecast_amount
-from crm_module.domain.pipeline import Stage, find_stage, first_open_stage, plan_stage_move
+from crm_module.domain.pipeline import (
+	LossReasonRequired,
+	Stage,
+	find_stage,
+	first_open_stage,
+	plan_stage_move,
+)
 from crm_module.exceptions import StageTransitionError
+from crm_module.services.pipeline import get_default_pipeline, get_pipeline_stages
 from crm_module.services.timeline import record_activity_timeline
 from crm_module.utils import default_currency, domain_call, require_range, throw_input
 
@@ -79,15 +84,17 @@ class CRMOpportunity(Document):
 
 	def on_trash(self):
 		"""The stage history and timeline entries of an opportunity go with it."""
-		frappe.db.delete(c.DEAL_STAGE, {"opportunity": self.name})
-		frappe.db.delete(c.TIMELINE, {"reference_doctype": self.doctype, "reference_name": self.name})
+		frappe.db.delete(constants.DEAL_STAGE, {"opportunity": self.name})
+		frappe.db.delete(constants.TIMELINE, {"reference_doctype": self.doctype, "reference_name": self.name})
 
 	# ------------------------------------------------------------------ pipeline and stage
 
 	def set_pipeline_and_stage(self):
 		"""Pipeline defaults to the stage's pipeline, else the default one; stage to its first open stage."""
 		if not self.pipeline:
-			stage_pipeline = self.stage and frappe.db.get_value(c.PIPELINE_STAGE, self.stage, "pipeline")
+			stage_pipeline = self.stage and frappe.db.get_value(
+				constants.PIPELINE_STAGE, self.stage, "pipeline"
+			)
 			self.pipeline = stage_pipeline or get_default_pipeline()
 		if not self.stage and self.pipeline:
 			stages = stage_objects(self.pipeline)
@@ -114,25 +121,27 @@ class CRMOpportunity(Document):
 			explicit = bool(self.probability_is_manual) or (
 				flt(before.probability_percent) != flt(self.probability_percent)
 			)
-		if target.outcome == "Lost" and not (self.win_loss_reason or "").strip():
+		last_moved = getdate(before.stage_changed_on or before.creation) if before else None
+		try:
+			move = plan_stage_move(
+				stages,
+				from_stage if from_stage in names else None,  # a pipeline switch plans from outside
+				self.stage,
+				self.probability_percent,
+				explicit,
+				self.win_loss_reason,
+				getdate(nowdate()),
+				last_moved,
+			)
+		except LossReasonRequired:
 			frappe.throw(
 				_("Win/Loss Reason (win_loss_reason) is required to close {0} as lost in stage {1}").format(
 					frappe.bold(self.opportunity_name), frappe.bold(self.stage)
 				),
 				StageTransitionError,
 			)
-		last_moved = getdate(before.stage_changed_on or before.creation) if before else None
-		move = domain_call(
-			plan_stage_move,
-			stages,
-			from_stage if from_stage in names else None,  # a pipeline switch plans from outside
-			self.stage,
-			self.probability_percent,
-			explicit,
-			self.win_loss_reason,
-			getdate(nowdate()),
-			last_moved,
-		)
+		except ValueError as error:
+			throw_input(_(str(error)))
 		self.probability_is_manual = 1 if explicit and move.status == "Open" else 0
 		self.probability_percent = move.probability
 		self.status = move.status
@@ -169,7 +178,7 @@ class CRMOpportunity(Document):
 		"""Exactly one CRM Deal Stage row and one timeline entry per move (the first placement included)."""
 		frappe.get_doc(
 			{
-				"doctype": c.DEAL_STAGE,
+				"doctype": constants.DEAL_STAGE,
 				"opportunity": self.name,
 				"from_stage": move.from_stage,
 				"to_stage": move.to_stage,
@@ -231,7 +240,7 @@ def stage_objects(pipeline: str | None) -> list[Stage]:
 
 
 def on_doctype_update():
-	frappe.db.add_index("CRM Opportunity", ["opportunity_owner", "stage"], "owner_stage_index")
-	frappe.db.add_index("CRM Opportunity", ["status", "stage"], "status_stage_index")
+	frappe.db.add_index(constants.OPPORTUNITY, ["opportunity_owner", "stage"], "owner_stage_index")
+	frappe.db.add_index(constants.OPPORTUNITY, ["status", "stage"], "status_stage_index")
 	# the dashboard's top open deals: the highest values straight from the index
-	frappe.db.add_index("CRM Opportunity", ["status", "value"], "status_value_index")
+	frappe.db.add_index(constants.OPPORTUNITY, ["status", "value"], "status_value_index")

@@ -3,16 +3,16 @@
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import StageTransitionError
-from crm_module.services.opportunity_jobs import refresh_open_opportunities
+from crm_module.services.opportunity_jobs import refresh_days_in_pipeline
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
 
 
 def deal_stages(opportunity: str) -> list[dict]:
 	return frappe.get_all(
-		c.DEAL_STAGE,
+		constants.DEAL_STAGE,
 		filters={"opportunity": opportunity},
 		fields=["from_stage", "to_stage", "is_reopen", "days_in_previous_stage", "moved_by", "notes"],
 		order_by="moved_on asc, creation asc",
@@ -21,8 +21,8 @@ def deal_stages(opportunity: str) -> list[dict]:
 
 def timeline_types(opportunity: str) -> list[str]:
 	return frappe.get_all(
-		c.TIMELINE,
-		filters={"reference_doctype": c.OPPORTUNITY, "reference_name": opportunity},
+		constants.TIMELINE,
+		filters={"reference_doctype": constants.OPPORTUNITY, "reference_name": opportunity},
 		pluck="activity_type",
 		order_by="activity_date asc, creation asc",
 	)
@@ -36,7 +36,7 @@ class TestCRMOpportunity(IntegrationTestCase):
 
 	def test_insert_defaults_pipeline_and_records_initial_placement(self):
 		opp = f.make_opportunity(self.customer, value=1000, stage_name="Prospecting")
-		self.assertEqual(opp.pipeline, c.DEFAULT_PIPELINE)
+		self.assertEqual(opp.pipeline, constants.DEFAULT_PIPELINE)
 		self.assertEqual(opp.probability_percent, 10)
 		self.assertEqual(opp.status, "Open")
 		self.assertEqual(float(opp.forecast_amount), 100.0)
@@ -49,7 +49,7 @@ class TestCRMOpportunity(IntegrationTestCase):
 
 	def test_stage_move_sets_probability_and_writes_one_row(self):
 		opp = f.make_opportunity(self.customer, value=2000)
-		frappe.db.set_value(c.OPPORTUNITY, opp.name, "stage_changed_on", add_days(nowdate(), -3))
+		frappe.db.set_value(constants.OPPORTUNITY, opp.name, "stage_changed_on", add_days(nowdate(), -3))
 		opp.reload()
 		opp.stage = f.stage("Proposal")
 		opp.flags.stage_note = "Sent the proposal"
@@ -91,7 +91,7 @@ class TestCRMOpportunity(IntegrationTestCase):
 		with self.assertRaises(StageTransitionError) as ctx:
 			opp.save()
 		self.assertIn("win_loss_reason", str(ctx.exception))
-		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, opp.name, "status"), "Open")
+		self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, opp.name, "status"), "Open")
 		self.assertEqual(len(deal_stages(opp.name)), 1)
 		self.assertEqual(timeline_types(opp.name), ["Opportunity Created"])
 
@@ -119,7 +119,7 @@ class TestCRMOpportunity(IntegrationTestCase):
 		)
 
 	def test_stage_must_belong_to_pipeline(self):
-		pipeline = frappe.get_doc({"doctype": c.PIPELINE, "pipeline_name": "Renewals Test"}).insert()
+		pipeline = frappe.get_doc({"doctype": constants.PIPELINE, "pipeline_name": "Renewals Test"}).insert()
 		for name, order, prob, final, outcome in (
 			("Renewal Due", 1, 60, 0, ""),
 			("Renewed", 2, 100, 1, "Won"),
@@ -127,7 +127,7 @@ class TestCRMOpportunity(IntegrationTestCase):
 		):
 			frappe.get_doc(
 				{
-					"doctype": c.PIPELINE_STAGE,
+					"doctype": constants.PIPELINE_STAGE,
 					"pipeline": pipeline.name,
 					"stage_name": name,
 					"stage_order": order,
@@ -136,10 +136,10 @@ class TestCRMOpportunity(IntegrationTestCase):
 					"outcome": outcome,
 				}
 			).insert()
-		count = frappe.db.count(c.OPPORTUNITY)
+		count = frappe.db.count(constants.OPPORTUNITY)
 		with self.assertRaises(StageTransitionError):
 			f.make_opportunity(self.customer, pipeline=pipeline.name)  # Prospecting - Default
-		self.assertEqual(frappe.db.count(c.OPPORTUNITY), count)
+		self.assertEqual(frappe.db.count(constants.OPPORTUNITY), count)
 		opp = f.make_opportunity(
 			self.customer, pipeline=pipeline.name, stage=f.stage("Renewal Due", pipeline.name)
 		)
@@ -147,7 +147,7 @@ class TestCRMOpportunity(IntegrationTestCase):
 		# no stage given: the pipeline's first open stage
 		opp2 = frappe.get_doc(
 			{
-				"doctype": c.OPPORTUNITY,
+				"doctype": constants.OPPORTUNITY,
 				"customer": self.customer,
 				"opportunity_name": "Renewal without stage",
 				"value": 10,
@@ -162,34 +162,33 @@ class TestCRMOpportunity(IntegrationTestCase):
 		closed.stage = f.stage("Closed Won")
 		closed.save()
 		ten_days_ago = add_days(nowdate(), -10)
-		frappe.db.set_value(c.OPPORTUNITY, opp.name, {"creation": ten_days_ago, "forecast_amount": 1})
+		frappe.db.set_value(constants.OPPORTUNITY, opp.name, "creation", ten_days_ago)
 		frappe.db.set_value(
-			c.OPPORTUNITY,
+			constants.OPPORTUNITY,
 			closed.name,
 			{"creation": add_days(nowdate(), -20), "actual_close_date": add_days(nowdate(), -5)},
 		)
 		with self.assertQueryCount(1):
-			refresh_open_opportunities()
-		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, opp.name, "days_in_pipeline"), 10)
-		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, opp.name, "forecast_amount"), 100)
-		self.assertEqual(frappe.db.get_value(c.OPPORTUNITY, closed.name, "days_in_pipeline"), 15)
+			refresh_days_in_pipeline()
+		self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, opp.name, "days_in_pipeline"), 10)
+		self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, closed.name, "days_in_pipeline"), 15)
 
 	def test_delete_takes_history_along(self):
 		opp = f.make_opportunity(self.customer, value=10)
 		opp.stage = f.stage("Qualification")
 		opp.save()
-		frappe.delete_doc(c.OPPORTUNITY, opp.name)
+		frappe.delete_doc(constants.OPPORTUNITY, opp.name)
 		self.assertEqual(deal_stages(opp.name), [])
 		self.assertEqual(timeline_types(opp.name), [])
 
 	def test_kanban_board_ships_with_the_app(self):
 		board = frappe.get_doc("Kanban Board", "CRM Opportunities")
-		self.assertEqual((board.reference_doctype, board.field_name), (c.OPPORTUNITY, "stage"))
+		self.assertEqual((board.reference_doctype, board.field_name), (constants.OPPORTUNITY, "stage"))
 		self.assertEqual(
 			[col.column_name for col in board.columns],
 			frappe.get_all(
-				c.PIPELINE_STAGE,
-				filters={"pipeline": c.DEFAULT_PIPELINE},
+				constants.PIPELINE_STAGE,
+				filters={"pipeline": constants.DEFAULT_PIPELINE},
 				pluck="name",
 				order_by="stage_order asc",
 			),

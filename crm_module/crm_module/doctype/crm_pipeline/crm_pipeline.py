@@ -5,7 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module.crm_module.doctype.crm_pipeline_stage.crm_pipeline_stage import clear_stage_cache
+from crm_module import constants
+from crm_module.services.pipeline import clear_stage_cache
 
 
 class CRMPipeline(Document):
@@ -24,14 +25,14 @@ class CRMPipeline(Document):
 
 	def validate(self):
 		if not self.is_default and not frappe.db.exists(
-			"CRM Pipeline", {"is_default": 1, "name": ("!=", self.name)}
+			constants.PIPELINE, {"is_default": 1, "name": ("!=", self.name)}
 		):
 			self.is_default = 1
 
 	def on_update(self):
 		if self.is_default:
 			frappe.db.set_value(
-				"CRM Pipeline",
+				constants.PIPELINE,
 				{"is_default": 1, "name": ("!=", self.name)},
 				"is_default",
 				0,
@@ -39,16 +40,10 @@ class CRMPipeline(Document):
 			)
 
 	def on_trash(self):
-		if frappe.db.exists("CRM Opportunity", {"pipeline": self.name}):
+		if frappe.db.exists(constants.OPPORTUNITY, {"pipeline": self.name}):
 			frappe.throw(
 				_("Pipeline {0} has opportunities and cannot be deleted").format(self.name),
 				frappe.LinkExistsError,
 			)
-		frappe.db.delete("CRM Pipeline Stage", {"pipeline": self.name})
-		clear_stage_cache(self.name)
-
-
-def get_default_pipeline() -> str | None:
-	return frappe.db.get_value("CRM Pipeline", {"is_default": 1}, "name") or frappe.db.get_value(
-		"CRM Pipeline", {}, "name", order_by="creation asc"
-	)
+		frappe.db.delete(constants.PIPELINE_STAGE, {"pipeline": self.name})
+		clear_stage_cache()

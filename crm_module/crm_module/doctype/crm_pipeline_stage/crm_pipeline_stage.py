@@ -4,8 +4,12 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cint, flt
 
-from crm_module.utils import require_range, throw_input
+from crm_module import constants
+from crm_module.domain.pipeline import Stage, check_order_free, validate_stage
+from crm_module.services.pipeline import clear_stage_cache
+from crm_module.utils import throw_input
 
 
 class CRMPipelineStage(Document):
@@ -31,61 +35,45 @@ class CRMPipelineStage(Document):
 		self.name = f"{self.stage_name.strip()} - {self.pipeline}"
 
 	def validate(self):
-		require_range(self, "probability", 0, 100)
-		if (self.expected_cycle_days or 0) < 0:
-			throw_input(_("Expected Cycle Days (expected_cycle_days) cannot be negative"))
-		if self.is_final and self.outcome not in ("Won", "Lost"):
-			throw_input(_("Outcome (outcome) is required for a final stage: choose Won or Lost"))
+		"""Final stages carry their outcome's probability; the rules are `domain.pipeline.validate_stage`."""
 		if not self.is_final:
 			self.outcome = ""
 		if self.outcome == "Won":
 			self.probability = 100
 		elif self.outcome == "Lost":
 			self.probability = 0
-		clash = frappe.db.exists(
-			"CRM Pipeline Stage",
-			{"pipeline": self.pipeline, "stage_order": self.stage_order, "name": ("!=", self.name)},
-		)
-		if clash:
-			throw_input(
-				_("Stage Order (stage_order) {0} is already used by {1} in pipeline {2}").format(
-					self.stage_order, clash, self.pipeline
-				)
+		stage = self.as_stage()
+		siblings = [
+			Stage(name=row.name, order=int(row.stage_order), probability=0)
+			for row in frappe.get_all(
+				constants.PIPELINE_STAGE,
+				filters={"pipeline": self.pipeline, "name": ("!=", self.name or "")},
+				fields=["name", "stage_order"],
 			)
+		]
+		try:
+			validate_stage(stage)
+			check_order_free(siblings, stage)
+		except ValueError as error:
+			throw_input(_("{0} (pipeline {1})").format(str(error), self.pipeline))
+
+	def as_stage(self) -> Stage:
+		return Stage(
+			name=self.stage_name or "",
+			order=cint(self.stage_order),
+			probability=flt(self.probability),
+			is_final=bool(self.is_final),
+			outcome=self.outcome or None,
+			expected_cycle_days=cint(self.expected_cycle_days),
+		)
 
 	def on_update(self):
-		clear_stage_cache(self.pipeline)
+		clear_stage_cache()
 
 	def on_trash(self):
-		if frappe.db.exists("CRM Opportunity", {"stage": self.name}):
+		if frappe.db.exists(constants.OPPORTUNITY, {"stage": self.name}):
 			frappe.throw(
 				_("Stage {0} is used by opportunities; move them to another stage first").format(self.name),
 				frappe.LinkExistsError,
 			)
-		clear_stage_cache(self.pipeline)
-
-
-def clear_stage_cache(pipeline: str | None = None) -> None:
-	frappe.cache.delete_value("crm_module:pipeline_stages")
-
-
-def get_pipeline_stages(pipeline: str) -> list[dict]:
-	"""Ordered stages of a pipeline, cached per site and cleared whenever a stage changes."""
-	cached = frappe.cache.hget("crm_module:pipeline_stages", pipeline)
-	if cached is None:
-		cached = frappe.get_all(
-			"CRM Pipeline Stage",
-			filters={"pipeline": pipeline},
-			fields=[
-				"name",
-				"stage_name",
-				"stage_order",
-				"probability",
-				"expected_cycle_days",
-				"is_final",
-				"outcome",
-			],
-			order_by="stage_order asc",
-		)
-		frappe.cache.hset("crm_module:pipeline_stages", pipeline, cached)
-	return cached
+		clear_stage_cache()

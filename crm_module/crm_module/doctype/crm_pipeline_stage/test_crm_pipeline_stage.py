@@ -1,20 +1,20 @@
 import frappe
 
-from crm_module import constants as c
-from crm_module.crm_module.doctype.crm_pipeline_stage.crm_pipeline_stage import get_pipeline_stages
+from crm_module import constants
 from crm_module.exceptions import CRMInputError
+from crm_module.services.pipeline import get_pipeline_stages
 from crm_module.tests.compat import IntegrationTestCase
 
 
 class TestCRMPipelineStage(IntegrationTestCase):
 	def setUp(self):
-		if not frappe.db.exists(c.PIPELINE, "Renewals"):
-			frappe.get_doc({"doctype": c.PIPELINE, "pipeline_name": "Renewals"}).insert()
+		if not frappe.db.exists(constants.PIPELINE, "Renewals"):
+			frappe.get_doc({"doctype": constants.PIPELINE, "pipeline_name": "Renewals"}).insert()
 
 	def stage(self, name, order, **kwargs):
 		return frappe.get_doc(
 			{
-				"doctype": c.PIPELINE_STAGE,
+				"doctype": constants.PIPELINE_STAGE,
 				"pipeline": "Renewals",
 				"stage_name": name,
 				"stage_order": order,
@@ -29,7 +29,7 @@ class TestCRMPipelineStage(IntegrationTestCase):
 	def test_same_stage_name_in_two_pipelines(self):
 		doc = self.stage("Prospecting", 2).insert()
 		self.assertEqual(doc.name, "Prospecting - Renewals")
-		self.assertTrue(frappe.db.exists(c.PIPELINE_STAGE, "Prospecting - Default"))
+		self.assertTrue(frappe.db.exists(constants.PIPELINE_STAGE, "Prospecting - Default"))
 
 	def test_probability_out_of_range(self):
 		with self.assertRaises(CRMInputError) as ctx:
@@ -55,13 +55,16 @@ class TestCRMPipelineStage(IntegrationTestCase):
 		self.assertIn("Late Addition", after)
 
 	def test_only_one_default_pipeline(self):
-		renewals = frappe.get_doc(c.PIPELINE, "Renewals")
+		renewals = frappe.get_doc(constants.PIPELINE, "Renewals")
 		renewals.is_default = 1
 		renewals.save()
-		self.assertEqual(frappe.get_all(c.PIPELINE, filters={"is_default": 1}, pluck="name"), ["Renewals"])
-		default = frappe.get_doc(c.PIPELINE, c.DEFAULT_PIPELINE)
+		self.assertEqual(
+			frappe.get_all(constants.PIPELINE, filters={"is_default": 1}, pluck="name"), ["Renewals"]
+		)
+		default = frappe.get_doc(constants.PIPELINE, constants.DEFAULT_PIPELINE)
 		default.is_default = 1
 		default.save()
 		self.assertEqual(
-			frappe.get_all(c.PIPELINE, filters={"is_default": 1}, pluck="name"), [c.DEFAULT_PIPELINE]
+			frappe.get_all(constants.PIPELINE, filters={"is_default": 1}, pluck="name"),
+			[constants.DEFAULT_PIPELINE],
 		)

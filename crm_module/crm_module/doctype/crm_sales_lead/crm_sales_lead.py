@@ -5,9 +5,11 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module.domain.contact_points import normalize_email, normalize_phone
+from crm_module import constants
+from crm_module.domain.contact_points import normalize_email
 from crm_module.exceptions import CRMConflictError
 from crm_module.services.assignment import assign_new_owner
+from crm_module.services.contact_points import site_phone
 from crm_module.services.duplicates import check_duplicates
 from crm_module.utils import domain_call, throw_input
 
@@ -66,9 +68,7 @@ class CRMSalesLead(Document):
 		if self.email_id:
 			self.email_id = domain_call(normalize_email, self.email_id)
 		if self.phone:
-			from crm_module.crm_module.doctype.crm_contact.crm_contact import default_region
-
-			self.phone = domain_call(normalize_phone, self.phone, None, default_region())
+			self.phone = domain_call(site_phone, self.phone)
 		self.validate_conversion_status()
 		if self.is_new() or self.has_value_changed("email_id") or self.has_value_changed("phone"):
 			check_duplicates(self, [self.email_id], [self.phone])
@@ -98,6 +98,6 @@ class CRMSalesLead(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_index("CRM Sales Lead", ["lead_owner", "status"], "lead_owner_status_index")
+	frappe.db.add_index(constants.LEAD, ["lead_owner", "status"], "lead_owner_status_index")
 	# lead counts by status and source read the index alone
-	frappe.db.add_index("CRM Sales Lead", ["status", "source"], "status_source_index")
+	frappe.db.add_index(constants.LEAD, ["status", "source"], "status_source_index")

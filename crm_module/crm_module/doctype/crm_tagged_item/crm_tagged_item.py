@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMConflictError, CRMNotFoundError
 from crm_module.services.tags import recount_usage, require_tag, require_taggable
 
@@ -37,7 +37,7 @@ class CRMTaggedItem(Document):
 				CRMNotFoundError,
 			)
 		clash = frappe.db.exists(
-			c.TAGGED_ITEM,
+			constants.TAGGED_ITEM,
 			{
 				"tag": self.tag,
 				"reference_doctype": self.reference_doctype,
@@ -63,5 +63,7 @@ class CRMTaggedItem(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_index("CRM Tagged Item", ["reference_doctype", "reference_name"], "reference_index")
-	frappe.db.add_unique("CRM Tagged Item", ["tag", "reference_doctype", "reference_name"], "unique_tag_item")
+	frappe.db.add_index(constants.TAGGED_ITEM, ["reference_doctype", "reference_name"], "reference_index")
+	frappe.db.add_unique(
+		constants.TAGGED_ITEM, ["tag", "reference_doctype", "reference_name"], "unique_tag_item"
+	)

@@ -2,7 +2,7 @@
 
 import frappe
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.exceptions import CRMConflictError, CRMInputError, CRMNotFoundError
 from crm_module.services import tags
 from crm_module.tests import factories as f
@@ -15,7 +15,7 @@ class TestCRMTaggedItem(IntegrationTestCase):
 		super().setUpClass()
 		cls.rep_a, cls.rep_b = f.rep(1), f.rep(2)
 		cls.tag = (
-			frappe.get_doc({"doctype": c.TAG, "tag_name": "Enterprise Test", "color": "#ff0000"})
+			frappe.get_doc({"doctype": constants.TAG, "tag_name": "Enterprise Test", "color": "#ff0000"})
 			.insert()
 			.name
 		)
@@ -26,36 +26,44 @@ class TestCRMTaggedItem(IntegrationTestCase):
 			cls.other_customer = f.make_customer("Other Tagged Co").name
 
 	def usage(self) -> int:
-		return frappe.db.get_value(c.TAG, self.tag, "usage_count")
+		return frappe.db.get_value(constants.TAG, self.tag, "usage_count")
 
 	def test_add_remove_keeps_usage_count(self):
 		with f.as_user(self.rep_a):
-			self.assertEqual(tags.add_tag(c.CUSTOMER, self.customer, self.tag)["usage_count"], 1)
-			self.assertEqual(tags.add_tag(c.LEAD, self.lead, self.tag)["usage_count"], 2)
+			self.assertEqual(tags.add_tag(constants.CUSTOMER, self.customer, self.tag)["usage_count"], 1)
+			self.assertEqual(tags.add_tag(constants.LEAD, self.lead, self.tag)["usage_count"], 2)
 			with self.assertRaises(CRMConflictError) as ctx:
-				tags.add_tag(c.CUSTOMER, self.customer, self.tag)
+				tags.add_tag(constants.CUSTOMER, self.customer, self.tag)
 			self.assertIn("already tagged", str(ctx.exception))
 			self.assertEqual(self.usage(), 2)
-			self.assertEqual([t.tag for t in tags.get_document_tags(c.CUSTOMER, self.customer)], [self.tag])
-			self.assertEqual(tags.get_tagged_names(self.tag, c.CUSTOMER), [self.customer])
-			self.assertEqual(tags.remove_tag(c.LEAD, self.lead, self.tag)["usage_count"], 1)
+			self.assertEqual(
+				[t.tag for t in tags.get_document_tags(constants.CUSTOMER, self.customer)], [self.tag]
+			)
+			self.assertEqual(tags.get_tagged_names(self.tag, constants.CUSTOMER), [self.customer])
+			self.assertEqual(tags.remove_tag(constants.LEAD, self.lead, self.tag)["usage_count"], 1)
 			with self.assertRaises(CRMNotFoundError):
-				tags.remove_tag(c.LEAD, self.lead, self.tag)
+				tags.remove_tag(constants.LEAD, self.lead, self.tag)
 		self.assertEqual(self.usage(), 1)
 		# deleting the item from the desk recounts too
-		frappe.delete_doc(c.TAGGED_ITEM, frappe.db.get_value(c.TAGGED_ITEM, {"tag": self.tag}, "name"))
+		frappe.delete_doc(
+			constants.TAGGED_ITEM, frappe.db.get_value(constants.TAGGED_ITEM, {"tag": self.tag}, "name")
+		)
 		self.assertEqual(self.usage(), 0)
 
 	def test_refusals(self):
 		with f.as_user(self.rep_a):
-			self.assertRaises(CRMNotFoundError, tags.add_tag, c.CUSTOMER, self.customer, "No Such Tag")
+			self.assertRaises(
+				CRMNotFoundError, tags.add_tag, constants.CUSTOMER, self.customer, "No Such Tag"
+			)
 			self.assertRaises(CRMInputError, tags.add_tag, "User", self.rep_a, self.tag)
-			self.assertRaises(frappe.PermissionError, tags.add_tag, c.CUSTOMER, self.other_customer, self.tag)
+			self.assertRaises(
+				frappe.PermissionError, tags.add_tag, constants.CUSTOMER, self.other_customer, self.tag
+			)
 		self.assertEqual(self.usage(), 0)
 
 	def test_tag_filter_respects_permissions(self):
-		tags.add_tag(c.CUSTOMER, self.other_customer, self.tag)
+		tags.add_tag(constants.CUSTOMER, self.other_customer, self.tag)
 		with f.as_user(self.rep_a):
-			self.assertEqual(tags.get_tagged_names(self.tag, c.CUSTOMER), [])
+			self.assertEqual(tags.get_tagged_names(self.tag, constants.CUSTOMER), [])
 		with f.as_user(self.rep_b):
-			self.assertEqual(tags.get_tagged_names(self.tag, c.CUSTOMER), [self.other_customer])
+			self.assertEqual(tags.get_tagged_names(self.tag, constants.CUSTOMER), [self.other_customer])

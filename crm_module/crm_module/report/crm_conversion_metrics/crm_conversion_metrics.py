@@ -7,17 +7,17 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, nowdate
 
-from crm_module.api.params import acting_user
 from crm_module.services import metrics
+from crm_module.services.common import acting_user
 
 ROWS = (
-	# key in conversionMetrics, label, fieldtype of the value
-	("leadToCustomerRate", "Lead to Customer (%)", "Percent"),
-	("winRate", "Win Rate (%)", "Percent"),
-	("averageDealSize", "Average Deal Size (won)", "Currency"),
-	("averageSalesCycleDays", "Average Sales Cycle (days)", "Float"),
-	("pipelineVelocity", "Pipeline Velocity (per day)", "Currency"),
-	("customerRetentionRate", "Customer Retention (%)", "Percent"),
+	# key in conversion_metrics, label, fieldtype of the value
+	("lead_to_customer_rate", "Lead to Customer (%)", "Percent"),
+	("win_rate", "Win Rate (%)", "Percent"),
+	("average_won_deal_size", "Average Deal Size (won)", "Currency"),
+	("average_sales_cycle_days", "Average Sales Cycle (days)", "Float"),
+	("pipeline_velocity", "Pipeline Velocity (per day)", "Currency"),
+	("customer_retention_rate", "Customer Retention (%)", "Percent"),
 )
 
 
@@ -64,12 +64,12 @@ def summary(conversion: dict) -> list[dict]:
 	return [
 		{
 			"label": _("Lead to Customer"),
-			"value": f"{conversion['leadToCustomerRate']}%",
+			"value": f"{conversion['lead_to_customer_rate']}%",
 			"indicator": "Blue",
 		},
-		{"label": _("Win Rate"), "value": f"{conversion['winRate']}%", "indicator": "Green"},
+		{"label": _("Win Rate"), "value": f"{conversion['win_rate']}%", "indicator": "Green"},
 		{
 			"label": _("Average Sales Cycle"),
-			"value": _("{0} days").format(conversion["averageSalesCycleDays"]),
+			"value": _("{0} days").format(conversion["average_sales_cycle_days"]),
 		},
 	]

@@ -5,7 +5,7 @@
 import frappe
 from frappe import _
 
-from crm_module import constants as c
+from crm_module import constants
 from crm_module.services.bulk import latest_rows
 
 RISK_ORDER = {"Red": 0, "Yellow": 1, "Green": 2, "": 3, None: 3}
@@ -19,7 +19,7 @@ def execute(filters: dict | None = None):
 			conditions[key] = filters[key]
 	# get_list applies the row-level isolation rules: a rep sees only their customers
 	customers = frappe.get_list(
-		c.CUSTOMER,
+		constants.CUSTOMER,
 		filters=conditions,
 		fields=[
 			"name",
@@ -35,7 +35,7 @@ def execute(filters: dict | None = None):
 		order_by="health_score asc",
 		limit_page_length=0,
 	)
-	latest = latest_rows(c.HEALTH_SCORE, "customer", "score_date", [row.name for row in customers])
+	latest = latest_rows(constants.HEALTH_SCORE, "customer", "score_date", [row.name for row in customers])
 	data = []
 	for row in customers:
 		score = latest.get(row.name, {})
@@ -57,7 +57,7 @@ def columns() -> list[dict]:
 			"label": _("Customer"),
 			"fieldname": "name",
 			"fieldtype": "Link",
-			"options": c.CUSTOMER,
+			"options": constants.CUSTOMER,
 			"width": 130,
 		},
 		{"label": _("Company"), "fieldname": "company_name", "fieldtype": "Data", "width": 180},

@@ -5,9 +5,9 @@
 import frappe
 from frappe import _
 
-from crm_module import constants as c
-from crm_module.api.params import acting_user
+from crm_module import constants
 from crm_module.services import metrics
+from crm_module.services.common import acting_user
 
 
 def execute(filters: dict | None = None):
@@ -37,14 +37,14 @@ def columns() -> list[dict]:
 			"label": _("Pipeline"),
 			"fieldname": "pipeline",
 			"fieldtype": "Link",
-			"options": c.PIPELINE,
+			"options": constants.PIPELINE,
 			"width": 120,
 		},
 		{
 			"label": _("Stage"),
 			"fieldname": "stage",
 			"fieldtype": "Link",
-			"options": c.PIPELINE_STAGE,
+			"options": constants.PIPELINE_STAGE,
 			"width": 200,
 		},
 		{"label": _("Probability (%)"), "fieldname": "probability", "fieldtype": "Percent", "width": 120},

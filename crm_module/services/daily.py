@@ -1,0 +1,62 @@
+"""The nightly run: one `daily_long` job that runs the CRM's daily steps in the order they depend on.
+
+1. ``refresh``: days in pipeline of every opportunity (`opportunity_jobs`);
+2. ``scoring``: score the active leads, retrain the conversion model, refresh predictions (`scoring`);
+3. ``health``: today's health score of every customer, with one Red digest per owner (`health`);
+4. ``segments``: re-evaluate the dynamic segments, which read today's health (`segments`);
+5. ``alerts``: follow-up reminders for the leads due today (`followups`).
+
+Frappe's scheduler runs the jobs of one event in no guaranteed order, so the steps are not separate hooks.
+Each step is set-based and idempotent for its day. The steps done today are remembered (in the cache,
+for two days), so running the job again after a failure resumes at the step that failed instead of
+starting over; ``restart=True`` runs every step again.
+"""
+
+import time
+from collections.abc import Callable
+
+import frappe
+from frappe.utils import nowdate
+
+from crm_module.services import followups, health, opportunity_jobs, scoring, segments
+
+STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
+	("refresh", opportunity_jobs.refresh_days_in_pipeline),
+	("scoring", scoring.score_all_leads),
+	("health", health.compute_all_health_scores),
+	("segments", segments.evaluate_all_segments),
+	("alerts", followups.create_follow_up_todos),
+)
+DONE_TTL = 2 * 24 * 3600
+
+
+def done_key(day: str) -> str:
+	return f"crm_module:daily_run:{day}"
+
+
+def run_daily(restart: bool = False) -> dict:
+	"""Run today's steps that have not run yet; returns {step: "done" | "skipped"} with timings logged."""
+	day = nowdate()
+	key = done_key(day)
+	done = [] if restart else list(frappe.cache.get_value(key, expires=True) or [])
+	logger = frappe.logger("crm_module")
+	report = {}
+	for name, step in STEPS:
+		if name in done:
+			report[name] = "skipped"
+			continue
+		started = time.monotonic()
+		logger.info(f"daily run {day}: {name} started")
+		try:
+			step()
+			if not frappe.flags.in_test:
+				frappe.db.commit()  # a later failure must not undo a finished step
+		except Exception:
+			frappe.db.rollback()
+			logger.exception(f"daily run {day}: {name} failed; the next run resumes here")
+			raise
+		done.append(name)
+		frappe.cache.set_value(key, done, expires_in_sec=DONE_TTL)
+		logger.info(f"daily run {day}: {name} done in {time.monotonic() - started:.1f} s")
+		report[name] = "done"
+	return report

@@ -1,0 +1,28 @@
+"""The nightly work is one ordered `daily_long` job, not several `daily` hooks in no guaranteed order."""
+
+import ast
+
+from tests.app_meta import APP, hooks, resolve_dotted
+
+DAILY = APP / "services" / "daily.py"
+
+
+def step_names() -> list[str]:
+	tree = ast.parse(DAILY.read_text())
+	for node in tree.body:
+		if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "STEPS":
+			return [element.elts[0].value for element in node.value.elts]
+	raise AssertionError("STEPS not found in services/daily.py")
+
+
+def test_one_daily_long_job_and_no_daily_jobs():
+	events = hooks()["scheduler_events"]
+	assert events == {"daily_long": ["crm_module.services.daily.run_daily"]}
+	file, attribute = resolve_dotted(events["daily_long"][0])
+	assert file == DAILY and attribute == "run_daily"
+
+
+def test_steps_run_in_dependency_order():
+	# health before segments (segments read today's health); scoring before health is independent
+	# but keeps the documented order; alerts last
+	assert step_names() == ["refresh", "scoring", "health", "segments", "alerts"]
