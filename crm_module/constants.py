@@ -22,6 +22,7 @@ SEGMENT = "CRM Customer Segment"
 DEAL_STAGE = "CRM Deal Stage"
 HEALTH_SCORE = "CRM Customer Health Score"
 SETTINGS = "CRM Module Settings"
+RECORD_ACCESS = "CRM Record Access"
 
 DEFAULT_PIPELINE = "Default"
 

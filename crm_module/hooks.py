@@ -97,13 +97,22 @@ _WRITE_GUARD = {
 	"on_trash": "crm_module.services.metrics_cache.invalidate",
 }
 _OWNED = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity")
+# the access index (crm_module/access/index.py) follows every change of who reaches a record
+_INDEXED = (*_OWNED, "CRM Contact", "CRM Interaction", "CRM Activity Timeline")
+
 
 doc_events = {
-	**{doctype: _WRITE_GUARD for doctype in _ISOLATED if doctype not in _OWNED},
-	# reassigned records: followers who lost access stop receiving their changes
 	**{
-		doctype: {**_WRITE_GUARD, "on_update": "crm_module.access.gates.drop_stale_follows"}
-		for doctype in _OWNED
+		doctype: {
+			"before_validate": _WRITE_GUARD["before_validate"],
+			"on_change": (["crm_module.access.index.on_record_change"] if doctype in _INDEXED else [])
+			+ [_WRITE_GUARD["on_change"]],
+			"on_trash": (["crm_module.access.index.on_record_trash"] if doctype in _INDEXED else [])
+			+ [_WRITE_GUARD["on_trash"]],
+			# reassigned records: followers who lost access stop receiving their changes
+			**({"on_update": "crm_module.access.gates.drop_stale_follows"} if doctype in _OWNED else {}),
+		}
+		for doctype in _ISOLATED
 	},
 	# child rows saved or deleted on their own (Frappe checks them against the parent doctype only)
 	**{
@@ -120,9 +129,11 @@ doc_events = {
 	"ToDo": {
 		"validate": "crm_module.access.gates.gate_todo",
 		"on_change": [
+			"crm_module.access.index.on_todo_change",
 			"crm_module.services.metrics_cache.invalidate_for_todo",
 			"crm_module.access.gates.drop_stale_follows",
 		],
+		"on_trash": "crm_module.access.index.on_todo_change",
 		# sales process (issue 4): lead owner follows the lead's assignees
 		"on_update": "crm_module.services.assignment.sync_owner_from_todo",
 	},

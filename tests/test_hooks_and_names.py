@@ -10,6 +10,7 @@ from tests.app_meta import (
 	desk_records,
 	doctypes,
 	hooks,
+	module_constants,
 	reserved,
 	resolve_dotted,
 )
@@ -42,7 +43,9 @@ def test_hooks_declare_the_app():
 		"CRM Pipeline Stage",
 		"CRM Tag",
 		"CRM Customer Segment",
+		"CRM Record Access",  # the access index: managers read it, nobody writes it by hand
 	}
+	assert not {perm["role"] for perm in doctypes()["CRM Record Access"]["permissions"]} & {"CRM User"}
 	assert crm - children == {d for d in h["has_permission"] if d.startswith("CRM ")}
 	# Frappe doctypes that point at CRM records are covered too
 	assert {"File", "Tag Link"} <= set(h["permission_query_conditions"]) & set(h["has_permission"])
@@ -127,3 +130,20 @@ def test_every_patch_has_an_execute_function():
 		file = APP.parent.joinpath(*patch.split(".")).with_suffix(".py")
 		assert file.exists(), patch
 		assert defines(file, "execute"), patch
+
+
+def test_the_access_index_follows_the_indexed_doctypes():
+	"""Every doctype the index covers re-indexes on change and on delete, and assignments re-index too."""
+	import ast
+
+	names = module_constants(APP / "constants.py")
+	tree = ast.parse((APP / "access" / "index.py").read_text())
+	assign = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "INDEXED")
+	indexed = {names[element.attr] for element in assign.value.elts}
+	assert set(hooks()["_INDEXED"]) == indexed
+	events = hooks()["doc_events"]
+	for doctype in indexed:
+		assert "crm_module.access.index.on_record_change" in events[doctype]["on_change"]
+		assert "crm_module.access.index.on_record_trash" in events[doctype]["on_trash"]
+	assert "crm_module.access.index.on_todo_change" in events["ToDo"]["on_change"]
+	assert events["ToDo"]["on_trash"] == "crm_module.access.index.on_todo_change"

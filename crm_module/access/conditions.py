@@ -2,55 +2,64 @@
 
 Lists, report view, exports, counts, group-by counts, link search, charts and number cards all go
 through `frappe.get_list`, which ANDs these conditions; the app's own aggregates use them too.
-Assignments are read from open ToDos (indexed on allocated_to + reference_type), never from `_assign`.
+Who reaches what is read from the access index (`index.py`: owner fields, open ToDos, parents, creators),
+never from `_assign`; every condition is a semi-join MariaDB drives from that index.
 """
 
 import frappe
 
-from crm_module.access.rules import CHILD_PARENTS, MAX_DEPTH, RULES, parents_of
+from crm_module import constants
+from crm_module.access.index import INDEXED
+from crm_module.access.rules import CHILD_PARENTS, RULES, parents_of
 from crm_module.access.users import has_crm_role, is_unrestricted
 
 NOTHING = "(1=0)"
 
 
-def assigned_names(doctype: str, user: str) -> str:
-	"""Sub-query: names of `doctype` records with an open ToDo allocated to `user`."""
+def reached_names(doctype: str, user: str) -> str:
+	"""Sub-query: names of the `doctype` records `user` reaches, from the access index (`index.py`)."""
 	return (
-		f"select `reference_name` from `tabToDo` where `allocated_to` = {frappe.db.escape(user)} "
-		f"and `reference_type` = {frappe.db.escape(doctype)} and `status` = 'Open'"
+		f"select `record_name` from `tab{constants.RECORD_ACCESS}` where `user` = {frappe.db.escape(user)} "
+		f"and `record_type` = {frappe.db.escape(doctype)}"
 	)
 
 
-def reach_condition(doctype: str, user: str, depth: int = 0, read: bool = True) -> str:
-	"""SQL condition on `tab<doctype>` true for the records `user` reaches."""
+def reaches_many(doctype: str, user: str, at_least: int = 1000) -> bool:
+	"""Whether a restricted `user` reaches at least `at_least` `doctype` records (reads at most that many
+	index entries). Queries that want the newest few rows scan a date index only for such users: for
+	someone who reaches a handful, walking the index would read most of the table."""
+	if is_unrestricted(user) or not has_crm_role(user) or doctype not in INDEXED:
+		return False
+	found = frappe.db.sql(
+		f"select count(*) from ({reached_names(doctype, user)} limit {int(at_least)}) reached"
+	)[0][0]
+	return found >= at_least
+
+
+def reach_condition(doctype: str, user: str, read: bool = True) -> str:
+	"""SQL condition on `tab<doctype>` true for the records `user` reaches: one indexed semi-join for the
+	indexed doctypes, a semi-join per parent for the others (their parents are all indexed)."""
 	rule = RULES[doctype]
 	table = f"`tab{doctype}`"
-	quoted = frappe.db.escape(user)
-	parts = []
-	if rule.owner_field:
-		parts.append(f"{table}.`{rule.owner_field}` = {quoted}")
-	if rule.assignable:
-		parts.append(f"{table}.`name` in ({assigned_names(doctype, user)})")
+	if doctype in INDEXED:
+		parts = [f"{table}.`name` in ({reached_names(doctype, user)})"]
+	else:
+		parts = [
+			f"{table}.`{link_field}` in ({reached_names(parent, user)})"
+			for link_field, parent in rule.parents
+		]
+		if rule.dynamic_parent:
+			dt_field, name_field = rule.dynamic_parent
+			parts += [
+				f"({table}.`{dt_field}` = {frappe.db.escape(parent)} and {table}.`{name_field}` in "
+				f"({reached_names(parent, user)}))"
+				for parent in parents_of(doctype)
+			]
 	if read and rule.mention_table:
 		parts.append(
 			f"{table}.`name` in (select `parent` from `tab{rule.mention_table}` "
-			f"where `user` = {quoted} and `parenttype` = {frappe.db.escape(doctype)})"
+			f"where `user` = {frappe.db.escape(user)} and `parenttype` = {frappe.db.escape(doctype)})"
 		)
-	if rule.creator_without_parent:
-		empty = " and ".join(f"ifnull({table}.`{link}`, '') = ''" for link in rule.link_fields())
-		parts.append(f"({table}.`owner` = {quoted} and {empty})")
-	if depth < MAX_DEPTH:
-		for link_field, parent in rule.parents:
-			sub = reach_condition(parent, user, depth + 1)
-			parts.append(f"{table}.`{link_field}` in (select `name` from `tab{parent}` where {sub})")
-		if rule.dynamic_parent:
-			dt_field, name_field = rule.dynamic_parent
-			for parent in parents_of(doctype):
-				sub = reach_condition(parent, user, depth + 1)
-				parts.append(
-					f"({table}.`{dt_field}` = {frappe.db.escape(parent)} and {table}.`{name_field}` in "
-					f"(select `name` from `tab{parent}` where {sub}))"
-				)
 	return "(" + " or ".join(parts or [NOTHING]) + ")"
 
 

@@ -16,6 +16,7 @@ import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
 from crm_module import constants
+from crm_module.access import index as access_index
 from crm_module.domain.forecasting import forecast_amount
 from crm_module.domain.statuses import LEAD_STATUSES
 from crm_module.services import metrics_cache
@@ -56,6 +57,8 @@ def make(scale: float = 1.0, seed: int = 7) -> dict:
 	counts["timeline"] = insert(constants.TIMELINE, timeline(rng, int(300_000 * scale), n_customers, reps))
 	counts["assignments"] = insert("ToDo", assignments(rng, int(100_000 * scale), reps))
 	frappe.db.commit()
+	counts["access index rows"] = sum(access_index.rebuild().values())  # rows inserted without hooks
+	frappe.db.commit()
 	metrics_cache.invalidate()
 	counts["seconds"] = round(time.monotonic() - started, 1)
 	print(counts)
@@ -76,6 +79,7 @@ def remove() -> None:
 		frappe.db.sql(f"delete from `tab{doctype}` where name like %s", f"{PREFIX}%")
 		frappe.db.commit()
 	frappe.db.sql("delete from `tabToDo` where name like %s", f"{PREFIX}%")
+	frappe.db.sql(f"delete from `tab{constants.RECORD_ACCESS}` where record_name like %s", f"{PREFIX}%")
 	for i in range(REPS):
 		if frappe.db.exists("User", rep_email(i)):
 			frappe.delete_doc("User", rep_email(i), ignore_permissions=True, force=True)

@@ -114,7 +114,9 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 		already_red = (stored.get((profile.name, day)) or {}).get("risk_level") == "Red"
 		prior = (previous.get(profile.name) or {}).get("risk_level")
 		if health.crossed_into_red(prior, result.risk_level) and not already_red:
-			fell_red.append({**profile, "health_score": result.score, "recommendations": result.recommendations})
+			fell_red.append(
+				{**profile, "health_score": result.score, "recommendations": result.recommendations}
+			)
 	return rows, fell_red, profiles
 
 

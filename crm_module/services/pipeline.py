@@ -28,6 +28,22 @@ def clear_stage_cache() -> None:
 	frappe.cache.delete_value(STAGES_CACHE_KEY)
 
 
+ALL_PIPELINES = "*"  # cache field of every pipeline's stages
+
+
+def get_all_stages() -> list[dict]:
+	"""Every stage of every pipeline, ordered by pipeline and stage order (cached like `get_pipeline_stages`)."""
+	cached = frappe.cache.hget(STAGES_CACHE_KEY, ALL_PIPELINES)
+	if cached is None:
+		cached = frappe.get_all(
+			constants.PIPELINE_STAGE,
+			fields=["pipeline", *STAGE_FIELDS],
+			order_by="pipeline asc, stage_order asc",
+		)
+		frappe.cache.hset(STAGES_CACHE_KEY, ALL_PIPELINES, cached)
+	return cached
+
+
 def get_pipeline_stages(pipeline: str) -> list[dict]:
 	"""Ordered stages of a pipeline, cached per site and cleared whenever a stage changes."""
 	cached = frappe.cache.hget(STAGES_CACHE_KEY, pipeline)

@@ -33,7 +33,9 @@ def customer_rows(day: date | None = None) -> list[dict]:
 				**profile,
 				"health_score": profile.health_score if scored else None,
 				"risk_level": profile.risk_level if scored else None,
-				"days_since_last_interaction": customer_stats.days_since(interaction.get("last_interaction"), day),
+				"days_since_last_interaction": customer_stats.days_since(
+					interaction.get("last_interaction"), day
+				),
 				"interactions_90d": int(interaction.get("interactions_90d") or 0),
 				"open_opportunities": int(opportunity.get("open_opportunities") or 0),
 				"pipeline_value": float(opportunity.get("pipeline_value") or 0),

@@ -8,7 +8,8 @@ server. The fixtures are therefore committed. Users authenticate with an API key
 Cleanup is by name: while the class runs, every row inserted in this process (by the fixtures, the test
 itself or the application serving a request: `Document.db_insert` and `Database.bulk_insert`) is
 recorded, and the class cleanup deletes exactly those rows again (CRM records and the framework rows
-about them, see `CreatedRows`), never anything another person made on a shared site.
+about them, see `CreatedRows`, plus their access-index rows), never anything another person made on a
+shared site.
 
 Frappe's `FrappeAPITestCase` itself is not the base class: its client keeps cookies across requests
 (one shared jar for every user of the class) and its ``get``/``post`` take a URL rather than the
@@ -26,6 +27,7 @@ from frappe.tests.test_api import make_request
 from frappe.utils import get_datetime, get_test_client
 
 from crm_module import constants
+from crm_module.access import index as access_index
 from crm_module.services import metrics_cache
 from crm_module.services.pipeline import clear_stage_cache
 from crm_module.services.settings import clear_settings_cache
@@ -113,34 +115,52 @@ class CreatedRows:
 
 	def delete(self) -> dict[str, int]:
 		"""Delete the recorded rows still stored with their recorded creation time; {doctype: count}."""
-		deleted = {}
-		for doctype, created in self.by_doctype().items():
-			table = frappe.qb.DocType(doctype)
-			names = list(created)
-			stored = []
-			for start in range(0, len(names), 500):
-				stored += (
-					frappe.qb.from_(table)
-					.select(table.name, table.creation)
-					.where(table.name.isin(names[start : start + 500]))
-					.run()
-				)
+		deleted: dict[str, list[str]] = {}
+		gone: dict[str, list[str]] = {}  # recorded rows deleted meanwhile (by a test or the application)
+		# File last: its controller (which also removes the file from disk) is the one step that can fail
+		for doctype, created in sorted(self.by_doctype().items(), key=lambda item: item[0] == "File"):
+			stored = dict(stored_creation(doctype, list(created)))
 			mine = [
 				name
-				for name, creation in stored
+				for name, creation in stored.items()
 				if created[name] is None or get_datetime(creation) == get_datetime(created[name])
 			]
-			if doctype == "File":  # through the controller, which also removes the file from disk
+			gone[doctype] = [name for name in created if name not in stored]
+			if doctype == "File":
 				for name in mine:
 					frappe.delete_doc(
 						doctype, name, force=True, ignore_permissions=True, delete_permanently=True
 					)
-			for start in range(0, len(mine), 500):  # (rows of File: gone already, nothing left to do)
-				frappe.qb.from_(table).delete().where(table.name.isin(mine[start : start + 500])).run()
+			else:
+				delete_rows(doctype, mine)
 			if mine:
-				deleted[doctype] = len(mine)
-				frappe.clear_document_cache(doctype)
-		return deleted
+				deleted[doctype] = mine
+		# their rows in the access index were written by SQL, not recorded: drop them as a delete would,
+		# also for recorded rows that a test or the application deleted meanwhile
+		for doctype in gone:
+			access_index.forget(doctype, deleted.get(doctype, []) + gone[doctype])
+		for doctype in deleted:
+			frappe.clear_document_cache(doctype)
+		return {doctype: len(names) for doctype, names in deleted.items()}
+
+
+def chunks(names: list[str], size: int = 500):
+	for start in range(0, len(names), size):
+		yield names[start : start + size]
+
+
+def stored_creation(doctype: str, names: list[str]) -> list[tuple[str, object]]:
+	table = frappe.qb.DocType(doctype)
+	rows = []
+	for chunk in chunks(names):
+		rows += frappe.qb.from_(table).select(table.name, table.creation).where(table.name.isin(chunk)).run()
+	return rows
+
+
+def delete_rows(doctype: str, names: list[str]) -> None:
+	table = frappe.qb.DocType(doctype)
+	for chunk in chunks(names):
+		frappe.qb.from_(table).delete().where(table.name.isin(chunk)).run()
 
 
 class Reply:

@@ -2,6 +2,7 @@
 
 import frappe
 
+from crm_module.services import metrics
 from crm_module.tests.api_case import CRMAPITestCase
 from crm_module.tests.factories import as_user, make_lead, make_opportunity
 
@@ -12,6 +13,8 @@ class TestDashboardAPI(CRMAPITestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		with as_user(cls.manager):  # a manager's own dashboard counts the whole site: measure it first
+			cls.site_before = metrics.get_dashboard()
 		with as_user(cls.rep_a):
 			# open: 1200 (Prospecting) + 800 (Proposal) -> pipelineValue 2000 in 2 deals, average 1000
 			make_opportunity(cls.customer_a, "A1", 1200, "Prospecting")
@@ -43,7 +46,9 @@ class TestDashboardAPI(CRMAPITestCase):
 		as_b = self.assertOk(self.get("dashboard.get", self.manager, userId=self.rep_b))
 		self.assertEqual((as_b["pipelineValue"], as_b["totalOpportunities"]), (5000, 1))
 		own = self.assertOk(self.get("dashboard.get", self.manager))
-		self.assertGreaterEqual(own["pipelineValue"], 7000)
+		# the site's open deals before the fixture, plus A1 + A2 (2000) and B1 (5000)
+		self.assertEqual(own["totalOpportunities"], self.site_before["open_opportunities"] + 3)
+		self.assertAlmostEqual(own["pipelineValue"], self.site_before["pipeline_value"] + 7000, places=2)
 
 	def test_permissions_and_bad_input(self):
 		self.assertFails(self.get("dashboard.get", self.rep_a, userId=self.rep_b), 403, "userId")

@@ -4,7 +4,7 @@ from frappe.utils import today
 
 from crm_module import constants
 from crm_module.tests.api_case import CRMAPITestCase
-from crm_module.tests.factories import as_user, make_lead
+from crm_module.tests.factories import as_user, make_lead, make_opportunity
 
 
 class TestUsageExamples(CRMAPITestCase):
@@ -117,7 +117,12 @@ class TestUsageExamples(CRMAPITestCase):
 		self.assertEqual(self.count(constants.LEAD_SCORE, lead=lead), 1)
 
 	def test_5_fetch_dashboard(self):
-		reply = self.get("dashboard.get", self.rep_a, version="v2", userId=self.rep_a)
+		# rep B's figures are this test's own (the other examples work as rep A): the committed customer
+		# B, one active lead and one open deal
+		with as_user(self.rep_b):
+			make_lead("Usage Lead B", source="Website")
+			make_opportunity(self.customer_b, "Usage deal B", 4000, "Proposal")
+		reply = self.get("dashboard.get", self.rep_b, version="v2", userId=self.rep_b)
 		self.assertEqual(reply.status, 200, reply.text)
 		data = reply.json["data"]
 		for key in (
@@ -133,6 +138,15 @@ class TestUsageExamples(CRMAPITestCase):
 			"leadsBySource",
 		):
 			self.assertIn(key, data)
-		self.assertGreaterEqual(data["totalCustomers"], 1)  # rep A's committed customer
-		v1 = self.get("dashboard.get", self.rep_a, userId=self.rep_a)
-		self.assertEqual(v1.json["message"]["totalCustomers"], data["totalCustomers"])
+		self.assertEqual(
+			[data[key] for key in ("totalCustomers", "totalLeads", "totalOpportunities", "conversionRate")],
+			[1, 1, 1, 0],
+		)
+		self.assertEqual((data["pipelineValue"], data["averageDealSize"]), (4000, 4000))
+		self.assertEqual(data["leadsBySource"], {"website": 1})
+		self.assertEqual(data["stagePipeline"]["proposal"], 4000)
+		self.assertEqual([o["opportunityName"] for o in data["topOpportunities"]], ["Usage deal B"])
+		self.assertEqual(data["recentInteractions"], [])
+		# v1 answers the same figures as {"message": ...}
+		v1 = self.get("dashboard.get", self.rep_b, userId=self.rep_b)
+		self.assertEqual(v1.json["message"], data)

@@ -273,6 +273,8 @@ class TestBadInput(CRMAPITestCase):
 		print(
 			f"\nbad input: {total} malformed requests, {refused} refused with a 4xx, {len(problems)} problems"
 		)
+		# a floor on the generator's coverage (this test's own requests, not a site-wide total): the
+		# exact number changes with every field a doctype gains, the floor catches a generator gone quiet
 		self.assertGreaterEqual(total, 500)
 		self.assertEqual(problems, [], "\n".join(problems))
 

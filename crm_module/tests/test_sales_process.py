@@ -1,6 +1,9 @@
 """End to end: a lead from creation through assignment, follow-up, conversion, and two opportunities
 (one won through every stage, one lost), asserting every derived record and that refused steps write
-nothing."""
+nothing. Each step of the process is a test of its own (test_01 ... test_10), so a failure names the
+step that broke."""
+
+from contextlib import contextmanager
 
 import frappe
 from frappe.utils import getdate, nowdate
@@ -49,6 +52,8 @@ class TestSalesProcess(IntegrationTestCase):
 		cls.remove_rule()  # left over by an interrupted run
 		super().setUpClass()
 		cls.rep_a, cls.rep_b, cls.boss = f.rep(1), f.rep(2), f.manager()
+		cls.process = {}  # what the steps made: lead, other, rep, customer, contact, opportunity
+		cls.passed = set()  # the steps that passed, e.g. {"test_01", "test_02"}
 		cls.rule = frappe.get_doc(
 			{
 				"doctype": "Assignment Rule",
@@ -63,6 +68,16 @@ class TestSalesProcess(IntegrationTestCase):
 			}
 		).insert(ignore_permissions=True)
 
+	@contextmanager
+	def step(self, *needs: str):
+		"""Run one step of the process: skipped when a step it builds on did not pass, recorded as passed
+		when its block ends without a failure."""
+		missing = [need for need in needs if need not in self.passed]
+		if missing:
+			self.skipTest(f"needs {', '.join(missing)}, which did not pass")
+		yield
+		self.passed.add("_".join(self._testMethodName.split("_")[:2]))  # e.g. "test_05"
+
 	@classmethod
 	def remove_rule(cls):
 		"""Runs after the class's rollback (registered before it): the rule is committed with the
@@ -71,171 +86,219 @@ class TestSalesProcess(IntegrationTestCase):
 			frappe.delete_doc("Assignment Rule", RULE_NAME, ignore_permissions=True, force=True)
 			frappe.db.commit()  # nosemgrep: undo what the fixtures made permanent
 
-	def test_lead_to_customer_to_won_and_lost(self):
-		# 1. creation + round-robin assignment: ToDo, notification and lead_owner for each rep
-		with f.as_user(self.boss):
-			lead = f.make_lead(
-				"Walter Walkthrough",
-				company_name="Walkthrough Inc",
-				email_id="walter@walkthrough.example.com",
-				phone="+14155550161",
-				source="Website",
-				follow_up_date=nowdate(),
-			).name
-			other = f.make_lead(
-				"Olga Other", company_name="Other Ltd", email_id="olga@other.example.com"
-			).name
-		owners = {name: frappe.db.get_value(constants.LEAD, name, "lead_owner") for name in (lead, other)}
-		self.assertEqual(set(owners.values()), {self.rep_a, self.rep_b})
-		for name, owner in owners.items():
-			todos = open_todos(name)
-			self.assertEqual([(t.allocated_to, t.assignment_rule) for t in todos], [(owner, self.rule.name)])
+	# ------------------------------------------------------------------ the process, one step per test
+	# The steps run in name order (test_01 ... test_10) and share what earlier steps made through
+	# `process`; a step whose earlier step did not pass is skipped, naming that step.
+
+	def test_01_new_leads_are_assigned_round_robin(self):
+		with self.step():
+			with f.as_user(self.boss):
+				lead = f.make_lead(
+					"Walter Walkthrough",
+					company_name="Walkthrough Inc",
+					email_id="walter@walkthrough.example.com",
+					phone="+14155550161",
+					source="Website",
+					follow_up_date=nowdate(),
+				).name
+				other = f.make_lead(
+					"Olga Other", company_name="Other Ltd", email_id="olga@other.example.com"
+				).name
+			owners = {name: frappe.db.get_value(constants.LEAD, name, "lead_owner") for name in (lead, other)}
+			self.assertEqual(set(owners.values()), {self.rep_a, self.rep_b})
+			for name, owner in owners.items():
+				todos = open_todos(name)
+				self.assertEqual(
+					[(t.allocated_to, t.assignment_rule) for t in todos], [(owner, self.rule.name)]
+				)
+				self.assertEqual(
+					frappe.db.count(
+						"Notification Log", {"for_user": owner, "document_name": name, "type": "Assignment"}
+					),
+					1,
+				)
+			self.process.update(lead=lead, other=other, rep=owners[lead])
+
+	def test_02_follow_up_reminder_is_made_once(self):
+		with self.step("test_01"):
+			lead = self.process["lead"]
+			self.assertIn(lead, create_follow_up_todos())
+			self.assertNotIn(lead, create_follow_up_todos())
 			self.assertEqual(
 				frappe.db.count(
-					"Notification Log", {"for_user": owner, "document_name": name, "type": "Assignment"}
+					"ToDo",
+					{
+						"reference_name": lead,
+						"date": nowdate(),
+						"status": "Open",
+						"assignment_rule": ("is", "not set"),
+					},
 				),
 				1,
 			)
-		rep = owners[lead]
 
-		# 2. follow-up reminder: once
-		self.assertIn(lead, create_follow_up_todos())
-		self.assertNotIn(lead, create_follow_up_todos())
-		self.assertEqual(
-			frappe.db.count(
-				"ToDo",
-				{
-					"reference_name": lead,
-					"date": nowdate(),
-					"status": "Open",
-					"assignment_rule": ("is", "not set"),
-				},
-			),
-			1,
-		)
+	def test_03_lead_interaction_lands_on_the_lead_timeline(self):
+		with self.step("test_01"):
+			lead = self.process["lead"]
+			with f.as_user(self.process["rep"]):
+				f.make_interaction(lead=lead, subject="Discovery call")
+			self.assertEqual(
+				frappe.get_all(
+					constants.TIMELINE,
+					filters={"lead": lead, "activity_type": "Interaction"},
+					pluck="title",
+				),
+				["Call: Discovery call"],
+			)
 
-		# 3. a lead interaction (scoring input) lands on the lead's timeline
-		with f.as_user(rep):
-			f.make_interaction(lead=lead, subject="Discovery call")
-		self.assertTrue(frappe.db.exists(constants.TIMELINE, {"lead": lead, "activity_type": "Interaction"}))
-
-		# 4. refused conversions write nothing
-		before = counts()
-		frappe.db.set_value(constants.LEAD, other, {"status": "Lost", "lost_reason": "No budget"})
-		with f.as_user(self.boss):
-			with self.assertRaises(CRMConflictError) as ctx:
-				convert_lead(other)
-			self.assertIn("lost", str(ctx.exception))
-			with self.assertRaises(StageTransitionError):  # the opportunity step fails: all rolled back
-				convert_lead(lead, True, {"value": 10, "stage": f.stage("Closed Lost")})
-		self.assertEqual(counts(), before)
-		self.assertEqual(frappe.db.get_value(constants.LEAD, lead, "status"), "New")
-
-		# 5. conversion by the assigned rep
-		with f.as_user(rep):
-			result = convert_lead(lead, True, {"opportunity_name": "Walkthrough platform", "value": 40000})
-		customer = frappe.get_doc(constants.CUSTOMER, result["customer"])
-		self.assertEqual(
-			(customer.company_name, customer.lifecycle_stage, customer.source_lead, customer.account_owner),
-			("Walkthrough Inc", "Customer", lead, rep),
-		)
-		self.assertIsNone(result["erpnext_customer"])
-		contact = frappe.get_doc(constants.CONTACT, result["contact"])
-		self.assertEqual(
-			(contact.first_name, contact.last_name, contact.is_primary), ("Walter", "Walkthrough", 1)
-		)
-		self.assertEqual([r.email_id for r in contact.emails], ["walter@walkthrough.example.com"])
-		self.assertEqual([r.phone for r in contact.phones], ["+14155550161"])
-		lead_doc = frappe.get_doc(constants.LEAD, lead)
-		self.assertEqual(
-			(
-				lead_doc.status,
-				lead_doc.converted_customer,
-				lead_doc.converted_contact,
-				lead_doc.converted_opportunity,
-			),
-			("Converted", customer.name, contact.name, result["opportunity"]),
-		)
-		self.assertEqual(getdate(lead_doc.converted_on), getdate(nowdate()))
-		self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, result["opportunity"], "lead"), lead)
-		with f.as_user(rep), self.assertRaises(CRMConflictError) as ctx:
-			convert_lead(lead)
-		self.assertIn("already converted", str(ctx.exception))
-
-		# 6. interaction with the contact updates last contacted / last interaction
-		with f.as_user(rep):
-			call = f.make_interaction(customer.name, "Kick-off", contact=contact.name)
-		self.assertEqual(
-			frappe.db.get_value(constants.CONTACT, contact.name, "last_contacted_on"), call.interaction_date
-		)
-		self.assertEqual(
-			frappe.db.get_value(constants.CUSTOMER, customer.name, "last_interaction_on"),
-			call.interaction_date,
-		)
-
-		# 7. the converted opportunity walks every stage to Won
-		with f.as_user(rep):
-			won = frappe.get_doc(constants.OPPORTUNITY, result["opportunity"])
-			probabilities = [won.probability_percent]
-			for stage_name in STAGES[1:]:
-				won.stage = f.stage(stage_name)
-				won.save()
-				probabilities.append(won.probability_percent)
-		self.assertEqual(probabilities, [10, 25, 50, 75, 100])
-		self.assertEqual((won.status, getdate(won.actual_close_date)), ("Won", getdate(nowdate())))
-		moves = frappe.get_all(
-			constants.DEAL_STAGE,
-			filters={"opportunity": won.name},
-			fields=["from_stage", "to_stage", "moved_by"],
-			order_by="moved_on asc, creation asc",
-		)
-		self.assertEqual(
-			[(m.from_stage, m.to_stage) for m in moves],
-			list(zip([None, *map(f.stage, STAGES[:-1])], map(f.stage, STAGES), strict=True)),
-		)
-		self.assertEqual({m.moved_by for m in moves}, {rep})
-
-		# 8. another opportunity: lost refused without a reason (nothing written), then lost with one
-		with f.as_user(rep):
-			lost = f.make_opportunity(customer.name, "Walkthrough add-on", value=5000)
+	def test_04_refused_conversions_write_nothing(self):
+		with self.step("test_01"):
+			lead, other = self.process["lead"], self.process["other"]
 			before = counts()
-			lost.stage = f.stage("Closed Lost")
-			with self.assertRaises(StageTransitionError):
-				lost.save()
+			frappe.db.set_value(constants.LEAD, other, {"status": "Lost", "lost_reason": "No budget"})
+			with f.as_user(self.boss):
+				with self.assertRaises(CRMConflictError) as ctx:
+					convert_lead(other)
+				self.assertIn("lost", str(ctx.exception))
+				with self.assertRaises(StageTransitionError):  # the opportunity step fails: all rolled back
+					convert_lead(lead, True, {"value": 10, "stage": f.stage("Closed Lost")})
 			self.assertEqual(counts(), before)
-			self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, lost.name, "status"), "Open")
-			lost.reload()
-			lost.stage, lost.win_loss_reason = f.stage("Closed Lost"), "Chose a competitor"
-			lost.save()
-		self.assertEqual(
-			(lost.status, lost.probability_percent, float(lost.forecast_amount)), ("Lost", 0, 0.0)
-		)
+			self.assertEqual(frappe.db.get_value(constants.LEAD, lead, "status"), "New")
 
-		# 9. the customer's timeline, chronological
-		with f.as_user(rep):
-			entries = get_activity_timeline(customer.name, limit=100)
-		types = [e.activity_type for e in entries]
-		self.assertEqual(
-			types,
-			[
-				"Opportunity Created",
-				"Lead Converted",
-				"Interaction",
-				*["Stage Change"] * 3,
-				"Opportunity Won",
-				"Opportunity Created",
-				"Opportunity Lost",
-			],
-		)
-		dates = [e.activity_date for e in entries]
-		self.assertEqual(dates, sorted(dates))
-		self.assertEqual(entries[-1].metadata["reason"], "Chose a competitor")
-		self.assertEqual(
-			frappe.db.count(
-				constants.TIMELINE, {"lead": lead, "activity_type": ("in", ["Interaction", "Lead Converted"])}
-			),
-			2,
-		)
+	def test_05_assigned_rep_converts_the_lead(self):
+		with self.step("test_01", "test_04"):
+			lead, rep = self.process["lead"], self.process["rep"]
+			with f.as_user(rep):
+				result = convert_lead(
+					lead, True, {"opportunity_name": "Walkthrough platform", "value": 40000}
+				)
+			customer = frappe.get_doc(constants.CUSTOMER, result["customer"])
+			self.assertEqual(
+				(
+					customer.company_name,
+					customer.lifecycle_stage,
+					customer.source_lead,
+					customer.account_owner,
+				),
+				("Walkthrough Inc", "Customer", lead, rep),
+			)
+			self.assertIsNone(result["erpnext_customer"])
+			contact = frappe.get_doc(constants.CONTACT, result["contact"])
+			self.assertEqual(
+				(contact.first_name, contact.last_name, contact.is_primary), ("Walter", "Walkthrough", 1)
+			)
+			self.assertEqual([r.email_id for r in contact.emails], ["walter@walkthrough.example.com"])
+			self.assertEqual([r.phone for r in contact.phones], ["+14155550161"])
+			lead_doc = frappe.get_doc(constants.LEAD, lead)
+			self.assertEqual(
+				(
+					lead_doc.status,
+					lead_doc.converted_customer,
+					lead_doc.converted_contact,
+					lead_doc.converted_opportunity,
+				),
+				("Converted", customer.name, contact.name, result["opportunity"]),
+			)
+			self.assertEqual(getdate(lead_doc.converted_on), getdate(nowdate()))
+			self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, result["opportunity"], "lead"), lead)
+			self.process.update(
+				customer=customer.name, contact=contact.name, opportunity=result["opportunity"]
+			)
+
+	def test_06_a_converted_lead_is_not_converted_again(self):
+		with self.step("test_05"):
+			before = counts()
+			with f.as_user(self.process["rep"]), self.assertRaises(CRMConflictError) as ctx:
+				convert_lead(self.process["lead"])
+			self.assertIn("already converted", str(ctx.exception))
+			self.assertEqual(counts(), before)
+
+	def test_07_interaction_with_the_contact_updates_last_contacted(self):
+		with self.step("test_05"):
+			customer, contact = self.process["customer"], self.process["contact"]
+			with f.as_user(self.process["rep"]):
+				call = f.make_interaction(customer, "Kick-off", contact=contact)
+			self.assertEqual(
+				frappe.db.get_value(constants.CONTACT, contact, "last_contacted_on"), call.interaction_date
+			)
+			self.assertEqual(
+				frappe.db.get_value(constants.CUSTOMER, customer, "last_interaction_on"),
+				call.interaction_date,
+			)
+
+	def test_08_converted_opportunity_walks_every_stage_to_won(self):
+		with self.step("test_05"):
+			rep = self.process["rep"]
+			with f.as_user(rep):
+				won = frappe.get_doc(constants.OPPORTUNITY, self.process["opportunity"])
+				probabilities = [won.probability_percent]
+				for stage_name in STAGES[1:]:
+					won.stage = f.stage(stage_name)
+					won.save()
+					probabilities.append(won.probability_percent)
+			self.assertEqual(probabilities, [10, 25, 50, 75, 100])
+			self.assertEqual((won.status, getdate(won.actual_close_date)), ("Won", getdate(nowdate())))
+			moves = frappe.get_all(
+				constants.DEAL_STAGE,
+				filters={"opportunity": won.name},
+				fields=["from_stage", "to_stage", "moved_by"],
+				order_by="moved_on asc, creation asc",
+			)
+			self.assertEqual(
+				[(m.from_stage, m.to_stage) for m in moves],
+				list(zip([None, *map(f.stage, STAGES[:-1])], map(f.stage, STAGES), strict=True)),
+			)
+			self.assertEqual({m.moved_by for m in moves}, {rep})
+
+	def test_09_lost_needs_a_reason(self):
+		with self.step("test_05"):
+			with f.as_user(self.process["rep"]):
+				lost = f.make_opportunity(self.process["customer"], "Walkthrough add-on", value=5000)
+				before = counts()
+				lost.stage = f.stage("Closed Lost")
+				with self.assertRaises(StageTransitionError) as ctx:
+					lost.save()
+				self.assertIn("win_loss_reason", str(ctx.exception))
+				self.assertEqual(counts(), before)
+				self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, lost.name, "status"), "Open")
+				lost.reload()
+				lost.stage, lost.win_loss_reason = f.stage("Closed Lost"), "Chose a competitor"
+				lost.save()
+			self.assertEqual(
+				(lost.status, lost.probability_percent, float(lost.forecast_amount)), ("Lost", 0, 0.0)
+			)
+
+	def test_10_customer_timeline_tells_the_story_in_order(self):
+		with self.step("test_03", "test_05", "test_07", "test_08", "test_09"):
+			with f.as_user(self.process["rep"]):
+				entries = get_activity_timeline(self.process["customer"], limit=100)
+			self.assertEqual(
+				[e.activity_type for e in entries],
+				[
+					"Opportunity Created",
+					"Lead Converted",
+					"Interaction",
+					*["Stage Change"] * 3,
+					"Opportunity Won",
+					"Opportunity Created",
+					"Opportunity Lost",
+				],
+			)
+			dates = [e.activity_date for e in entries]
+			self.assertEqual(dates, sorted(dates))
+			self.assertEqual(entries[-1].metadata["reason"], "Chose a competitor")
+			self.assertEqual(
+				frappe.db.count(
+					constants.TIMELINE,
+					{
+						"lead": self.process["lead"],
+						"activity_type": ("in", ["Interaction", "Lead Converted"]),
+					},
+				),
+				2,
+			)
+
+	# ------------------------------------------------------------------ other tests
 
 	def test_overdue_follow_ups_respect_permissions(self):
 		with f.as_user(self.rep_a):

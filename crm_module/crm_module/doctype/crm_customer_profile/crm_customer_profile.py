@@ -65,3 +65,8 @@ class CRMCustomerProfile(Document):
 
 def on_doctype_update():
 	frappe.db.add_index(constants.CUSTOMER, ["account_owner", "status"], "account_owner_status_index")
+	# the dashboard's customer and retention counts read this index alone
+	frappe.db.add_index(constants.CUSTOMER, ["status", "creation"], "status_creation_index")
+	# the health overview: the lowest health scores first, and the count per risk level
+	frappe.db.add_index(constants.CUSTOMER, ["status", "health_score"], "status_health_index")
+	frappe.db.add_index(constants.CUSTOMER, ["status", "risk_level"], "status_risk_index")

@@ -18,8 +18,9 @@ def last_contacted(contact: str):
 	return frappe.db.get_value(constants.CONTACT, contact, "last_contacted_on")
 
 
-def last_interaction(customer: str):
-	return frappe.db.get_value(constants.CUSTOMER, customer, "last_interaction_on")
+def last_interaction(customer: str) -> tuple:
+	"""The customer's last interaction and last activity (an interaction is both)."""
+	return frappe.db.get_value(constants.CUSTOMER, customer, ["last_interaction_on", "last_activity_on"])
 
 
 def timeline_rows(interaction: str) -> list[dict]:
@@ -168,19 +169,19 @@ class TestCRMInteraction(IntegrationTestCase):
 	def test_last_contacted_moves_forward_never_back(self):
 		customer = f.make_customer("Forward Only Co", ignore_permissions=True).name
 		contact = f.make_contact(customer, "Flo", ignore_permissions=True).name
-		self.assertEqual((last_contacted(contact), last_interaction(customer)), (None, None))
+		self.assertEqual((last_contacted(contact), last_interaction(customer)), (None, (None, None)))
 
 		middle = f.make_interaction(
 			customer, "middle", contact=contact, interaction_date=MIDDLE, ignore_permissions=True
 		)
 		self.assertEqual(last_contacted(contact), get_datetime(MIDDLE))
-		self.assertEqual(last_interaction(customer), get_datetime(MIDDLE))
+		self.assertEqual(last_interaction(customer), (get_datetime(MIDDLE),) * 2)
 
 		f.make_interaction(
 			customer, "newest", contact=contact, interaction_date=NEWEST, ignore_permissions=True
 		)
 		self.assertEqual(last_contacted(contact), get_datetime(NEWEST))
-		self.assertEqual(last_interaction(customer), get_datetime(NEWEST))
+		self.assertEqual(last_interaction(customer), (get_datetime(NEWEST),) * 2)
 
 		# an older interaction, inserted or re-dated later, never moves them back
 		f.make_interaction(
@@ -189,11 +190,11 @@ class TestCRMInteraction(IntegrationTestCase):
 		middle.interaction_date = OLDEST
 		middle.save(ignore_permissions=True)
 		self.assertEqual(last_contacted(contact), get_datetime(NEWEST))
-		self.assertEqual(last_interaction(customer), get_datetime(NEWEST))
+		self.assertEqual(last_interaction(customer), (get_datetime(NEWEST),) * 2)
 
 	def test_without_a_contact_only_the_customer_moves(self):
 		customer = f.make_customer("No Contact Co", ignore_permissions=True).name
 		bystander = f.make_contact(customer, "Bea", ignore_permissions=True).name
 		f.make_interaction(customer, "email", interaction_date=NEWEST, ignore_permissions=True)
-		self.assertEqual(last_interaction(customer), get_datetime(NEWEST))
+		self.assertEqual(last_interaction(customer), (get_datetime(NEWEST),) * 2)
 		self.assertIsNone(last_contacted(bystander))

@@ -13,6 +13,7 @@ from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
 
 from crm_module import constants
+from crm_module.access import index as access_index
 from crm_module.domain.forecasting import days_in_pipeline, forecast_amount
 from crm_module.domain.pipeline import (
 	LossReasonRequired,
@@ -85,7 +86,11 @@ class CRMOpportunity(Document):
 	def on_trash(self):
 		"""The stage history and timeline entries of an opportunity go with it."""
 		frappe.db.delete(constants.DEAL_STAGE, {"opportunity": self.name})
-		frappe.db.delete(constants.TIMELINE, {"reference_doctype": self.doctype, "reference_name": self.name})
+		entries = {"reference_doctype": self.doctype, "reference_name": self.name}
+		access_index.forget(
+			constants.TIMELINE, frappe.get_all(constants.TIMELINE, filters=entries, pluck="name")
+		)
+		frappe.db.delete(constants.TIMELINE, entries)
 
 	# ------------------------------------------------------------------ pipeline and stage
 
@@ -244,3 +249,14 @@ def on_doctype_update():
 	frappe.db.add_index(constants.OPPORTUNITY, ["status", "stage"], "status_stage_index")
 	# the dashboard's top open deals: the highest values straight from the index
 	frappe.db.add_index(constants.OPPORTUNITY, ["status", "value"], "status_value_index")
+	# covering indexes: the open pipeline per stage, and the totals per status, read no table rows
+	frappe.db.add_index(
+		constants.OPPORTUNITY,
+		["status", "stage", "currency", "value", "forecast_amount", "creation"],
+		"open_stage_figures_index",
+	)
+	frappe.db.add_index(
+		constants.OPPORTUNITY,
+		["status", "currency", "creation", "value", "actual_close_date", "modified"],
+		"status_figures_index",
+	)

@@ -101,3 +101,5 @@ def on_doctype_update():
 	frappe.db.add_index(constants.LEAD, ["lead_owner", "status"], "lead_owner_status_index")
 	# lead counts by status and source read the index alone
 	frappe.db.add_index(constants.LEAD, ["status", "source"], "status_source_index")
+	# the same counts within a date window
+	frappe.db.add_index(constants.LEAD, ["creation", "status", "source"], "creation_status_source_index")

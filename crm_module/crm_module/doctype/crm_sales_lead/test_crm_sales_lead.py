@@ -14,8 +14,10 @@ class TestCRMSalesLead(IntegrationTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.rep_a, cls.rep_b, cls.boss = f.rep(1), f.rep(2), f.manager()
+		# an address of this run only: duplicates left on a shared site by other runs must not count
+		cls.email = f"dana.{frappe.generate_hash(length=8)}@dup.example.com"
 		with f.as_user(cls.rep_a):
-			cls.lead = f.make_lead("Dana Dup", email_id="dana@dup.example.com", phone="+14155550170").name
+			cls.lead = f.make_lead("Dana Dup", email_id=cls.email, phone="+14155550170").name
 			cls.customer = f.make_customer("Dup Co").name
 
 	def tearDown(self):
@@ -26,7 +28,7 @@ class TestCRMSalesLead(IntegrationTestCase):
 		frappe.db.set_single_value(constants.SETTINGS, "duplicate_policy", "Warn")
 		frappe.clear_messages()
 		with f.as_user(self.rep_a):
-			dup = f.make_lead("Dana Again", email_id="dana@DUP.example.com")
+			dup = f.make_lead("Dana Again", email_id=self.email.replace("@dup", "@DUP"))
 		self.assertTrue(dup.name)
 		messages = " ".join(m.get("message", "") for m in frappe.get_message_log())
 		self.assertIn(self.lead, messages)
@@ -35,7 +37,7 @@ class TestCRMSalesLead(IntegrationTestCase):
 		frappe.db.set_single_value(constants.SETTINGS, "duplicate_policy", "Warn")
 		frappe.clear_messages()
 		with f.as_user(self.rep_b):
-			dup = f.make_lead("Dana Elsewhere", email_id="dana@dup.example.com")
+			dup = f.make_lead("Dana Elsewhere", email_id=self.email)
 		self.assertTrue(dup.name)
 		messages = " ".join(m.get("message", "") for m in frappe.get_message_log())
 		self.assertNotIn(self.lead, messages)
@@ -54,7 +56,7 @@ class TestCRMSalesLead(IntegrationTestCase):
 				f.make_lead("Phone Twin", phone="(415) 555-0170")
 			self.assertIn(self.lead, str(ctx.exception))
 			with self.assertRaises(CRMDuplicateError):
-				f.make_contact(self.customer, "Dana", emails=[{"email_id": "dana@dup.example.com"}])
+				f.make_contact(self.customer, "Dana", emails=[{"email_id": self.email}])
 		self.assertEqual(
 			(frappe.db.count(constants.LEAD), frappe.db.count(constants.CONTACT)), (leads, contacts)
 		)
