@@ -92,10 +92,12 @@ override_whitelisted_methods = {
 
 _WRITE_GUARD = {
 	"before_validate": "crm_module.access.write_guard.guard_write",
-	# dashboard figures are cached per user until the next write (services/metrics_cache.py)
+	# dashboard figures are cached per user until the next write (services/metrics_cache.py) to one of
+	# the doctypes they are computed from (_FIGURE_SOURCES)
 	"on_change": "crm_module.services.metrics_cache.invalidate",
 	"on_trash": "crm_module.services.metrics_cache.invalidate",
 }
+_FIGURE_SOURCES = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity", "CRM Interaction")
 _OWNED = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity")
 # the access index (crm_module/access/index.py) follows every change of who reaches a record
 _INDEXED = (*_OWNED, "CRM Contact", "CRM Interaction", "CRM Activity Timeline")
@@ -106,9 +108,9 @@ doc_events = {
 		doctype: {
 			"before_validate": _WRITE_GUARD["before_validate"],
 			"on_change": (["crm_module.access.index.on_record_change"] if doctype in _INDEXED else [])
-			+ [_WRITE_GUARD["on_change"]],
+			+ ([_WRITE_GUARD["on_change"]] if doctype in _FIGURE_SOURCES else []),
 			"on_trash": (["crm_module.access.index.on_record_trash"] if doctype in _INDEXED else [])
-			+ [_WRITE_GUARD["on_trash"]],
+			+ ([_WRITE_GUARD["on_trash"]] if doctype in _FIGURE_SOURCES else []),
 			# reassigned records: followers who lost access stop receiving their changes
 			**({"on_update": "crm_module.access.gates.drop_stale_follows"} if doctype in _OWNED else {}),
 		}

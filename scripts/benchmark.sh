@@ -6,7 +6,13 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh dataset  # make dataset L (CRM_SCALE, default 1.0)
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh reads    # dashboard, lists, reports, search on it
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh jobs-l   # nightly health + scoring on it
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh peer     # fill Frappe CRM (100k leads + deals), compare
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh load     # 50 clients x 60 s on gunicorn (loopback)
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh all      # reads, peer, load, jobs-l on dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
+#
+# load: CRM_LOAD_CLIENTS (50), CRM_LOAD_SECONDS (60), CRM_LOAD_WORKERS (gunicorn workers, 4),
+#       CRM_LOAD_PORT (8013); CRM_LOAD_URL points at an already served site instead (loopback only).
 #
 # Environment: CRM_BENCH_PATH (default /home/frappe/frappe-bench), CRM_SITE (required), CRM_BENCH_SIZES.
 set -euo pipefail
@@ -22,11 +28,38 @@ if [ ! -d "$BENCH/sites/$SITE" ]; then
 	echo "No site $SITE on the bench at $BENCH (set CRM_BENCH_PATH / CRM_SITE)." >&2
 	exit 1
 fi
+load_run() {
+	local port="${CRM_LOAD_PORT:-8013}" url="${CRM_LOAD_URL:-}" plan server=""
+	plan="$(mktemp /tmp/crm-load-XXXXXX.json)"
+	chmod 666 "$plan"
+	if [ -z "$url" ]; then
+		url="http://127.0.0.1:$port"
+		as_bench_user "cd '$BENCH/sites' && exec ../env/bin/gunicorn -b 127.0.0.1:$port -w ${CRM_LOAD_WORKERS:-4} -t 120 --preload frappe.app:application" >/tmp/crm-load-gunicorn.log 2>&1 &
+		server=$!
+		for _ in $(seq 1 60); do curl -s -o /dev/null "$url/api/method/ping" -H "Host: $SITE" && break; sleep 1; done
+	fi
+	as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.load.prepare --kwargs \"{'path': '$plan'}\"" &&
+		as_bench_user "cd '$BENCH' && ./env/bin/python -m crm_module.benchmarks.load '$url' '$SITE' '$plan' ${CRM_LOAD_CLIENTS:-50} ${CRM_LOAD_SECONDS:-60}" &&
+		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.load.verify --kwargs \"{'path': '$plan'}\""
+	local rc=$?
+	if [ -n "$server" ]; then pkill -P "$server" 2>/dev/null; kill "$server" 2>/dev/null; pkill -f "gunicorn -b 127.0.0.1:$port" 2>/dev/null; fi
+	rm -f "$plan"
+	return $rc
+}
+
 case "${1:-jobs}" in
 	jobs) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.scoring_health.run --kwargs \"{'sizes': '$SIZES'}\"" ;;
 	dataset) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.make --kwargs \"{'scale': ${CRM_SCALE:-1.0}}\"" ;;
 	jobs-l) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.jobs_at_scale.run" ;;
 	reads) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run" ;;
+	peer) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.peer.fill && bench --site '$SITE' execute crm_module.benchmarks.peer.compare" ;;
+	load) load_run ;;
+	all)
+		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run"
+		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.peer.compare"
+		load_run
+		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.jobs_at_scale.run"
+		;;
 	remove) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.remove" ;;
-	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|jobs-l|remove]" >&2; exit 2 ;;
+	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|peer|load|jobs-l|all|remove]" >&2; exit 2 ;;
 esac

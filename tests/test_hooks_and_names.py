@@ -147,3 +147,28 @@ def test_the_access_index_follows_the_indexed_doctypes():
 		assert "crm_module.access.index.on_record_trash" in events[doctype]["on_trash"]
 	assert "crm_module.access.index.on_todo_change" in events["ToDo"]["on_change"]
 	assert events["ToDo"]["on_trash"] == "crm_module.access.index.on_todo_change"
+
+
+def test_cached_figures_are_invalidated_by_every_doctype_they_read():
+	"""services/metrics.py reads only the figure sources (and pipeline stages, which invalidate too); each
+	of them invalidates the cache on change and on delete."""
+	import ast
+	import re
+
+	names = module_constants(APP / "constants.py")
+	cache_tree = ast.parse((APP / "services" / "metrics_cache.py").read_text())
+	assign = next(
+		n for n in cache_tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "FIGURE_SOURCES"
+	)
+	sources = {names[element.attr] for element in assign.value.elts}
+	assert set(hooks()["_FIGURE_SOURCES"]) == sources
+	read = {
+		names[m]
+		for m in re.findall(r"DocType\(constants\.([A-Z_]+)\)", (APP / "services" / "metrics.py").read_text())
+	}
+	assert read and read <= sources | {"CRM Pipeline Stage"}, read - sources
+	events = hooks()["doc_events"]
+	for doctype in sources:
+		assert "crm_module.services.metrics_cache.invalidate" in events[doctype]["on_change"]
+		assert "crm_module.services.metrics_cache.invalidate" in events[doctype]["on_trash"]
+	assert events["CRM Pipeline Stage"]["on_change"] == "crm_module.services.metrics_cache.invalidate"

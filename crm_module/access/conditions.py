@@ -14,14 +14,18 @@ from crm_module.access.rules import CHILD_PARENTS, RULES, parents_of
 from crm_module.access.users import has_crm_role, is_unrestricted
 
 NOTHING = "(1=0)"
+# from this many reachable rows on, per-row lookups beat sorting the whole reachable set (see below)
+LARGE_REACH = 20_000
 
 
-def reached_names(doctype: str, user: str) -> str:
-	"""Sub-query: names of the `doctype` records `user` reaches, from the access index (`index.py`)."""
-	return (
-		f"select `record_name` from `tab{constants.RECORD_ACCESS}` where `user` = {frappe.db.escape(user)} "
-		f"and `record_type` = {frappe.db.escape(doctype)}"
-	)
+def reached_names(doctype: str, user: str, count_of: str | None = None) -> str:
+	"""Sub-query: names of the `doctype` records `user` reaches, from the access index (`index.py`); with
+	`count_of` (a column), the number of access rows for that one record instead (0 or 1)."""
+	where = f"`user` = {frappe.db.escape(user)} and `record_type` = {frappe.db.escape(doctype)}"
+	table = f"`tab{constants.RECORD_ACCESS}`"
+	if count_of:
+		return f"select count(*) from {table} where {where} and `record_name` = {count_of}"
+	return f"select `record_name` from {table} where {where}"
 
 
 def reaches_many(doctype: str, user: str, at_least: int = 1000) -> bool:
@@ -36,12 +40,30 @@ def reaches_many(doctype: str, user: str, at_least: int = 1000) -> bool:
 	return found >= at_least
 
 
-def reach_condition(doctype: str, user: str, read: bool = True) -> str:
-	"""SQL condition on `tab<doctype>` true for the records `user` reaches: one indexed semi-join for the
-	indexed doctypes, a semi-join per parent for the others (their parents are all indexed)."""
+def large_reach(doctype: str, user: str) -> bool:
+	"""Whether `user` reaches so many `doctype` records that sorting them all costs more than walking
+	the table's own index (remembered for the request)."""
+	memo = getattr(frappe.local, "crm_large_reach", None)
+	if memo is None:
+		memo = frappe.local.crm_large_reach = {}
+	if (doctype, user) not in memo:
+		memo[(doctype, user)] = reaches_many(doctype, user, LARGE_REACH)
+	return memo[(doctype, user)]
+
+
+def reach_condition(doctype: str, user: str, read: bool = True, sets_only: bool = False) -> str:
+	"""SQL condition on `tab<doctype>` true for the records `user` reaches.
+
+	Indexed doctypes: one semi-join on the access index, which MariaDB drives from that index (a rep's
+	few thousand rows, then sorted); for a user who reaches `LARGE_REACH` rows or more, a per-row lookup
+	in the same unique index instead, so a list sorted by date walks the date index and stops after one
+	page rather than sorting tens of thousands of rows. `sets_only` keeps the semi-join (aggregates over
+	everything the user reaches want it). Other doctypes: a semi-join per parent (all indexed)."""
 	rule = RULES[doctype]
 	table = f"`tab{doctype}`"
-	if doctype in INDEXED:
+	if doctype in INDEXED and not sets_only and large_reach(doctype, user):
+		parts = [f"({reached_names(doctype, user, count_of=f'{table}.`name`')}) > 0"]
+	elif doctype in INDEXED:
 		parts = [f"{table}.`name` in ({reached_names(doctype, user)})"]
 	else:
 		parts = [
@@ -70,12 +92,13 @@ def child_condition(child: str, user: str) -> str:
 	table = f"`tab{child}`"
 	return (
 		f"({table}.`parenttype` = {frappe.db.escape(parent)} and {table}.`parent` in "
-		f"(select `name` from `tab{parent}` where {reach_condition(parent, user)}))"
+		f"(select `name` from `tab{parent}` where {reach_condition(parent, user, sets_only=True)}))"
 	)
 
 
-def get_query_conditions(doctype: str, user: str | None = None) -> str:
-	"""'' for unrestricted users, the rule for CRM Users, nothing at all for users without a CRM role."""
+def get_query_conditions(doctype: str, user: str | None = None, sets_only: bool = False) -> str:
+	"""'' for unrestricted users, the rule for CRM Users, nothing at all for users without a CRM role
+	(`sets_only`: see `reach_condition`)."""
 	user = user or frappe.session.user
 	if is_unrestricted(user):
 		return ""
@@ -83,7 +106,7 @@ def get_query_conditions(doctype: str, user: str | None = None) -> str:
 		return NOTHING
 	if doctype in CHILD_PARENTS:
 		return child_condition(doctype, user)
-	return reach_condition(doctype, user)
+	return reach_condition(doctype, user, sets_only=sets_only)
 
 
 def attached_condition(table: str, doctype_column: str, name_column: str, user: str | None = None) -> str:
@@ -99,7 +122,7 @@ def attached_condition(table: str, doctype_column: str, name_column: str, user: 
 		for doctype in RULES:
 			parts.append(
 				f"({dt_col} = {frappe.db.escape(doctype)} and {name_col} in "
-				f"(select `name` from `tab{doctype}` where {reach_condition(doctype, user)}))"
+				f"(select `name` from `tab{doctype}` where {reach_condition(doctype, user, sets_only=True)}))"
 			)
 	return "(" + " or ".join(parts) + ")"
 

@@ -77,6 +77,22 @@ class HealthInputs:
 		t = self.interaction_types_90d
 		return t if isinstance(t, int) else len(t)
 
+	def key(self) -> tuple:
+		"""Everything `compute_health` reads: equal keys give equal results (so a batch computes each
+		distinct combination once)."""
+		return (
+			self.interactions_30d,
+			self.interactions_90d,
+			self.days_since_last_activity,
+			self.distinct_types,
+			self.positive_90d,
+			self.neutral_90d,
+			self.negative_90d,
+			self.open_opportunities,
+			tuple(self.satisfaction_ratings),
+			tuple(self.nps_scores),
+		)
+
 
 def _component(parts: dict[str, Fraction]) -> int:
 	return max(0, min(100, round_half_up(sum(parts.values()))))

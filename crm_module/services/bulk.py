@@ -78,26 +78,42 @@ def replace_day_rows(
 		name, creation, owner = existing.get(row[link_field]) or (next(fresh), now, user)
 		names[row[link_field]] = name
 		values.append((name, creation, now, user, owner, 0, 0, *(row[f] for f in fields)))
-	frappe.db.bulk_insert(doctype, [*STANDARD, *fields], values, chunk_size=CHUNK)
+	insert_rows(doctype, [*STANDARD, *fields], values)
 	metrics_cache.invalidate()
 	return names
 
 
+def insert_rows(
+	doctype: str, fields: Sequence[str], rows: Sequence[Sequence], chunk_size: int = CHUNK
+) -> None:
+	"""Insert many rows with one multi-row INSERT per chunk, values passed as parameters.
+
+	Like `frappe.db.bulk_insert`, without building a query-builder tree per value (which costs more than
+	the database write at 100,000 rows)."""
+	columns = ", ".join(f"`{field}`" for field in fields)
+	row_slots = "(" + ", ".join(["%s"] * len(fields)) + ")"
+	for chunk in chunks(rows, chunk_size):
+		frappe.db.sql(
+			f"insert into `tab{doctype}` ({columns}) values {', '.join([row_slots] * len(chunk))}",
+			[value for row in chunk for value in row],
+		)
+
+
 def update_values(doctype: str, updates: dict[str, dict], chunk_size: int = 1000) -> None:
 	"""Set per-record values (`{name: {field: value}}`, same fields for every record) with one
-	`UPDATE ... SET f = CASE name WHEN ...` per chunk; `modified` is left alone."""
+	`UPDATE ... SET f = CASE name WHEN ...` per chunk, values passed as parameters; `modified` is left
+	alone."""
 	if not updates:
 		return
-	table = frappe.qb.DocType(doctype)
 	fields = list(next(iter(updates.values())))
 	for names in chunks(list(updates), chunk_size):
-		query = frappe.qb.update(table)
-		for field in fields:
-			case = Case()
-			for name in names:
-				case = case.when(table.name == name, updates[name][field])
-			query = query.set(table[field], case)
-		query.where(table.name.isin(list(names))).run()
+		cases = " ".join(["when %s then %s"] * len(names))
+		assignments = ", ".join(f"`{field}` = case `name` {cases} end" for field in fields)
+		values = [value for field in fields for name in names for value in (name, updates[name][field])]
+		frappe.db.sql(
+			f"update `tab{doctype}` set {assignments} where `name` in ({', '.join(['%s'] * len(names))})",
+			[*values, *names],
+		)
 	metrics_cache.invalidate()
 
 

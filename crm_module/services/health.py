@@ -91,8 +91,12 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 	stored = stored_scores(keys, [day, d7, d30])
 	previous = bulk.latest_rows(constants.HEALTH_SCORE, "customer", "score_date", keys, before=day)
 	rows, fell_red = [], []
+	results: dict[tuple, health.HealthResult] = {}  # customers with the same facts share one result
 	for profile in profiles:
-		result = health.compute_health(inputs[profile.name], weights)
+		facts = inputs[profile.name]
+		result = results.get(facts.key())
+		if result is None:
+			result = results[facts.key()] = health.compute_health(facts, weights)
 		past = [(stored.get((profile.name, d)) or {}).get("health_score") for d in (d7, d30)]
 		trend = health.trend(result.score, *past)
 		rows.append(
@@ -169,7 +173,7 @@ def notify_red(profiles: list[dict]) -> None:
 				0,
 			]
 		)
-	frappe.db.bulk_insert("Notification Log", fields, rows)
+	bulk.insert_rows("Notification Log", fields, rows)
 
 
 DIGEST_NAMES = 10

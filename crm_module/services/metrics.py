@@ -77,7 +77,7 @@ def scoped(query, table, doctype: str, user: str | None, from_date=None, to_date
 	"""`query` limited to the rows of `doctype` that `user` may read, created within the window."""
 	user = user or frappe.session.user
 	require_read(doctype, user)
-	condition = get_query_conditions(doctype, user)
+	condition = get_query_conditions(doctype, user, sets_only=True)  # aggregates: the semi-join
 	if condition:
 		query = query.where(RowCondition(condition))
 	# sargable windows: compare the indexed column itself, never DATE(column)
@@ -268,8 +268,12 @@ def get_stage_pipeline(user: str | None = None, pipeline: str | None = None, fro
 
 
 def get_sales_pipeline(user: str | None = None, pipeline: str | None = None) -> dict:
-	"""The stage breakdown of one pipeline (default: the default pipeline)."""
-	return get_stage_pipeline(user, pipeline or get_default_pipeline())
+	"""The stage breakdown of one pipeline (default: the default pipeline), cached like the dashboard
+	until the next CRM write."""
+	user = user or frappe.session.user
+	require_read(constants.OPPORTUNITY, user)
+	pipeline = pipeline or get_default_pipeline()
+	return metrics_cache.cached("pipeline", user, get_stage_pipeline, user, pipeline)
 
 
 def stage_values(stages: list[dict]) -> dict:
@@ -344,6 +348,8 @@ def get_top_opportunities(
 		.orderby(opp.name, order=frappe.qb.desc)
 		.limit(limit)
 	)
+	if reaches_many(constants.OPPORTUNITY, user or frappe.session.user):
+		query = query.force_index("status_value_index")  # the highest values first, not a sort of all
 	return scoped(query, opp, constants.OPPORTUNITY, user, from_date, to_date).run(as_dict=True)
 
 

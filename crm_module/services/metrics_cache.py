@@ -1,13 +1,15 @@
 """Dashboard figures cached per user and window, dropped by every write that can change a figure.
 
-The cache key carries a *generation* that any CRM write (document hooks on every isolated doctype,
-pipeline stages and ToDos that point at CRM records) and every bulk job replaces, right away and again
+The cache key carries a *generation* that any write to what the figures read (document hooks on
+`FIGURE_SOURCES`, pipeline stages, ToDos that point at those records) and every bulk job replaces, right away and again
 after the transaction commits (so a reader that computed figures from the old data between the two
 cannot keep them). A warm read is one Redis GET; nothing is served after a change. The expiry only
 bounds memory: correctness never depends on it.
 """
 
 import frappe
+
+from crm_module import constants
 
 GENERATION_KEY = "crm_module:metrics_generation"
 EXPIRES_IN = 24 * 3600
@@ -38,11 +40,15 @@ def invalidate(*_args, **_kwargs) -> None:
 		frappe.db.after_commit.add(_new_generation)
 
 
-def invalidate_for_todo(todo, method: str | None = None) -> None:
-	"""Assignments change who sees what: a ToDo on a CRM record invalidates too."""
-	from crm_module.access.rules import RULES
+# the doctypes the cached figures are computed from (`crm_module.services.metrics`); their writes
+# invalidate (hooks.py), and so do assignments on them, which change who sees what
+FIGURE_SOURCES = (constants.CUSTOMER, constants.LEAD, constants.OPPORTUNITY, constants.INTERACTION)
 
-	if todo.reference_type in RULES:
+
+def invalidate_for_todo(todo, method: str | None = None) -> None:
+	"""Assignments change who sees what: a ToDo on a record the figures read invalidates too."""
+	before = todo.get_doc_before_save() if method != "on_trash" else None
+	if todo.reference_type in FIGURE_SOURCES or (before and before.reference_type in FIGURE_SOURCES):
 		invalidate()
 
 

@@ -61,7 +61,7 @@ def replace_members(segment: str, members: list[dict]) -> None:
 		(frappe.generate_hash(length=10), now, now, user, user, 0, idx, *parent, m["name"], m["company_name"])
 		for idx, m in enumerate(members, start=1)
 	]
-	frappe.db.bulk_insert(
+	bulk.insert_rows(
 		MEMBER,
 		[*bulk.STANDARD, "parent", "parenttype", "parentfield", "customer", "company_name"],
 		values,

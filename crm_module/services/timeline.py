@@ -14,6 +14,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from crm_module import constants
 from crm_module.access import index as access_index
+from crm_module.services import bulk
 from crm_module.services.common import get_record
 from crm_module.utils import throw_input
 
@@ -98,7 +99,7 @@ def record_system_entries(entries: list[dict]) -> int:
 		]
 		for entry in entries
 	]
-	frappe.db.bulk_insert(constants.TIMELINE, fields, values)
+	bulk.insert_rows(constants.TIMELINE, fields, values)
 	access_index.refresh(constants.TIMELINE, [row[0] for row in values])  # rows written without hooks
 	return len(values)
 

@@ -201,9 +201,9 @@ class TestDashboardQueryCount(IntegrationTestCase):
 			metrics.compute_dashboard()  # warm caches (roles, defaults, meta)
 			with counting_queries() as queries:
 				metrics.compute_dashboard()
-			# 6 aggregates, and for a rep one bounded probe of the access index (how many interactions
-			# the rep reaches decides how the latest ones are read: `metrics.get_recent_interactions`)
-			with self.assertQueryCount(7):
+			# 6 aggregates, and for a rep two bounded probes of the access index (how many interactions
+			# and opportunities the rep reaches decides how the latest and the largest are read)
+			with self.assertQueryCount(8):
 				metrics.compute_dashboard()
 		return len(queries)
 

@@ -29,6 +29,7 @@ class CRMTaggedItem(Document):
 	def validate(self):
 		require_taggable(self.reference_doctype)
 		require_tag(self.tag)
+		lock_tags(self.tag, (self.get_doc_before_save() or frappe._dict()).tag)
 		if not frappe.db.exists(self.reference_doctype, self.reference_name):
 			frappe.throw(
 				_("{0} {1} not found (reference_name)").format(
@@ -58,8 +59,22 @@ class CRMTaggedItem(Document):
 		before = self.get_doc_before_save()
 		recount_usage({self.tag, before.tag} if before else {self.tag})
 
+	def on_trash(self):
+		lock_tags(self.tag)
+
 	def after_delete(self):
 		recount_usage(self.tag)
+
+
+def lock_tags(*tags: str | None) -> None:
+	"""Take the tag rows' write locks before touching their items: concurrent taggings of one tag then
+	queue on that row (and each recount sees the others' rows) instead of deadlocking on index gaps."""
+	names = sorted({tag for tag in tags if tag})  # always in the same order
+	if names:
+		frappe.db.sql(
+			f"select `name` from `tab{constants.TAG}` where `name` in %(names)s order by `name` for update",
+			{"names": names},
+		)
 
 
 def on_doctype_update():

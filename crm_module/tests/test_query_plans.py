@@ -1,0 +1,91 @@
+"""The indexes the dashboard, lists and reports rely on are the ones MariaDB uses (read with EXPLAIN).
+
+Timings belong to `scripts/benchmark.sh`; this only checks plans, so it holds on small data too: each
+query is captured as the app runs it, then explained."""
+
+from contextlib import contextmanager
+from unittest.mock import patch
+
+import frappe
+
+from crm_module import constants
+from crm_module.services import metrics
+from crm_module.tests.compat import IntegrationTestCase
+from crm_module.tests.factories import as_user, make_customer, make_interaction, make_opportunity, rep
+
+
+@contextmanager
+def captured():
+	queries: list[str] = []
+	original = frappe.db.sql
+
+	def spy(query, values=(), *args, **kwargs):
+		text = str(query)
+		if text.lstrip().lower().startswith("select") and "tab" in text:
+			queries.append(frappe.db.mogrify(text, values) if values else text)
+		return original(query, values, *args, **kwargs)
+
+	with patch.object(frappe.db, "sql", spy):
+		yield queries
+
+
+def plan(query: str) -> list[dict]:
+	return frappe.db.sql(f"explain {query}", as_dict=True)
+
+
+def keys_for(query: str, table: str) -> set[str]:
+	return {row.key for row in plan(query) if row.table and table in row.table and row.key}
+
+
+class TestQueryPlans(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.rep = rep(41)
+		with as_user(cls.rep):
+			customer = make_customer("Plan Co").name
+			for i in range(3):
+				make_opportunity(customer, f"Plan Deal {i}", 100 * (i + 1))
+				make_interaction(customer, f"Plan call {i}")
+
+	def dashboard_queries(self, user: str) -> list[str]:
+		with as_user(user), captured() as queries:
+			metrics.compute_dashboard(user)
+		return queries
+
+	def test_a_reps_rows_come_from_the_access_index(self):
+		for query in self.dashboard_queries(self.rep):
+			if "tabCRM Record Access" in query:
+				with self.subTest(query=query[:80]):
+					self.assertEqual(keys_for(query, "CRM Record Access"), {"user_record_unique"})
+
+	def test_a_reps_desk_list_reads_the_access_index(self):
+		with as_user(self.rep), captured() as queries:
+			frappe.get_list(constants.INTERACTION, fields=["name"], order_by="modified desc", limit=20)
+		(query,) = [q for q in queries if "from `tabCRM Interaction`" in q and "limit 20" in q.lower()]
+		self.assertIn("user_record_unique", keys_for(query, "CRM Record Access"))
+
+	def test_latest_interactions_walk_the_date_index_for_busy_reps(self):
+		with (
+			patch.object(metrics, "reaches_many", return_value=True),
+			as_user(self.rep),
+			captured() as queries,
+		):
+			metrics.get_recent_interactions(self.rep)
+		(query,) = [q for q in queries if "tabCRM Interaction" in q]
+		self.assertIn("FORCE INDEX", query)
+		self.assertEqual(keys_for(query, "CRM Interaction"), {"interaction_date_creation_index"})
+
+	def test_a_managers_aggregates_use_their_covering_indexes(self):
+		queries = self.dashboard_queries("Administrator")
+		stage = next(q for q in queries if "SUM(`forecast_amount`)" in q)
+		top = next(q for q in queries if "LIMIT 5" in q)
+		self.assertIn("open_stage_figures_index", self.possible(stage, "CRM Opportunity"))
+		self.assertIn("status_value_index", self.possible(top, "CRM Opportunity"))
+
+	def possible(self, query: str, table: str) -> set[str]:
+		keys = set()
+		for row in plan(query):
+			if row.table and table in row.table:
+				keys |= set((row.possible_keys or "").split(",")) | {row.key}
+		return keys
