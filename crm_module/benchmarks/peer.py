@@ -12,13 +12,13 @@ has work to do. Both dashboards are timed as the Administrator over the same 365
 """
 
 import random
-import statistics
 import time
 
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
 from crm_module.benchmarks.dataset import rep_email
+from crm_module.benchmarks.reads import timed
 from crm_module.services import metrics, metrics_cache
 
 PREFIX = "BENCHPEER-"
@@ -105,15 +105,6 @@ def fill(n: int = 100_000, seed: int = 11) -> dict:
 	counts = {"CRM Lead": n, "CRM Deal": n, "seconds": round(time.monotonic() - started, 1)}
 	print(counts)
 	return counts
-
-
-def timed(fn, repeat: int) -> float:
-	samples = []
-	for _ in range(repeat):
-		started = time.perf_counter()
-		fn()
-		samples.append((time.perf_counter() - started) * 1000)
-	return statistics.median(samples)
 
 
 def compare(repeat: int = 5) -> dict:
