@@ -150,7 +150,7 @@ def test_the_access_index_follows_the_indexed_doctypes():
 
 
 def test_cached_figures_are_invalidated_by_every_doctype_they_read():
-	"""services/metrics.py reads only the figure sources (and pipeline stages, which invalidate too); each
+	"""services/metrics.py and services/trends.py read only the figure sources (and pipeline stages, which invalidate too); each
 	of them invalidates the cache on change and on delete."""
 	import ast
 	import re
@@ -162,10 +162,9 @@ def test_cached_figures_are_invalidated_by_every_doctype_they_read():
 	)
 	sources = {names[element.attr] for element in assign.value.elts}
 	assert set(hooks()["_FIGURE_SOURCES"]) == sources
-	read = {
-		names[m]
-		for m in re.findall(r"DocType\(constants\.([A-Z_]+)\)", (APP / "services" / "metrics.py").read_text())
-	}
+	cached_readers = ("metrics.py", "trends.py")
+	text = "".join((APP / "services" / name).read_text() for name in cached_readers)
+	read = {names[m] for m in re.findall(r"DocType\(constants\.([A-Z_]+)\)", text)}
 	assert read and read <= sources | {"CRM Pipeline Stage"}, read - sources
 	events = hooks()["doc_events"]
 	for doctype in sources:

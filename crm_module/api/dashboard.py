@@ -3,7 +3,7 @@
 import frappe
 
 from crm_module.api.params import camelize
-from crm_module.services import metrics
+from crm_module.services import metrics, trends
 from crm_module.services.common import acting_user
 from crm_module.services.payload import iso_date
 
@@ -31,3 +31,15 @@ def get(userId: str | None = None, fromDate: str | None = None, toDate: str | No
 def as_seed_keys(data: dict) -> dict:
 	"""The dashboard in the seed's camelCase keys."""
 	return camelize(data, SEED_KEYS, DATA_MAPS)
+
+
+@frappe.whitelist(methods=["GET"])
+@frappe.read_only()
+def trend(userId: str | None = None, fromDate: str | None = None, toDate: str | None = None) -> list:
+	"""Won, lost and new pipeline per month (default: the last 12 months) for the acting user: a list of
+	``{month, wonCount, wonValue, lostCount, lostValue, newCount, newValue}``, defined in
+	`crm_module.domain.trends`."""
+	user = acting_user(userId)
+	return camelize(
+		trends.get_monthly_trend(user, iso_date(fromDate, "fromDate"), iso_date(toDate, "toDate"))
+	)

@@ -1,5 +1,6 @@
-// Sales Dashboard: key metrics, top opportunities, conversion metrics and recent activity.
-// All figures come from crm_module.api.dashboard.get (the same metrics module as the reports).
+// Sales Dashboard: key metrics with links to the records behind them, charts, top opportunities,
+// conversion metrics and recent activity. Figures come from crm_module.api.dashboard.get and .trend
+// (the same metrics module as the reports); a period and, for managers, a rep narrow them.
 
 const CRM_ACTIVITY_ICONS = {
 	Call: "call",
@@ -9,6 +10,8 @@ const CRM_ACTIVITY_ICONS = {
 	Task: "check",
 	SMS: "message",
 };
+const CRM_ACTIVE_LEAD_STATUSES = ["New", "Contacted", "Qualified"];
+const CRM_PERIODS = ["All Time", "This Month", "This Quarter", "This Year", "Last 12 Months", "Custom"];
 
 frappe.pages["crm-sales-dashboard"].on_page_load = function (wrapper) {
 	const page = frappe.ui.make_app_page({
@@ -27,6 +30,21 @@ class CRMSalesDashboard {
 	constructor(page) {
 		this.page = page;
 		this.$body = $(`<div class="crm-dashboard"></div>`).appendTo(page.main);
+		this.period = page.add_field({
+			fieldname: "period",
+			label: __("Period"),
+			fieldtype: "Select",
+			options: CRM_PERIODS.map((value) => ({ value, label: __(value) })),
+			default: "All Time",
+			change: () => this.on_period_change(),
+		});
+		this.range = page.add_field({
+			fieldname: "range",
+			label: __("From / To"),
+			fieldtype: "DateRange",
+			change: () => this.period.get_value() === "Custom" && this.refresh(),
+		});
+		this.range.$wrapper.toggle(false);
 		this.user_field = null;
 		if (frappe.user.has_role("CRM Manager") || frappe.user.has_role("System Manager")) {
 			this.user_field = page.add_field({
@@ -34,6 +52,7 @@ class CRMSalesDashboard {
 				label: __("Sales Rep"),
 				fieldtype: "Link",
 				options: "User",
+				get_query: () => ({ filters: { enabled: 1, user_type: "System User" } }),
 				change: () => this.refresh(),
 			});
 		}
@@ -46,31 +65,94 @@ class CRMSalesDashboard {
 		].forEach(([doctype, label]) =>
 			page.add_inner_button(label, () => frappe.new_doc(doctype), __("Quick Actions"))
 		);
+		this.$body.on("click", "[data-crm-list]", (event) => {
+			event.preventDefault();
+			const [doctype, filters] = JSON.parse(decodeURIComponent($(event.currentTarget).attr("data-crm-list")));
+			frappe.route_options = filters;
+			frappe.set_route("List", doctype);
+		});
+	}
+
+	on_period_change() {
+		const custom = this.period.get_value() === "Custom";
+		this.range.$wrapper.toggle(custom);
+		if (!custom || this.range.get_value()) this.refresh();
+	}
+
+	/** [fromDate, toDate] of the chosen period (ISO dates, either may be empty). */
+	window() {
+		const today = frappe.datetime.get_today();
+		const first_of = (unit) => moment(today).startOf(unit).format("YYYY-MM-DD");
+		switch (this.period.get_value()) {
+			case "This Month":
+				return [first_of("month"), today];
+			case "This Quarter":
+				return [first_of("quarter"), today];
+			case "This Year":
+				return [first_of("year"), today];
+			case "Last 12 Months":
+				return [frappe.datetime.add_months(today, -12), today];
+			case "Custom": {
+				const [from, to] = this.range.get_value() || [];
+				return [from || "", to || ""];
+			}
+			default:
+				return ["", ""];
+		}
+	}
+
+	args() {
+		const [fromDate, toDate] = this.window();
+		const args = {};
+		if (fromDate) args.fromDate = fromDate;
+		if (toDate) args.toDate = toDate;
+		const user = this.user_field && this.user_field.get_value();
+		if (user) args.userId = user;
+		return args;
 	}
 
 	refresh() {
-		const args = {};
-		const user = this.user_field && this.user_field.get_value();
-		if (user) args.userId = user;
-		frappe
-			.call({ method: "crm_module.api.dashboard.get", type: "GET", args })
-			.then((r) => this.render(r.message || {}));
+		const args = this.args();
+		const request = (this.request = (this.request || 0) + 1);
+		const get = (method) => frappe.call({ method, type: "GET", args }).then((r) => r.message);
+		Promise.all([get("crm_module.api.dashboard.get"), get("crm_module.api.dashboard.trend")]).then(
+			([data, trend]) => {
+				// only the latest request draws: an older answer arriving late never replaces newer charts
+				if (request === this.request) this.render(data || {}, trend || [], args);
+			}
+		);
 	}
 
 	money(value) {
 		return format_currency(value || 0, this.currency);
 	}
 
-	render(data) {
+	/** Filters for the list behind a figure: the period's creation dates and, for a chosen rep, their records. */
+	list_filters(owner_field, filters = {}) {
+		const [from, to] = this.window();
+		const out = { ...filters };
+		if (from || to) out.creation = ["between", [from || "2000-01-01", to || frappe.datetime.get_today()]];
+		const user = this.user_field && this.user_field.get_value();
+		if (user && owner_field) out[owner_field] = user;
+		return out;
+	}
+
+	list_link(doctype, owner_field, filters) {
+		const target = encodeURIComponent(JSON.stringify([doctype, this.list_filters(owner_field, filters)]));
+		return `data-crm-list="${target}" href="#"`;
+	}
+
+	render(data, trend, args) {
 		const conversion = data.conversionMetrics || {};
 		// one currency in the figures: show it; several: the system currency (the response flags the mix)
 		const currencies = data.currencies || [];
 		this.currency = currencies.length === 1 ? currencies[0] : frappe.boot.sysdefaults.currency;
+		const open = { status: "Open" };
 		const cards = [
-			[__("Total Customers"), data.totalCustomers],
-			[__("Active Leads"), data.totalLeads],
-			[__("Open Opportunities"), data.totalOpportunities],
-			[__("Pipeline Value"), this.money(data.pipelineValue)],
+			[__("Active Customers"), data.totalCustomers, this.list_link("CRM Customer Profile", "account_owner", { status: "Active" })],
+			[__("Active Leads"), data.totalLeads, this.list_link("CRM Sales Lead", "lead_owner", { status: ["in", CRM_ACTIVE_LEAD_STATUSES] })],
+			[__("Open Opportunities"), data.totalOpportunities, this.list_link("CRM Opportunity", "opportunity_owner", open)],
+			[__("Pipeline Value"), this.money(data.pipelineValue), this.list_link("CRM Opportunity", "opportunity_owner", open)],
 		];
 		const metrics = [
 			[__("Lead to Customer"), `${conversion.leadToCustomerRate ?? data.conversionRate ?? 0}%`],
@@ -81,33 +163,99 @@ class CRMSalesDashboard {
 			[__("Pipeline Velocity"), `${this.money(conversion.pipelineVelocity)} / ${__("day")}`],
 			[__("Customer Retention"), `${conversion.customerRetentionRate ?? 0}%`],
 		];
+		const mixed = data.mixedCurrencies
+			? `<div class="alert alert-warning crm-dashboard-note">${__("These figures add amounts in several currencies ({0}) without conversion.", [currencies.join(", ")])}</div>`
+			: "";
 		this.$body.html(`
-			<div class="row">${cards.map(([label, value]) => this.card(label, value)).join("")}</div>
-			<div class="row">
-				<div class="col-md-7">${this.top_opportunities(data.topOpportunities || [])}</div>
-				<div class="col-md-5">${this.metrics(metrics)}</div>
+			${mixed}
+			<div class="crm-dashboard-cards">${cards.map(([label, value, link]) => this.card(label, value, link)).join("")}</div>
+			<div class="crm-dashboard-grid">
+				${this.section(__("Pipeline by Stage"), `<div class="crm-chart" data-chart="stages"></div>`, this.list_link("CRM Opportunity", "opportunity_owner", open))}
+				${this.section(__("Active Leads by Source"), `<div class="crm-chart" data-chart="sources"></div>`, this.list_link("CRM Sales Lead", "lead_owner", { status: ["in", CRM_ACTIVE_LEAD_STATUSES] }))}
+				${this.section(__("Won vs Lost per Month"), `<div class="crm-chart" data-chart="won-lost"></div>`, this.list_link("CRM Opportunity", "opportunity_owner", { status: ["in", ["Won", "Lost"]] }))}
+				${this.section(__("New Pipeline per Month"), `<div class="crm-chart" data-chart="new"></div>`, this.list_link("CRM Opportunity", "opportunity_owner", {}))}
 			</div>
-			<div class="row"><div class="col-md-12">${this.recent(data.recentInteractions || [])}</div></div>
+			<div class="crm-dashboard-grid">
+				${this.top_opportunities(data.topOpportunities || [])}
+				${this.metrics(metrics)}
+			</div>
+			${this.recent(data.recentInteractions || [])}
 		`);
+		this.charts(data, trend);
 	}
 
-	card(label, value) {
-		return `<div class="col-md-3 col-sm-6"><div class="frappe-card" style="padding: var(--padding-md); margin-bottom: var(--margin-md)">
+	charts(data, trend) {
+		const stages = Object.entries(data.stagePipeline || {});
+		const sources = Object.entries(data.leadsBySource || {});
+		const months = trend.map((row) => moment(row.month, "YYYY-MM").format("MMM YY"));
+		const label = (key) => frappe.unscrub(key);
+		this.chart("stages", stages.length, {
+			type: "bar",
+			colors: ["blue"],
+			axisOptions: { xIsSeries: 0 },
+			data: {
+				labels: stages.map(([key]) => label(key)),
+				datasets: [{ name: __("Open value"), values: stages.map(([, value]) => value) }],
+			},
+			tooltipOptions: { formatTooltipY: (value) => this.money(value) },
+		});
+		this.chart("sources", sources.length, {
+			type: "donut",
+			colors: ["blue", "green", "orange", "purple", "cyan", "pink", "yellow", "grey"],
+			data: {
+				labels: sources.map(([key]) => label(key)),
+				datasets: [{ name: __("Active leads"), values: sources.map(([, count]) => count) }],
+			},
+		});
+		this.chart("won-lost", trend.some((row) => row.wonCount || row.lostCount), {
+			type: "bar",
+			colors: ["green", "red"],
+			data: {
+				labels: months,
+				datasets: [
+					{ name: __("Won"), values: trend.map((row) => row.wonCount) },
+					{ name: __("Lost"), values: trend.map((row) => row.lostCount) },
+				],
+			},
+		});
+		this.chart("new", trend.some((row) => row.newCount), {
+			type: trend.length > 1 ? "line" : "bar", // a line needs two points
+			colors: ["blue"],
+			data: {
+				labels: months,
+				datasets: [{ name: __("New pipeline"), values: trend.map((row) => row.newValue) }],
+			},
+			tooltipOptions: { formatTooltipY: (value) => this.money(value) },
+		});
+	}
+
+	chart(name, has_data, options) {
+		const $target = this.$body.find(`[data-chart="${name}"]`);
+		if (!has_data) {
+			$target.html(this.empty(__("Nothing in this period")));
+			return;
+		}
+		// months are a series; no animation, so a refresh never redraws a chart that is still moving
+		new frappe.Chart($target[0], { height: 220, animate: 0, axisOptions: { xIsSeries: 1 }, ...options });
+	}
+
+	card(label, value, link) {
+		return `<a class="frappe-card crm-dashboard-card" ${link}>
 			<div class="text-muted small">${frappe.utils.escape_html(label)}</div>
-			<div class="h4" style="margin-top: var(--margin-xs)">${value ?? 0}</div></div></div>`;
+			<div class="h4">${value ?? 0}</div></a>`;
 	}
 
 	top_opportunities(rows) {
 		const items = rows
 			.map((row) => {
-				const probability = row.probabilityPercent ?? row.probability_percent ?? 0;
-				const name = frappe.utils.escape_html(row.opportunityName || row.opportunity_name || row.name);
-				return `<div style="margin-bottom: var(--margin-md)">
+				const probability = row.probabilityPercent ?? 0;
+				const name = frappe.utils.escape_html(row.opportunityName || row.name);
+				return `<div class="crm-dashboard-row">
 					<div class="flex justify-between">
-						<a href="/app/crm-opportunity/${encodeURIComponent(row.id || row.name)}">${name}</a>
-						<span>${this.money(row.value)}</span>
+						<a href="/app/crm-opportunity/${encodeURIComponent(row.name)}">${name}</a>
+						<span>${format_currency(row.value || 0, row.currency || this.currency)}</span>
 					</div>
-					<div class="text-muted small">${frappe.utils.escape_html(row.stage || "")} · ${probability}%</div>
+					<div class="text-muted small">${frappe.utils.escape_html(row.customerName || "")} · ${frappe.utils.escape_html(row.stage || "")} · ${probability}%</div>
 					<div class="progress" style="height: 6px"><div class="progress-bar" style="width: ${probability}%"></div></div>
 				</div>`;
 			})
@@ -117,7 +265,7 @@ class CRMSalesDashboard {
 
 	metrics(rows) {
 		const items = rows
-			.map(([label, value]) => `<div class="flex justify-between" style="margin-bottom: var(--margin-sm)">
+			.map(([label, value]) => `<div class="flex justify-between crm-dashboard-metric">
 				<span class="text-muted">${label}</span><b>${value}</b></div>`)
 			.join("");
 		return this.section(__("Conversion Metrics"), items);
@@ -126,21 +274,23 @@ class CRMSalesDashboard {
 	recent(rows) {
 		const items = rows
 			.map((row) => {
-				const type = row.interactionType || row.interaction_type || "Note";
-				const when = row.interactionDate || row.interaction_date;
-				return `<div style="display: flex; align-items: center; gap: var(--margin-sm); margin-bottom: var(--margin-sm)">
-					<span style="flex: none">${frappe.utils.icon(CRM_ACTIVITY_ICONS[type] || "dot-horizontal", "sm")}</span>
-					<a style="flex: none" href="/app/crm-interaction/${encodeURIComponent(row.id || row.name)}">${frappe.utils.escape_html(row.subject || "")}</a>
-					<span class="text-muted small" style="flex: none">${frappe.utils.escape_html(type)} · ${when ? frappe.datetime.comment_when(when) : ""}</span>
+				const type = row.interactionType || "Note";
+				const when = row.interactionDate;
+				return `<div class="crm-dashboard-activity">
+					<span class="crm-dashboard-icon">${frappe.utils.icon(CRM_ACTIVITY_ICONS[type] || "dot-horizontal", "sm")}</span>
+					<a href="/app/crm-interaction/${encodeURIComponent(row.name)}">${frappe.utils.escape_html(row.subject || "")}</a>
+					<span class="text-muted small">${frappe.utils.escape_html(row.customerName || "")} · ${frappe.utils.escape_html(__(type))} · ${when ? frappe.datetime.comment_when(when) : ""}</span>
 				</div>`;
 			})
 			.join("");
 		return this.section(__("Recent Activity"), items || this.empty(__("No interactions yet")));
 	}
 
-	section(title, body) {
-		return `<div class="frappe-card" style="padding: var(--padding-md); margin-bottom: var(--margin-md)">
-			<div class="h6 uppercase text-muted" style="margin-bottom: var(--margin-md)">${title}</div>${body}</div>`;
+	section(title, body, link) {
+		const more = link ? `<a class="small" ${link}>${__("View list")}</a>` : "";
+		return `<div class="frappe-card crm-dashboard-section">
+			<div class="flex justify-between crm-dashboard-section-head">
+				<div class="h6 uppercase text-muted">${title}</div>${more}</div>${body}</div>`;
 	}
 
 	empty(message) {
