@@ -8,6 +8,7 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh jobs-l   # nightly health + scoring on it
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh peer     # fill Frappe CRM (100k leads + deals), compare
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh load     # 50 clients x 60 s on gunicorn (loopback)
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh churn    # churn model AUC: generated data and the site's
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh all      # reads, peer, load, jobs-l on dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
 #
@@ -54,6 +55,7 @@ case "${1:-jobs}" in
 	reads) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run" ;;
 	peer) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.peer.fill && bench --site '$SITE' execute crm_module.benchmarks.peer.compare" ;;
 	load) load_run ;;
+	churn) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.churn_eval.run" ;;
 	all)
 		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run"
 		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.peer.compare"
@@ -61,5 +63,5 @@ case "${1:-jobs}" in
 		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.jobs_at_scale.run"
 		;;
 	remove) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.remove" ;;
-	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|peer|load|jobs-l|all|remove]" >&2; exit 2 ;;
+	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|peer|load|churn|jobs-l|all|remove]" >&2; exit 2 ;;
 esac

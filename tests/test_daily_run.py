@@ -23,6 +23,6 @@ def test_one_daily_long_job_and_no_daily_jobs():
 
 
 def test_steps_run_in_dependency_order():
-	# health before segments (segments read today's health); scoring before health is independent
+	# health before churn and segments (both read today's health); scoring before health is independent
 	# but keeps the documented order; alerts last
-	assert step_names() == ["refresh", "scoring", "health", "segments", "alerts"]
+	assert step_names() == ["refresh", "scoring", "health", "churn", "segments", "alerts"]

@@ -17,6 +17,8 @@ from crm_module.services.bulk import count_if, run_chunked
 
 PROFILE_FIELDS = (
 	"name",
+	"creation",
+	"status",
 	"company_name",
 	"account_owner",
 	"lifecycle_stage",

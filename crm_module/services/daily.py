@@ -3,8 +3,9 @@
 1. ``refresh``: days in pipeline of every opportunity (`opportunity_jobs`);
 2. ``scoring``: score the active leads, retrain the conversion model, refresh predictions (`scoring`);
 3. ``health``: today's health score of every customer, with one Red digest per owner (`health`);
-4. ``segments``: re-evaluate the dynamic segments, which read today's health (`segments`);
-5. ``alerts``: follow-up reminders for the leads due today (`followups`).
+4. ``churn``: retrain the churn model and predict it for every active customer, from today's health (`churn`);
+5. ``segments``: re-evaluate the dynamic segments, which read today's health (`segments`);
+6. ``alerts``: follow-up reminders for the leads due today (`followups`).
 
 Frappe's scheduler runs the jobs of one event in no guaranteed order, so the steps are not separate hooks.
 Each step is set-based and idempotent for its day. The steps done today are remembered (in the cache,
@@ -18,12 +19,13 @@ from collections.abc import Callable
 import frappe
 from frappe.utils import nowdate
 
-from crm_module.services import followups, health, opportunity_jobs, scoring, segments
+from crm_module.services import churn, followups, health, opportunity_jobs, scoring, segments
 
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
 	("refresh", opportunity_jobs.refresh_days_in_pipeline),
 	("scoring", scoring.score_all_leads),
 	("health", health.compute_all_health_scores),
+	("churn", churn.predict_churn),
 	("segments", segments.evaluate_all_segments),
 	("alerts", followups.create_follow_up_todos),
 )

@@ -35,13 +35,14 @@ class TestDailyRun(IntegrationTestCase):
 				daily.run_daily()
 			self.assertEqual(calls, ["refresh", "scoring", "health"])
 			report = daily.run_daily()
-		self.assertEqual(calls, ["refresh", "scoring", "health", "health", "segments", "alerts"])
+		self.assertEqual(calls, ["refresh", "scoring", "health", "health", "churn", "segments", "alerts"])
 		self.assertEqual(
 			report,
 			{
 				"refresh": "skipped",
 				"scoring": "skipped",
 				"health": "done",
+				"churn": "done",
 				"segments": "done",
 				"alerts": "done",
 			},
@@ -54,7 +55,7 @@ class TestDailyRun(IntegrationTestCase):
 		customer = make_customer("Nightly Co", ignore_permissions=True).name
 		lead = make_lead("Nightly Lead", ignore_permissions=True, follow_up_date=nowdate()).name
 		report = daily.run_daily(restart=True)
-		self.assertEqual(list(report), ["refresh", "scoring", "health", "segments", "alerts"])
+		self.assertEqual(list(report), ["refresh", "scoring", "health", "churn", "segments", "alerts"])
 		self.assertEqual(set(report.values()), {"done"})
 		self.assertTrue(
 			frappe.db.exists(constants.HEALTH_SCORE, {"customer": customer, "score_date": nowdate()})

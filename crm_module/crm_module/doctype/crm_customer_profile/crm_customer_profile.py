@@ -24,6 +24,9 @@ class CRMCustomerProfile(Document):
 		address: DF.SmallText | None
 		annual_revenue: DF.Currency
 		company_name: DF.Data
+		churn_probability: DF.Percent
+		churn_reasons: DF.SmallText | None
+		churn_updated_on: DF.Date | None
 		company_size: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
 		currency: DF.Link | None
 		custom_data: DF.JSON | None

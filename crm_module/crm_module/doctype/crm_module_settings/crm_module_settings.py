@@ -21,6 +21,9 @@ class CRMModuleSettings(Document):
 		from crm_module.crm_module.doctype.crm_fit_rule.crm_fit_rule import CRMFitRule
 
 		activity_weight: DF.Float
+		churn_history_size: DF.Int
+		churn_model: DF.JSON | None
+		churn_trained_on: DF.Datetime | None
 		create_erpnext_customer: DF.Check
 		duplicate_policy: DF.Literal["Warn", "Block"]
 		engagement_weight: DF.Float
