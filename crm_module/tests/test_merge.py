@@ -1,0 +1,161 @@
+"""Likely duplicates and merging them: every kind of record that points at the loser moves, conflicting
+fields are the caller's choice, nothing changes without write access to both, and it is all-or-nothing."""
+
+from unittest.mock import patch
+
+import frappe
+from frappe.desk.form import assign_to
+from frappe.utils import nowdate
+
+from crm_module import constants
+from crm_module.access.records import can_reach
+from crm_module.services import duplicate_candidates, merge, tags
+from crm_module.tests.compat import IntegrationTestCase
+from crm_module.tests.factories import (
+	as_user,
+	make_contact,
+	make_customer,
+	make_interaction,
+	make_opportunity,
+	rep,
+)
+
+
+class TestDuplicatesAndMerge(IntegrationTestCase):
+	def setUp(self):
+		self.rep, self.other = rep(71), rep(72)
+		if not frappe.db.exists(constants.TAG, "Merge Tag"):
+			frappe.get_doc({"doctype": constants.TAG, "tag_name": "Merge Tag"}).insert(
+				ignore_permissions=True
+			)
+		with as_user(self.rep):
+			self.keep = make_customer("Acme Corp.", industry="Technology").name
+			self.gone = make_customer("ACME Corporation", website="https://acme.example").name
+			self.contact = make_contact(self.gone, "Wile").name
+			self.opportunity = make_opportunity(self.gone, "Anvils", 500).name
+			self.interaction = make_interaction(self.gone, "Anvil demo").name
+			note = frappe.get_doc(
+				{
+					"doctype": constants.NOTE,
+					"reference_doctype": constants.CUSTOMER,
+					"reference_name": self.gone,
+					"content": "Likes anvils",
+				}
+			).insert()
+			self.note = note.name
+			tags.add_tag(constants.CUSTOMER, self.gone, "Merge Tag")
+			tags.add_tag(constants.CUSTOMER, self.keep, "Merge Tag")
+		with as_user(self.other):
+			self.theirs = make_customer("Acme Corp").name
+		for name, score in ((self.keep, 80), (self.gone, 30)):
+			frappe.get_doc(
+				{
+					"doctype": constants.HEALTH_SCORE,
+					"customer": name,
+					"score_date": nowdate(),
+					**dict.fromkeys(
+						("health_score", "engagement_score", "activity_score", "satisfaction_score"), score
+					),
+				}
+			).insert(ignore_permissions=True)
+
+	def test_candidates_match_company_names_within_the_callers_reach(self):
+		with as_user(self.rep):
+			pairs = duplicate_candidates.find_candidates(constants.CUSTOMER)
+		mine = [p for p in pairs if {p["a"], p["b"]} == {self.keep, self.gone}]
+		self.assertEqual(len(mine), 1)
+		self.assertIn("company", mine[0]["reasons"])
+		self.assertFalse([p for p in pairs if self.theirs in (p["a"], p["b"])])  # another rep's customer
+
+	def test_merge_moves_everything_and_deletes_the_loser(self):
+		with as_user(self.rep):
+			result = merge.merge_records(constants.CUSTOMER, self.keep, self.gone, take=["website"])
+		self.assertFalse(frappe.db.exists(constants.CUSTOMER, self.gone))
+		survivor = frappe.get_doc(constants.CUSTOMER, self.keep)
+		self.assertEqual((survivor.website, survivor.industry), ("https://acme.example", "Technology"))
+		for doctype, name in (
+			(constants.CONTACT, self.contact),
+			(constants.OPPORTUNITY, self.opportunity),
+			(constants.INTERACTION, self.interaction),
+		):
+			self.assertEqual(frappe.db.get_value(doctype, name, "customer"), self.keep, doctype)
+			self.assertTrue(can_reach(doctype, name, self.rep))
+		self.assertEqual(frappe.db.get_value(constants.NOTE, self.note, "reference_name"), self.keep)
+		# one tag and one health row per day on the survivor: the loser's copies were dropped
+		self.assertEqual(
+			frappe.db.count(constants.TAGGED_ITEM, {"reference_name": self.keep, "tag": "Merge Tag"}), 1
+		)
+		self.assertEqual(
+			frappe.db.get_value(constants.TAG, "Merge Tag", "usage_count"),
+			frappe.db.count(constants.TAGGED_ITEM, {"tag": "Merge Tag"}),
+		)
+		self.assertEqual(
+			frappe.get_all(constants.HEALTH_SCORE, {"customer": self.keep}, pluck="health_score"), [80]
+		)
+		self.assertEqual(result["moved"][constants.CONTACT], 1)
+		self.assertTrue(
+			frappe.db.exists(constants.TIMELINE, {"customer": self.keep, "title": ("like", f"%{self.gone}%")})
+		)
+
+	def test_a_contacts_emails_join_the_survivor(self):
+		with as_user(self.rep):
+			first = make_contact(self.keep, "Road", emails=[{"email_id": "road@acme.example"}]).name
+			second = make_contact(
+				self.keep,
+				"Runner",
+				emails=[{"email_id": "ROAD@acme.example"}, {"email_id": "beep@acme.example"}],
+			).name
+			merge.merge_records(constants.CONTACT, first, second)
+		emails = frappe.get_all(constants.EMAIL_ADDRESS, {"parent": first}, pluck="email_id", order_by="idx")
+		self.assertEqual(emails, ["road@acme.example", "beep@acme.example"])
+
+	def test_no_merge_without_write_access_to_both(self):
+		with as_user(self.rep):
+			self.assertRaises(
+				frappe.PermissionError, merge.merge_records, constants.CUSTOMER, self.keep, self.theirs
+			)
+		with as_user(self.other):
+			self.assertRaises(
+				frappe.PermissionError, merge.merge_records, constants.CUSTOMER, self.theirs, self.gone
+			)
+		self.assertTrue(frappe.db.exists(constants.CUSTOMER, self.gone))
+		self.assertEqual(frappe.db.get_value(constants.CONTACT, self.contact, "customer"), self.gone)
+
+	def test_fields_that_cannot_be_taken_are_refused(self):
+		with as_user(self.rep), self.assertRaises(frappe.ValidationError) as caught:
+			merge.merge_records(constants.CUSTOMER, self.keep, self.gone, take=["health_score"])
+		self.assertIn("health_score", str(caught.exception))
+
+	def test_a_failure_leaves_nothing_changed(self):
+		frappe.db.savepoint("before_merge")
+		with as_user(self.rep), patch.object(frappe, "delete_doc", side_effect=RuntimeError("disk full")):
+			with self.assertRaises(RuntimeError):
+				merge.merge_records(constants.CUSTOMER, self.keep, self.gone)
+		frappe.db.rollback(save_point="before_merge")  # what the request's rollback does
+		self.assertEqual(frappe.db.get_value(constants.CONTACT, self.contact, "customer"), self.gone)
+		self.assertTrue(frappe.db.exists(constants.CUSTOMER, self.gone))
+
+	def test_assignments_follow_the_survivor(self):
+		assign_to.add({"assign_to": [self.other], "doctype": constants.CUSTOMER, "name": self.gone})
+		with as_user(self.rep):
+			merge.merge_records(constants.CUSTOMER, self.keep, self.gone)
+		self.assertTrue(
+			frappe.db.exists(
+				"ToDo",
+				{
+					"reference_type": constants.CUSTOMER,
+					"reference_name": self.keep,
+					"allocated_to": self.other,
+					"status": "Open",
+				},
+			)
+		)
+		self.assertTrue(can_reach(constants.CUSTOMER, self.keep, self.other))
+		self.assertTrue(can_reach(constants.CONTACT, self.contact, self.other))  # and what hangs off it
+		# the access index agrees, so the survivor is in the assignee's lists too
+		for doctype, name in ((constants.CUSTOMER, self.keep), (constants.CONTACT, self.contact)):
+			self.assertTrue(
+				frappe.db.exists(
+					constants.RECORD_ACCESS, {"user": self.other, "record_type": doctype, "record_name": name}
+				)
+			)
