@@ -29,8 +29,8 @@ frappe.query_reports["CRM Duplicate Candidates"] = {
 
 function crm_merge_dialog(report, doctype, survivor, loser) {
 	frappe
-		.xcall("crm_module.api.merge.preview", { doctype, survivor, loser }, "GET")
-		.then((preview) => {
+		.call({ method: "crm_module.api.merge.preview", type: "GET", args: { doctype, survivor, loser } })
+		.then(({ message: preview }) => {
 			const fields = [
 				{
 					fieldtype: "HTML",
