@@ -194,14 +194,16 @@ def chart_get(
 			frappe.throw(_("Heatmaps of CRM records are for CRM Managers"), frappe.PermissionError)
 		# Frappe caches chart data per chart name for everybody; CRM figures differ per user
 		chart = frappe.as_json(config.as_dict() if isinstance(config, Document) else dict(config))
+		# the unwrapped function skips Frappe's request wrapper, which turns empty parameters into None
+		# (an empty `to_date` would otherwise be an "Invalid Date")
 		return inspect.unwrap(frappe_chart.get)(
 			chart=chart,
-			filters=filters,
-			from_date=from_date,
-			to_date=to_date,
-			timespan=timespan,
-			time_interval=time_interval,
-			heatmap_year=heatmap_year,
+			filters=filters or None,
+			from_date=from_date or None,
+			to_date=to_date or None,
+			timespan=timespan or None,
+			time_interval=time_interval or None,
+			heatmap_year=heatmap_year or None,
 		)
 	return frappe_chart.get(
 		chart_name=chart_name,
