@@ -39,3 +39,20 @@ class TestDeskCharts(IntegrationTestCase):
 			mine = total(chart_data(chart_name=CHART, refresh=0))  # would be the cached figures in Frappe
 		self.assertAlmostEqual(everyone, site_before + 700 + 300, places=2)
 		self.assertEqual(mine, 300)
+
+	def test_empty_date_parameters_from_the_desk_are_no_dates(self):
+		"""The desk sends `to_date=` (empty) for a time-series chart; that is "no end date", not an error."""
+		from crm_module.access.overrides import chart_get
+
+		rep = f.make_user("chart.c@example.com")
+		with f.as_user(rep):
+			f.make_lead("Chart Lead")
+			result = chart_get(
+				chart_name="CRM New Leads",
+				from_date="",
+				to_date="",
+				timespan="",
+				time_interval="",
+				filters="",
+			)
+		self.assertEqual(sum(result["datasets"][0]["values"]), 1)  # the rep's one new lead
