@@ -200,8 +200,9 @@ class CRMSalesDashboard {
 			tooltipOptions: { formatTooltipY: (value) => this.money(value) },
 		});
 		this.chart("sources", sources.length, {
-			type: "donut",
-			colors: ["blue", "green", "orange", "purple", "cyan", "pink", "yellow", "grey"],
+			type: "bar", // Frappe's donut can throw while a redraw overlaps its opening animation
+			colors: ["green"],
+			axisOptions: { xIsSeries: 0 },
 			data: {
 				labels: sources.map(([key]) => label(key)),
 				datasets: [{ name: __("Active leads"), values: sources.map(([, count]) => count) }],
