@@ -127,6 +127,15 @@ doc_events = {
 	"CRM Pipeline Stage": {
 		"on_change": "crm_module.services.metrics_cache.invalidate",
 		"on_trash": "crm_module.services.metrics_cache.invalidate",
+		# one Kanban board per pipeline, its columns in step with the stages (services/boards.py)
+		"on_update": "crm_module.services.boards.on_stage_change",
+		"after_delete": "crm_module.services.boards.on_stage_change",
+		"after_rename": "crm_module.services.boards.on_stage_rename",
+	},
+	"CRM Pipeline": {
+		"on_update": "crm_module.services.boards.on_pipeline_change",
+		"after_delete": "crm_module.services.boards.on_pipeline_delete",
+		"after_rename": "crm_module.services.boards.on_pipeline_rename",
 	},
 	"ToDo": {
 		"validate": "crm_module.access.gates.gate_todo",

@@ -17,7 +17,7 @@ PORT="${CRM_PORT:-8000}"
 source "$REPO/scripts/bench_lib.sh"
 
 if [ ! -x "$BENCH/env/bin/python" ]; then
-	echo "No Frappe bench at $BENCH. Create one with 'bench init --frappe-branch version-15' (see README) or set CRM_BENCH_PATH." >&2
+	echo "No Frappe bench at $BENCH. Get one as the README section \"Get a Frappe v15 bench\" shows (bench init --frappe-branch version-15 frappe-bench), or set CRM_BENCH_PATH to yours." >&2
 	exit 1
 fi
 
@@ -32,7 +32,7 @@ else
 	as_bench_user "cd '$BENCH' && bench --site '$SITE' migrate"
 fi
 as_bench_user "cd '$BENCH' && bench --site '$SITE' set-config developer_mode 1 && bench --site '$SITE' execute crm_module.setup.demo.make_demo && bench build --app crm_module >/dev/null"
-echo "demo data ready on $SITE (log in as Administrator / ${CRM_ADMIN_PASSWORD:-admin}, or rep1@demo.example.com / Demo@12345)"
+echo "demo data ready on $SITE (log in as Administrator / ${CRM_ADMIN_PASSWORD:-admin}, or rep1@demo.example.com (rep2, rep3, manager) / Demo@12345)"
 [ -n "${CRM_NO_SERVE:-}" ] && exit 0
 echo "serving http://localhost:$PORT/app/crm-hub  (Ctrl+C to stop)"
 as_bench_user "cd '$BENCH' && bench --site '$SITE' serve --port '$PORT'"

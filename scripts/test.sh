@@ -3,12 +3,16 @@
 #
 #   bash scripts/test.sh            # all tiers
 #   CRM_SKIP_INTEGRATION=1 bash scripts/test.sh   # pure tier only
+#   CRM_SKIP_BROWSER=1 bash scripts/test.sh       # without the browser tier
 #
 # Tier 1 (always): ruff lint + format check, pytest over tests/ (domain maths, DocType JSON and
 #                  hooks static checks, reserved-name collisions). Needs only Python.
 # Tier 2 (when a Frappe v15 bench exists): copies this working tree into the bench as apps/crm_module,
 #                  creates a throwaway site on the local MariaDB, installs the app and runs
 #                  `bench --site <site> run-tests --app crm_module`, then drops the site.
+# Tier 3 (after tier 2, when Chromium can be had): another throwaway site with the demo data, served on
+#                  127.0.0.1, driven by headless Chromium through the desk (scripts/browser_tier.sh,
+#                  tests_browser/run_browser.py); screenshots go to a folder it prints.
 #
 # Environment:
 #   CRM_BENCH_PATH          bench folder (default /home/frappe/frappe-bench)
@@ -17,6 +21,7 @@
 #   CRM_DB_HOST             MariaDB host (default 127.0.0.1)
 #   CRM_KEEP_SITE=1         keep the throwaway site for inspection
 #   CRM_TEST_MODULE         run one module only, e.g. crm_module.tests.test_permissions
+#   CRM_SKIP_BROWSER=1      skip the browser tier; CRM_BROWSER_SHOTS sets its screenshot folder
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,8 +47,8 @@ pure_tier() {
 		"$py" -m pip install -q --disable-pip-version-check "pytest>=8" "hypothesis>=6" "phonenumbers>=8.13" "ruff>=0.4" || return 1
 	fi
 	local ruff_ok=1
-	"$py" -m ruff check crm_module tests scripts || ruff_ok=0
-	"$py" -m ruff format --check crm_module tests scripts || ruff_ok=0
+	"$py" -m ruff check crm_module tests tests_browser scripts || ruff_ok=0
+	"$py" -m ruff format --check crm_module tests tests_browser scripts || ruff_ok=0
 	if [ "$ruff_ok" = 1 ]; then summary+=("lint: ruff check + format clean"); else summary+=("lint: FAILED"); status=1; fi
 
 	local out
@@ -84,6 +89,7 @@ integration_tier() {
 	fi
 	db_admin || { summary+=("integration tier: FAILED (no database admin account)"); status=1; return 1; }
 	sync_app || { summary+=("integration tier: FAILED (could not install the app into the bench)"); status=1; return 1; }
+	APP_SYNCED=1
 
 	SITE="crm-test-$(date +%s)-$$.localhost"
 	local log_file
@@ -130,8 +136,17 @@ integration_tier() {
 	fi
 }
 
+# ------------------------------------------------------------------ tier 3: browser
+# shellcheck source=scripts/browser_tier.sh
+source "$REPO/scripts/browser_tier.sh"
+
 pure_tier || { summary+=("pure tier: FAILED to run"); status=1; }
 integration_tier
+if [ -z "${CRM_SKIP_BROWSER:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
+	summary+=("browser tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
+else
+	browser_tier
+fi
 log "Summary"
 printf '  %s\n' "${summary[@]}"
 echo "tests: $passed passed, $failed failed"

@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 
 from crm_module import constants
-from crm_module.utils import default_currency
+from crm_module.services import boards
 
 ROLES = (
 	(constants.ROLE_MANAGER, _("Manages CRM pipelines, settings and every rep's records")),
@@ -21,7 +21,7 @@ DEFAULT_STAGES = (
 	("Closed Lost", 6, 0, 0, 1, "Lost"),
 )
 
-KANBAN_BOARD = "CRM Opportunities"
+KANBAN_BOARD = boards.DEFAULT_BOARD
 
 
 def before_install():
@@ -56,20 +56,59 @@ def make_roles():
 		).insert(ignore_permissions=True)
 
 
-def ensure_currency():
-	"""Opportunities carry a currency; make sure the site default exists even before the setup wizard."""
-	currency = default_currency()
+FALLBACK_CURRENCY = "USD"
+
+
+def ensure_currency() -> str:
+	"""Give the site one default currency and make sure it exists and is enabled; returns it.
+
+	Frappe's desk formats every Currency figure it cannot tie to a record (number cards, dashboard
+	charts, Kanban cards, report totals) in `frappe.boot.sysdefaults.currency`, the global default
+	"currency". A site that never ran a setup wizard with a currency has none, and the desk then picks
+	the first enabled Currency it loaded (AED, "د.إ"). So: keep a default that is already set, else take
+	ERPNext's company currency when ERPNext is there, else USD; set System Settings' currency too where
+	the framework has that field and it is empty."""
+	currency = frappe.db.get_default("currency") or erpnext_company_currency() or FALLBACK_CURRENCY
 	if not frappe.db.exists("Currency", currency):
 		frappe.get_doc(
 			{
 				"doctype": "Currency",
 				"currency_name": currency,
-				"symbol": "$" if currency == "USD" else currency,
+				"symbol": "$" if currency == FALLBACK_CURRENCY else currency,
 				"enabled": 1,
 			}
 		).insert(ignore_permissions=True)
 	elif not frappe.db.get_value("Currency", currency, "enabled"):
 		frappe.db.set_value("Currency", currency, "enabled", 1)
+	if frappe.db.get_default("currency") != currency:
+		frappe.db.set_default("currency", currency)
+	if frappe.get_meta("System Settings").has_field("currency") and not frappe.db.get_single_value(
+		"System Settings", "currency"
+	):
+		frappe.db.set_single_value("System Settings", "currency", currency)
+	return currency
+
+
+def erpnext_company_currency() -> str | None:
+	"""The default currency of ERPNext's default company (else of its first company), or None without
+	ERPNext or companies."""
+	if not frappe.db.table_exists("Company"):
+		return None
+	company = frappe.db.get_default("company")
+	if not company and frappe.db.exists("DocType", "Global Defaults"):
+		company = frappe.db.get_single_value("Global Defaults", "default_company")
+	if company:
+		currency = frappe.db.get_value("Company", company, "default_currency")
+		if currency:
+			return currency
+	rows = frappe.get_all(
+		"Company",
+		filters={"default_currency": ("is", "set")},
+		fields=["default_currency"],
+		order_by="creation asc",
+		limit=1,
+	)
+	return rows[0].default_currency if rows else None
 
 
 def make_default_pipeline():
@@ -102,28 +141,10 @@ def make_default_pipeline():
 
 
 def make_kanban_board():
-	"""A Kanban board of opportunities by stage (columns follow the default pipeline's stages)."""
-	if frappe.db.exists("Kanban Board", KANBAN_BOARD):
-		return
-	stages = frappe.get_all(
-		constants.PIPELINE_STAGE,
-		filters={"pipeline": constants.DEFAULT_PIPELINE},
-		pluck="name",
-		order_by="stage_order asc",
-	)
-	board = frappe.get_doc(
-		{
-			"doctype": "Kanban Board",
-			"kanban_board_name": KANBAN_BOARD,
-			"reference_doctype": constants.OPPORTUNITY,
-			"field_name": "stage",
-			"private": 0,
-			"show_labels": 1,
-			"fields": '["customer_name", "value", "probability_percent", "expected_close_date"]',
-			"columns": [{"column_name": stage, "status": "Active", "indicator": "Gray"} for stage in stages],
-		}
-	)
-	board.insert(ignore_permissions=True)
+	"""One Kanban board of opportunities per pipeline ("CRM Opportunities" for the install pipeline),
+	columns in step with its stages: `crm_module.services.boards`, which the pipeline and stage doc events
+	also call."""
+	boards.sync_all_boards()
 
 
 # Row rules read open assignments by user and doctype (crm_module/access/conditions.py).
@@ -138,8 +159,7 @@ def before_uninstall():
 	"""Remove what install created outside the module's own doctypes."""
 	if frappe.db.has_index("tabToDo", ASSIGNMENT_INDEX):
 		frappe.db.sql_ddl(f"alter table `tabToDo` drop index `{ASSIGNMENT_INDEX}`")
-	if frappe.db.exists("Kanban Board", KANBAN_BOARD):
-		frappe.delete_doc("Kanban Board", KANBAN_BOARD, ignore_permissions=True, force=True)
+	boards.delete_all_boards()
 	for role_name, _description in ROLES:
 		if frappe.db.exists("Role", role_name):
 			frappe.db.delete("Has Role", {"role": role_name})

@@ -24,6 +24,21 @@ frappe.ui.form.on("CRM Opportunity", {
 		}
 	},
 
+	stage(frm) {
+		// closing as lost needs the reason (the save is refused without it): ask for it right away
+		if (!frm.doc.stage || frm.doc.win_loss_reason) return;
+		frappe.db.get_value("CRM Pipeline Stage", frm.doc.stage, ["outcome", "stage_name"]).then((r) => {
+			const stage = r.message || {};
+			if (stage.outcome !== "Lost" || frm.doc.win_loss_reason) return;
+			frappe.prompt(
+				{ fieldname: "reason", fieldtype: "Small Text", label: __("Loss Reason"), reqd: 1 },
+				(values) => frm.set_value("win_loss_reason", values.reason),
+				__("Why was the deal lost?"),
+				__("Set Reason")
+			);
+		});
+	},
+
 	probability_percent(frm) {
 		// a probability typed by the user sticks across stage moves until "probability_is_manual" is cleared
 		if (!frm.doc.__islocal || frm.doc.probability_percent) frm.set_value("probability_is_manual", 1);

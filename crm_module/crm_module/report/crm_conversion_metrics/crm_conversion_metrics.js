@@ -13,4 +13,12 @@ frappe.query_reports["CRM Conversion Metrics"] = {
 		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_days(frappe.datetime.get_today(), -90) },
 		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today() },
 	],
+	// one Value column with figures of several kinds: each row names its fieldtype (and money rows
+	// their currency), so a deal size reads "$ 42,000.00" and a rate "35%"
+	formatter(value, row, column, data, default_formatter) {
+		if (column.fieldname === "value" && data && data.fieldtype) {
+			column = { ...column, fieldtype: data.fieldtype, options: data.fieldtype === "Currency" ? "currency" : null };
+		}
+		return default_formatter(value, row, column, data);
+	},
 };

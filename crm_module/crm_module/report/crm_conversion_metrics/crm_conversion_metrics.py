@@ -1,14 +1,20 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 """Conversion metrics (lead to customer, win rate, deal size, sales cycle, velocity, retention) and
-active leads by source: the dashboard's figures, from the same metrics module."""
+active leads by source: the dashboard's figures, from the same metrics module.
+
+One "Value" column holds figures of several kinds, so every row names its own `fieldtype` (the report's
+formatter, crm_conversion_metrics.js, formats each cell by it) and money rows their `currency`: the
+opportunities' own when they share one, else the site's default currency."""
 
 import frappe
 from frappe import _
 from frappe.utils import add_days, nowdate
 
+from crm_module import constants
 from crm_module.services import metrics
 from crm_module.services.common import acting_user
+from crm_module.utils import default_currency
 
 ROWS = (
 	# key in conversion_metrics, label, fieldtype of the value
@@ -28,8 +34,14 @@ def execute(filters: dict | None = None):
 	to_date = filters.get("to_date") or nowdate()
 	conversion = metrics.get_conversion_metrics(user, from_date, to_date)
 	sources = metrics.get_leads_by_source(user, from_date, to_date)
+	currency = report_currency(user, from_date, to_date)
 	data = [
-		{"metric": _(label), "value": conversion.get(key), "fieldtype": fieldtype}
+		{
+			"metric": _(label),
+			"value": conversion.get(key),
+			"fieldtype": fieldtype,
+			"currency": currency if fieldtype == "Currency" else None,
+		}
 		for key, label, fieldtype in ROWS
 	]
 	data += [
@@ -41,6 +53,16 @@ def execute(filters: dict | None = None):
 		for source, count in sorted(sources.items(), key=lambda item: -item[1])
 	]
 	return columns(), data, None, chart(sources), summary(conversion)
+
+
+def report_currency(user: str, from_date, to_date) -> str:
+	"""The currency of the money figures: the opportunities' own when they share one, else the site's
+	(1 query, over the opportunities the figures are computed from)."""
+	opp = frappe.qb.DocType(constants.OPPORTUNITY)
+	query = frappe.qb.from_(opp).select(opp.currency).distinct()
+	rows = metrics.scoped(query, opp, constants.OPPORTUNITY, user, from_date, to_date).run(pluck=True)
+	found = metrics.currencies(rows)
+	return found[0] if len(found) == 1 else default_currency()
 
 
 def columns() -> list[dict]:
@@ -56,7 +78,9 @@ def chart(sources: dict[str, int]) -> dict:
 			"labels": [key.replace("_", " ").title() for key in sources],
 			"datasets": [{"name": _("Active Leads"), "values": list(sources.values())}],
 		},
-		"type": "donut",
+		# a bar chart: Frappe's donut throws "removeChild" when the report draws it twice on load
+		"type": "bar",
+		"colors": ["#5e64ff"],
 	}
 
 

@@ -1,6 +1,10 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
-"""Open pipeline per stage: count, value and probability-weighted forecast (the dashboard's numbers)."""
+"""Open pipeline per stage: count, value and probability-weighted forecast (the dashboard's numbers).
+
+Money columns name their currency: every row carries `currency` (the one currency of the opportunities
+counted, else the site's default currency, as on the Sales Dashboard) and the Value and Forecast columns
+point at it (`"options": "currency"`), so the desk never falls back to whatever currency it loaded first."""
 
 import frappe
 from frappe import _
@@ -8,6 +12,7 @@ from frappe import _
 from crm_module import constants
 from crm_module.services import metrics
 from crm_module.services.common import acting_user
+from crm_module.utils import default_currency
 
 
 def execute(filters: dict | None = None):
@@ -16,6 +21,7 @@ def execute(filters: dict | None = None):
 	result = metrics.get_stage_pipeline(
 		user, filters.get("pipeline"), filters.get("from_date"), filters.get("to_date")
 	)
+	currency = report_currency(result)
 	data = [
 		{
 			"pipeline": row.pipeline,
@@ -25,10 +31,17 @@ def execute(filters: dict | None = None):
 			"count": row["count"],
 			"value": row.value,
 			"forecast": row.forecast,
+			"currency": currency,
 		}
 		for row in result["stages"]
 	]
-	return columns(), data, message(result), chart(data), summary(result)
+	return columns(), data, message(result), chart(data, currency), summary(result, currency)
+
+
+def report_currency(result: dict) -> str:
+	"""The currency the figures are in: the opportunities' own when they share one, else the site's."""
+	found = result["currencies"]
+	return found[0] if len(found) == 1 else default_currency()
 
 
 def columns() -> list[dict]:
@@ -49,12 +62,27 @@ def columns() -> list[dict]:
 		},
 		{"label": _("Probability (%)"), "fieldname": "probability", "fieldtype": "Percent", "width": 120},
 		{"label": _("Open Opportunities"), "fieldname": "count", "fieldtype": "Int", "width": 140},
-		{"label": _("Value"), "fieldname": "value", "fieldtype": "Currency", "width": 150},
-		{"label": _("Forecast"), "fieldname": "forecast", "fieldtype": "Currency", "width": 150},
+		{
+			"label": _("Value"),
+			"fieldname": "value",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 150,
+		},
+		{
+			"label": _("Forecast"),
+			"fieldname": "forecast",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 150,
+		},
+		# Data, not a Link to Currency: Frappe filters report rows by the user's read access to every
+		# linked doctype, and CRM roles cannot read Currency
+		{"label": _("Currency"), "fieldname": "currency", "fieldtype": "Data", "width": 90},
 	]
 
 
-def chart(data: list[dict]) -> dict:
+def chart(data: list[dict], currency: str) -> dict:
 	return {
 		"data": {
 			"labels": [row["stage_name"] for row in data],
@@ -65,21 +93,26 @@ def chart(data: list[dict]) -> dict:
 		},
 		"type": "bar",
 		"fieldtype": "Currency",
+		# the desk formats tooltips with {"options": "currency"} against this chart object
+		"options": "currency",
+		"currency": currency,
 	}
 
 
-def summary(result: dict) -> list[dict]:
+def summary(result: dict, currency: str) -> list[dict]:
 	return [
 		{
 			"label": _("Pipeline Value"),
 			"value": result["total_value"],
 			"datatype": "Currency",
+			"currency": currency,
 			"indicator": "Blue",
 		},
 		{
 			"label": _("Weighted Forecast"),
 			"value": result["total_forecast"],
 			"datatype": "Currency",
+			"currency": currency,
 			"indicator": "Green",
 		},
 	]

@@ -1,0 +1,661 @@
+"""Browser tier (issue 11): headless Chromium through the desk of a served throwaway site.
+
+	python tests_browser/run_browser.py --site S --port P --shots DIR
+
+The site must have crm_module installed and the demo loaded (`crm_module.setup.demo.make_demo`): the script
+relies only on the demo's users (two reps and a manager, `Demo@12345`) and makes its own records, with
+names unique to the run, through the REST API as the manager. It then logs in through the login page as a
+rep and as the manager and opens every view (workspace, Sales Dashboard, the five CRM lists, a customer and a
+lead form, the three reports, the opportunity Kanban board), screenshots each at 1440x1000 and 390x844,
+and checks:
+
+* no console errors (SEVERE entries of the browser log; only socket.io requests to the dev server, which
+  runs no socket.io, and favicon 404s are ignored);
+* each view finishes loading (explicit waits on the desk's own state, no fixed sleeps);
+* the dashboard's figures equal `crm_module.api.dashboard.get` fetched with the same session cookie;
+* the rep sees their own records and none of the other rep's, in every view;
+* a Kanban card dragged to the next stage moves the opportunity there (read back through the API);
+* "Convert to Customer" on the lead form converts the lead (status Converted, read back through the API).
+
+Prints one line per check and closes with "browser checks: N passed, M failed". Exit code 0 when every
+check passed, 1 otherwise. Plain Python + Selenium: neither pytest's `tests/` nor Frappe's run-tests
+collects this folder.
+"""
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from http.cookies import SimpleCookie
+from zoneinfo import ZoneInfo
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "Demo@12345"
+REPS = ("rep1@demo.example.com", "rep2@demo.example.com")
+MANAGER = "manager@demo.example.com"
+
+CUSTOMER = "CRM Customer Profile"
+LEAD = "CRM Sales Lead"
+OPPORTUNITY = "CRM Opportunity"
+INTERACTION = "CRM Interaction"
+CONTACT = "CRM Contact"
+LISTS = (CUSTOMER, LEAD, OPPORTUNITY, INTERACTION, CONTACT)
+REPORTS = ("CRM Pipeline Forecast", "CRM Conversion Metrics", "CRM Customer Health Overview")
+DEFAULT_BOARD = "CRM Opportunities"
+
+# the network is closed: without these Chromium waits on Google hosts
+CHROMIUM_FLAGS = (
+	"--headless=new",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-dev-shm-usage",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+)
+SIZES = (("desktop", 1440, 1000, False), ("mobile", 390, 844, True))
+# the dev server runs no socket.io; browsers ask for a favicon the desk does not ship
+IGNORED_CONSOLE = (re.compile(r"/socket\.io/"), re.compile(r"favicon\.ico.*\b404\b"))
+TIMEOUT = 45
+
+# dashboard figures: labels the page may use for it (any one), and the key path in the API's answer
+DASHBOARD_FIGURES = (
+	(("Active Customers", "Total Customers"), ("totalCustomers",)),
+	(("Active Leads", "Total Leads"), ("totalLeads",)),
+	(("Open Opportunities",), ("totalOpportunities",)),
+	(("Pipeline Value",), ("pipelineValue",)),
+	(("Win Rate",), ("conversionMetrics", "winRate")),
+	(("Lead to Customer",), ("conversionMetrics", "leadToCustomerRate")),
+)
+
+# ------------------------------------------------------------------ desk state (JavaScript)
+
+JS_IDLE = """
+return document.readyState === "complete"
+	&& !!(window.frappe && frappe.boot && frappe.boot.user && frappe.router)
+	&& !document.querySelector("#freeze")
+	&& !(frappe.request && frappe.request.ajax_count);
+"""
+JS_ROUTE = "return window.frappe && frappe.router && frappe.get_route_str ? frappe.get_route_str() : null;"
+JS_PAGE_TEXT = "return document.body.innerText;"
+# a message dialog (frappe.msgprint / frappe.throw) on screen, as text, or null
+JS_MESSAGE = """
+const dialog = [...document.querySelectorAll(".modal.show")].find((m) => m.querySelector(".msgprint") && m.getClientRects().length);
+return dialog ? dialog.innerText.replace(/\\s+/g, " ").trim() : null;
+"""
+# the text that follows a label (a card's or a row's figure), or null while the label is not rendered
+JS_FIGURE = """
+const wanted = arguments[0].map((label) => label.toLowerCase());
+const root = document.querySelector(".page-container[data-page-route='crm-sales-dashboard']") || document.body;
+const labels = [...root.querySelectorAll("*")].filter(
+	(el) => el.children.length === 0 && el.offsetParent !== null
+		&& wanted.includes(el.textContent.trim().toLowerCase())
+);
+for (const el of labels) {
+	const label = el.textContent.trim().toLowerCase();
+	for (let node = el.parentElement; node && node !== root; node = node.parentElement) {
+		const text = node.innerText.trim();
+		const at = text.toLowerCase().indexOf(label);
+		const rest = at < 0 ? "" : text.slice(at + label.length).trim();
+		if (rest) return rest.split("\\n")[0].trim();
+	}
+}
+return null;
+"""
+# the middle of an element, and a point inside the top of a Kanban column that is on screen
+JS_CENTER = (
+	"const r = arguments[0].getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];"
+)
+JS_DROP_POINT = """
+const r = arguments[0].getBoundingClientRect();
+const y = Math.min(Math.max(r.top + 60, 10), window.innerHeight - 10);
+return [r.left + r.width / 2, y];
+"""
+READY = {
+	"workspace": "return !!document.querySelector('.workspace .ce-block, .layout-main-section .widget');",
+	"page": "return !!(frappe.container && frappe.container.page && frappe.container.page.page_name === arguments[0]"
+	" && frappe.container.page.querySelector('.layout-main-section').children.length);",
+	"list": "const l = window.cur_list; return !!(l && l.doctype === arguments[0] && l.data"
+	" && (document.querySelector('.frappe-list .list-row-container')"
+	" || [...document.querySelectorAll('.frappe-list .no-result')].some((e) => e.offsetParent)));",
+	"form": "const f = window.cur_frm; return !!(f && f.doc && f.doctype === arguments[0] && f.doc.name === arguments[1]"
+	" && !f.is_new() && frappe.get_route_str() === 'Form/' + arguments[0] + '/' + arguments[1]);",
+	"report": "const r = frappe.query_report; return !!(r && r.report_name === arguments[0] && Array.isArray(r.data));",
+	"kanban": "return !!(document.querySelector('.kanban .kanban-column[data-column-value]')"
+	" && document.querySelector('.kanban .kanban-card-wrapper'));",
+}
+
+
+class Checks:
+	def __init__(self):
+		self.results = []
+
+	def record(self, name: str, ok: bool, detail: str = "") -> bool:
+		self.results.append({"check": name, "ok": bool(ok), "detail": detail})
+		print(f"{'PASS' if ok else 'FAIL'}  {name}{'' if ok or not detail else ': ' + detail}", flush=True)
+		return ok
+
+	@property
+	def passed(self) -> int:
+		return sum(1 for r in self.results if r["ok"])
+
+	@property
+	def failed(self) -> int:
+		return sum(1 for r in self.results if not r["ok"])
+
+
+# ------------------------------------------------------------------ REST API (stdlib only)
+
+
+class Api:
+	"""The site's REST API on 127.0.0.1:port with the site in the Host header, as one session (sid)."""
+
+	def __init__(self, site: str, port: int, sid: str | None = None):
+		self.site, self.port, self.sid = site, port, sid
+
+	def call(self, method: str, path: str, params: dict | None = None, body: dict | None = None):
+		url = f"http://127.0.0.1:{self.port}{urllib.parse.quote(path)}"
+		if params:
+			url += "?" + urllib.parse.urlencode(
+				{k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+			)
+		headers = {"Host": f"{self.site}:{self.port}", "Accept": "application/json"}
+		data = None
+		if body is not None:
+			data = json.dumps(body).encode()
+			headers["Content-Type"] = "application/json"
+		if self.sid:
+			headers["Cookie"] = f"sid={self.sid}"
+		request = urllib.request.Request(url, data=data, headers=headers, method=method)
+		try:
+			with urllib.request.urlopen(request, timeout=60) as response:
+				payload = response.read()
+				for header in response.headers.get_all("Set-Cookie") or []:
+					cookie = SimpleCookie(header)
+					if "sid" in cookie and cookie["sid"].value not in ("", "Guest"):
+						self.sid = cookie["sid"].value
+		except urllib.error.HTTPError as error:
+			text = error.read().decode(errors="replace")
+			raise RuntimeError(f"{method} {path} -> {error.code}: {text[:600]}") from None
+		return json.loads(payload or b"{}")
+
+	def login(self, user: str, password: str = PASSWORD) -> "Api":
+		self.call("POST", "/api/method/login", body={"usr": user, "pwd": password})
+		return self
+
+	def insert(self, doctype: str, values: dict) -> dict:
+		return self.call("POST", f"/api/resource/{doctype}", body=values)["data"]
+
+	def get_doc(self, doctype: str, name: str) -> dict:
+		return self.call("GET", f"/api/resource/{doctype}/{name}")["data"]
+
+	def get_list(self, doctype: str, **params) -> list:
+		return self.call("GET", f"/api/resource/{doctype}", params=params)["data"]
+
+	def method(self, name: str, **params):
+		return self.call("GET", f"/api/method/{name}", params=params or None).get("message")
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+def make_fixtures(api: Api, tag: str) -> dict:
+	"""Per rep: a customer with a contact and an interaction, an opportunity in the first open stage of the
+	default pipeline, and a qualified lead; all named with `tag`. Made by the manager, owned by the reps."""
+	pipeline = (api.get_list("CRM Pipeline", filters=[["is_default", "=", 1]], fields=["name"]) or [{}])[
+		0
+	].get("name", "Default")
+	stages = api.get_list(
+		"CRM Pipeline Stage",
+		filters=[["pipeline", "=", pipeline]],
+		fields=["name", "stage_order", "is_final"],
+		order_by="stage_order asc",
+		limit_page_length=100,
+	)
+	open_stages = [s["name"] for s in stages if not s.get("is_final")]
+	if len(open_stages) < 2:
+		raise RuntimeError(f"pipeline {pipeline} has fewer than two open stages: {stages}")
+	zone = api.get_doc("System Settings", "System Settings").get("time_zone") or "UTC"
+	now = datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+	fixtures = {"pipeline": pipeline, "stages": open_stages}
+	for rep, label in zip(REPS, ("Alpha", "Bravo"), strict=True):
+		customer = api.insert(
+			CUSTOMER,
+			{"company_name": f"{label} Browser Co {tag}", "account_owner": rep, "industry": "Technology"},
+		)
+		contact = api.insert(
+			CONTACT,
+			{"customer": customer["name"], "first_name": f"{label}browser", "last_name": f"Buyer{tag}"},
+		)
+		interaction = api.insert(
+			INTERACTION,
+			{
+				"customer": customer["name"],
+				"interaction_type": "Call",
+				"subject": f"{label} browser call {tag}",
+				"interaction_date": now,
+			},
+		)
+		opportunity = api.insert(
+			OPPORTUNITY,
+			{
+				"customer": customer["name"],
+				"opportunity_name": f"{label} Browser Deal {tag}",
+				"value": 12345,
+				"stage": open_stages[0],
+				"opportunity_owner": rep,
+			},
+		)
+		lead = api.insert(
+			LEAD,
+			{
+				"lead_name": f"{label} Browser Lead {tag}",
+				"company_name": f"{label} Lead Co {tag}",
+				"email_id": f"{label.lower()}.{tag}@browser-test.example.com",
+				"source": "Website",
+				"status": "Qualified",
+				"lead_owner": rep,
+			},
+		)
+		fixtures[rep] = {
+			"customer": customer["name"],
+			"lead": lead["name"],
+			"opportunity": opportunity["name"],
+			# what must (for the owner) or must not (for the other rep) show in each list
+			"names": {
+				CUSTOMER: customer["company_name"],
+				LEAD: lead["lead_name"],
+				OPPORTUNITY: opportunity["opportunity_name"],
+				INTERACTION: interaction["subject"],
+				CONTACT: contact.get("full_name") or f"{contact['first_name']} {contact['last_name']}",
+			},
+		}
+	boards = api.get_list(
+		"Kanban Board",
+		filters=[["reference_doctype", "=", OPPORTUNITY]],
+		fields=["name", "field_name"],
+		limit_page_length=100,
+	)
+	names = [b["name"] for b in boards]
+	fixtures["board"] = DEFAULT_BOARD if DEFAULT_BOARD in names else (names[0] if names else None)
+	return fixtures
+
+
+# ------------------------------------------------------------------ the browser
+
+
+class Browser:
+	def __init__(self, base: str, shots: str, checks: Checks, who: str):
+		self.base, self.shots, self.checks, self.who = base, shots, checks, who
+		self.profile = tempfile.mkdtemp(prefix="crm-chromium-")
+		options = webdriver.ChromeOptions()
+		options.binary_location = "/usr/bin/chromium"
+		for flag in CHROMIUM_FLAGS:
+			options.add_argument(flag)
+		options.add_argument(f"--user-data-dir={self.profile}")
+		options.add_argument("--window-size=1440,1000")
+		options.add_argument("--lang=en-US")
+		options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+		self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+		self.driver.set_page_load_timeout(TIMEOUT)
+		self.size("desktop")
+		self.shot_count = 0
+
+	def quit(self):
+		try:
+			self.driver.quit()
+		finally:
+			shutil.rmtree(self.profile, ignore_errors=True)
+
+	def js(self, script: str, *args):
+		return self.driver.execute_script(script, *args)
+
+	def size(self, name: str):
+		_name, width, height, mobile = next(s for s in SIZES if s[0] == name)
+		self.driver.execute_cdp_cmd(
+			"Emulation.setDeviceMetricsOverride",
+			{"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+		)
+
+	def wait(self, script: str, *args, what: str, timeout: int = TIMEOUT, stable: int = 1):
+		"""Until `script` is true on `stable` polls in a row (0.25 s apart)."""
+		state = {"n": 0}
+
+		def condition(_driver):
+			state["n"] = state["n"] + 1 if self.js(script, *args) else 0
+			return state["n"] >= stable
+
+		WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(condition, message=what)
+
+	def idle(self, timeout: int = TIMEOUT):
+		"""The desk has booted, nothing is frozen and no request is running (on three polls in a row)."""
+		self.wait(JS_IDLE, what="the desk to be idle", timeout=timeout, stable=3)
+
+	def console_errors(self) -> list[str]:
+		errors = []
+		for entry in self.driver.get_log("browser"):
+			message = entry.get("message", "")
+			if entry.get("level") == "SEVERE" and not any(p.search(message) for p in IGNORED_CONSOLE):
+				errors.append(message)
+		return errors
+
+	def login(self, user: str):
+		self.driver.get(f"{self.base}/login")
+		self.wait("return !!document.querySelector('#login_email')", what="the login form")
+		self.driver.find_element(By.ID, "login_email").send_keys(user)
+		self.driver.find_element(By.ID, "login_password").send_keys(PASSWORD)
+		self.driver.find_element(By.CSS_SELECTOR, "form.form-login .btn-login, .btn-login").click()
+		self.wait(
+			"return !!(window.frappe && frappe.boot && frappe.boot.user && frappe.boot.user.name === arguments[0])",
+			user,
+			what=f"the desk for {user}",
+		)
+		self.idle()
+		return self.driver.get_cookie("sid")["value"]
+
+	def screenshot(self, key: str):
+		"""Screenshots of the current view at every size; back to desktop afterwards."""
+		for name, *_ in SIZES:
+			self.size(name)
+			try:
+				self.idle(timeout=15)
+			except TimeoutException:
+				pass  # a view that never settles still gets its picture; its own checks say why
+			self.shot_count += 1
+			self.driver.save_screenshot(f"{self.shots}/{self.who}-{self.shot_count:02d}-{key}-{name}.png")
+		self.size("desktop")
+
+	def open_view(self, key: str, route: str, ready: str, *args) -> bool:
+		"""Open `route`, wait until it is ready and idle, screenshot it; checks: loaded, console clean."""
+		self.console_errors()  # drop what earlier views left
+		self.driver.get(self.base + route)
+		loaded, detail = True, ""
+		try:
+			self.wait(READY[ready], *args, what=f"{route} to render")
+			self.idle()
+		except TimeoutException as error:
+			loaded, detail = False, f"{error.msg} (route now {self.js(JS_ROUTE)!r})"
+		self.screenshot(key)
+		message = self.js(JS_MESSAGE)  # after the screenshots: widgets that load late have answered by then
+		if message:
+			loaded, detail = False, f"{detail} it shows the message {message[:300]!r}".strip()
+		self.checks.record(f"{self.who}: {route} loads", loaded, detail)
+		errors = self.console_errors()
+		self.checks.record(
+			f"{self.who}: {route} has no console errors", not errors, " | ".join(errors)[:1500]
+		)
+		return loaded
+
+	def page_text(self) -> str:
+		return self.js(JS_PAGE_TEXT) or ""
+
+
+def quote_route(*parts: str) -> str:
+	return "/app/" + "/".join(urllib.parse.quote(p, safe="") for p in parts)
+
+
+def slug(doctype: str) -> str:
+	return doctype.lower().replace(" ", "-")
+
+
+def number(text: str) -> tuple[float, int] | None:
+	"""The first number in `text` (group separators dropped) and how many decimals it shows."""
+	match = re.search(r"-?\d[\d,]*(?:\.(\d+))?", text or "")
+	if not match:
+		return None
+	return float(match.group(0).replace(",", "")), len(match.group(1) or "")
+
+
+def dig(data: dict, path: tuple):
+	for key in path:
+		data = (data or {}).get(key)
+	return data
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: tuple[str, ...]):
+	"""Every view as `user`; `others` are the reps whose records `user` must not see."""
+	checks = browser.checks
+	mine = [fixtures[rep]["names"] for rep in REPS if rep not in others]
+	foreign = [name for rep in others for name in fixtures[rep]["names"].values()]
+
+	def no_foreign(route: str):
+		if not others:
+			return
+		text = browser.page_text()
+		leaked = [name for name in foreign if name in text]
+		checks.record(
+			f"{browser.who}: {route} shows none of the other rep's records", not leaked, ", ".join(leaked)
+		)
+
+	browser.open_view("workspace", "/app/crm-hub", "workspace")
+	no_foreign("/app/crm-hub")
+
+	route = "/app/crm-sales-dashboard"
+	if browser.open_view("dashboard", route, "page", "crm-sales-dashboard"):
+		check_dashboard(browser, api, route)
+	no_foreign(route)
+
+	for doctype in LISTS:
+		route = quote_route(slug(doctype))
+		if browser.open_view(f"list-{slug(doctype)}", route, "list", doctype):
+			text = browser.page_text()
+			missing = [names[doctype] for names in mine if names[doctype] not in text]
+			whose = "their own records" if others else "both reps' records"
+			checks.record(f"{browser.who}: {route} lists {whose}", not missing, f"missing {missing}")
+		no_foreign(route)
+
+	owner = user if user in REPS else REPS[1]
+	for doctype, name in ((CUSTOMER, fixtures[owner]["customer"]), (LEAD, fixtures[owner]["lead"])):
+		route = quote_route(slug(doctype), name)
+		browser.open_view(f"form-{slug(doctype)}", route, "form", doctype, name)
+		no_foreign(route)
+
+	for report in REPORTS:
+		route = quote_route("query-report", report)
+		browser.open_view(f"report-{slug(report)}", route, "report", report)
+		no_foreign(route)
+
+	if fixtures["board"]:
+		route = quote_route(slug(OPPORTUNITY), "view", "kanban", fixtures["board"])
+		browser.open_view("kanban", route, "kanban")
+		no_foreign(route)
+	else:
+		checks.record(
+			f"{browser.who}: an opportunity Kanban board exists", False, "no Kanban Board on CRM Opportunity"
+		)
+
+
+def check_dashboard(browser: Browser, api: Api, route: str):
+	"""The page's figures against the API's answer for the same session."""
+	checks = browser.checks
+	try:
+		browser.wait(JS_FIGURE, ["Pipeline Value"], what="the dashboard figures")
+		browser.idle()
+	except TimeoutException:
+		pass  # each figure's check below says what is missing
+	data = api.method("crm_module.api.dashboard.get") or {}
+	for labels, path in DASHBOARD_FIGURES:
+		expected = dig(data, path)
+		shown = browser.js(JS_FIGURE, list(labels))
+		parsed = number(shown) if shown else None
+		name = f"{browser.who}: dashboard {labels[0]} equals the API's {'.'.join(path)}"
+		if expected is None:
+			checks.record(name, False, f"the API answers no {'.'.join(path)}")
+		elif parsed is None:
+			checks.record(
+				name, False, f"no figure labelled {' / '.join(labels)} on {route} (shown: {shown!r})"
+			)
+		else:
+			value, decimals = parsed
+			checks.record(
+				name, round(float(expected), decimals) == value, f"page {shown!r}, API {expected!r}"
+			)
+
+
+def check_kanban_drag(browser: Browser, api: Api, fixtures: dict, rep: str):
+	"""Drag the rep's card from the first open stage to the second; the API must show the new stage."""
+	checks = browser.checks
+	opportunity = fixtures[rep]["opportunity"]
+	source, target = fixtures["stages"][0], fixtures["stages"][1]
+	name = f"{browser.who}: Kanban drag {opportunity} from {source} to {target} changes its stage"
+	if not fixtures["board"]:
+		checks.record(name, False, "no Kanban board")
+		return
+	route = quote_route(slug(OPPORTUNITY), "view", "kanban", fixtures["board"])
+	browser.console_errors()
+	browser.driver.get(browser.base + route)
+	card_css = f".kanban-card-wrapper[data-name='{urllib.parse.quote(opportunity, safe='')}']"
+	column_css = f".kanban-column[data-column-value='{target}'] .kanban-cards"
+	try:
+		browser.wait(
+			"return !!document.querySelector(arguments[0])", card_css, what=f"the card {opportunity}"
+		)
+		browser.idle()
+		driver = browser.driver
+		card = driver.find_element(By.CSS_SELECTOR, card_css)
+		column = driver.find_element(By.CSS_SELECTOR, column_css)
+		browser.js("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", card)
+		# Frappe's Sortable runs in fallback mode (pointer events), so real pointer moves drive it: press on
+		# the card, then move in steps to a point of the target column that is on screen, and release
+		start, end = browser.js(JS_CENTER, card), browser.js(JS_DROP_POINT, column)
+		chain = ActionChains(driver, duration=100)
+		chain.move_to_element(card).click_and_hold().move_by_offset(8, 8).pause(0.2)
+		for step in range(1, 6):
+			x = round(start[0] + (end[0] - start[0]) * step / 5)
+			y = round(start[1] + (end[1] - start[1]) * step / 5)
+			chain.w3c_actions.pointer_action.move_to_location(x, y)
+			chain.w3c_actions.key_action.pause()
+			chain.pause(0.1)
+		chain.pause(0.3).release().perform()
+		stage = None
+		deadline = time.monotonic() + 20
+		while time.monotonic() < deadline:
+			stage = api.get_doc(OPPORTUNITY, opportunity).get("stage")
+			if stage == target:
+				break
+			time.sleep(0.5)
+		browser.idle()
+		browser.screenshot("kanban-after-drag")
+		checks.record(name, stage == target, f"stage is {stage!r}")
+	except (TimeoutException, WebDriverException, RuntimeError) as error:
+		checks.record(name, False, f"{type(error).__name__}: {str(error).splitlines()[0][:300]}")
+	errors = browser.console_errors()
+	checks.record(f"{browser.who}: Kanban drag has no console errors", not errors, " | ".join(errors)[:1500])
+
+
+def check_lead_conversion(browser: Browser, api: Api, fixtures: dict, rep: str):
+	"""The lead form's "Convert to Customer" button, its dialog's Convert; the API must show Converted."""
+	checks = browser.checks
+	lead = fixtures[rep]["lead"]
+	name = f"{browser.who}: Convert to Customer on {lead} converts it"
+	route = quote_route(slug(LEAD), lead)
+	browser.console_errors()
+	browser.driver.get(browser.base + route)
+	button_xpath = "//div[contains(@class, 'page-actions')]//button[normalize-space(.)='Convert to Customer']"
+	try:
+		browser.wait(READY["form"], LEAD, lead, what=f"the form of {lead}")
+		browser.idle()
+		driver = browser.driver
+		buttons = [b for b in driver.find_elements(By.XPATH, button_xpath) if b.is_displayed()]
+		if not buttons:
+			raise RuntimeError("no visible 'Convert to Customer' button on the lead form")
+		buttons[0].click()
+		browser.wait(
+			"const m = document.querySelector('.modal.show .btn-modal-primary'); return !!(m && m.offsetParent);",
+			what="the conversion dialog",
+		)
+		browser.screenshot("lead-convert-dialog")
+		driver.find_element(By.CSS_SELECTOR, ".modal.show .btn-modal-primary").click()
+		browser.wait(
+			"return frappe.get_route_str().startsWith('Form/' + arguments[0] + '/')",
+			CUSTOMER,
+			what="the converted customer's form",
+		)
+		browser.wait(READY["form"], CUSTOMER, browser.js("return frappe.get_route()[2]"), what="the customer")
+		browser.idle()
+		browser.screenshot("lead-converted-customer")
+		doc = api.get_doc(LEAD, lead)
+		checks.record(
+			name,
+			doc.get("status") == "Converted" and bool(doc.get("converted_customer")),
+			f"status {doc.get('status')!r}, converted_customer {doc.get('converted_customer')!r}",
+		)
+	except (TimeoutException, WebDriverException, RuntimeError) as error:
+		browser.screenshot("lead-convert-failed")
+		checks.record(name, False, f"{type(error).__name__}: {str(error).splitlines()[0][:300]}")
+	errors = browser.console_errors()
+	checks.record(
+		f"{browser.who}: lead conversion has no console errors", not errors, " | ".join(errors)[:1500]
+	)
+
+
+def run_as(user: str, who: str, args, fixtures: dict, checks: Checks, actions: bool):
+	base = f"http://{args.site}:{args.port}"
+	browser = Browser(base, args.shots, checks, who)
+	try:
+		try:
+			sid = browser.login(user)
+		except (TimeoutException, WebDriverException) as error:
+			browser.screenshot("login-failed")
+			checks.record(f"{who}: logs in through /login", False, str(error).splitlines()[0][:300])
+			return
+		checks.record(f"{who}: logs in through /login", True)
+		api = Api(args.site, args.port, sid)
+		others = tuple(rep for rep in REPS if rep != user) if user in REPS else ()
+		visit_views(browser, api, fixtures, user, others)
+		if actions:
+			check_kanban_drag(browser, api, fixtures, user)
+			check_lead_conversion(browser, api, fixtures, user)
+	finally:
+		browser.quit()
+
+
+def main() -> int:
+	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--port", type=int, required=True)
+	parser.add_argument("--shots", required=True, help="folder for the screenshots")
+	args = parser.parse_args()
+	started = time.monotonic()
+	checks = Checks()
+	print(f"screenshots: {args.shots}", flush=True)
+	try:
+		tag = time.strftime("%H%M%S")
+		fixtures = make_fixtures(Api(args.site, args.port).login(MANAGER), tag)
+		print(
+			f"fixtures ({tag}): {json.dumps({k: v for k, v in fixtures.items() if k not in REPS})}",
+			flush=True,
+		)
+		run_as(REPS[0], "rep", args, fixtures, checks, actions=True)
+		run_as(MANAGER, "manager", args, fixtures, checks, actions=False)
+	except Exception as error:
+		traceback.print_exc()
+		checks.record("browser run completes", False, f"{type(error).__name__}: {str(error)[:500]}")
+	with open(f"{args.shots}/results.json", "w") as handle:
+		json.dump(checks.results, handle, indent=1)
+	print(f"browser run took {time.monotonic() - started:.0f}s")
+	print(f"browser checks: {checks.passed} passed, {checks.failed} failed", flush=True)
+	return 0 if checks.failed == 0 and checks.passed else 1
+
+
+if __name__ == "__main__":
+	sys.exit(main())
