@@ -148,6 +148,7 @@ def chart(counts: dict[str, int]) -> dict:
 				{"name": _("Customers"), "values": [counts[risk] for risk in ("Green", "Yellow", "Red")]}
 			],
 		},
-		"type": "pie",
-		"colors": ["#29CD42", "#ECAD4B", "#E24C4C"],
+		"type": "bar",
+		"colors": ["#5e64ff"],
+		"animate": 0,  # the report redraws its chart on load; frappe-charts throws if one is still animating
 	}
