@@ -99,22 +99,7 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 			result = results[facts.key()] = health.compute_health(facts, weights)
 		past = [(stored.get((profile.name, d)) or {}).get("health_score") for d in (d7, d30)]
 		trend = health.trend(result.score, *past)
-		rows.append(
-			{
-				"customer": profile.name,
-				"score_date": day,
-				"health_score": result.score,
-				"risk_level": result.risk_level,
-				"engagement_score": result.engagement,
-				"activity_score": result.activity,
-				"satisfaction_score": result.satisfaction,
-				# Int columns are NOT NULL: no earlier row stores 0 here and null in factors["trend"]
-				"delta_7d": trend["delta_7d"] or 0,
-				"delta_30d": trend["delta_30d"] or 0,
-				"recommendations": "\n".join(result.recommendations),
-				"factors": frappe.as_json({**result.factors, "trend": trend}, indent=None),
-			}
-		)
+		rows.append(health_row(profile.name, day, result, trend))
 		already_red = (stored.get((profile.name, day)) or {}).get("risk_level") == "Red"
 		prior = (previous.get(profile.name) or {}).get("risk_level")
 		if health.crossed_into_red(prior, result.risk_level) and not already_red:
@@ -122,6 +107,27 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 				{**profile, "health_score": result.score, "recommendations": result.recommendations}
 			)
 	return rows, fell_red, profiles
+
+
+def health_row(
+	customer: str, day: date, result: health.HealthResult, trend: dict, recommendations=None
+) -> dict:
+	"""The CRM Customer Health Score values of one customer's result for `day` (recommendations default to
+	the result's own)."""
+	return {
+		"customer": customer,
+		"score_date": day,
+		"health_score": result.score,
+		"risk_level": result.risk_level,
+		"engagement_score": result.engagement,
+		"activity_score": result.activity,
+		"satisfaction_score": result.satisfaction,
+		# Int columns are NOT NULL: no earlier row stores 0 here and null in factors["trend"]
+		"delta_7d": trend["delta_7d"] or 0,
+		"delta_30d": trend["delta_30d"] or 0,
+		"recommendations": "\n".join(result.recommendations if recommendations is None else recommendations),
+		"factors": frappe.as_json({**result.factors, "trend": trend}, indent=None),
+	}
 
 
 def notify_red(profiles: list[dict]) -> None:

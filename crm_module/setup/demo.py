@@ -35,7 +35,7 @@ from crm_module.services.scoring import score_leads
 from crm_module.services.settings import get_health_weights, get_scoring_config
 from crm_module.services.tags import recount_usage
 from crm_module.setup import demo_history, demo_plan
-from crm_module.setup.install import ensure_currency
+from crm_module.setup.install import ensure_currency, make_pipeline
 
 DEMO_PASSWORD = "Demo@12345"
 MANAGER = "manager@demo.example.com"
@@ -58,7 +58,6 @@ RENEWAL_STAGES = (
 	("Churned", 5, 0, 0, 1, "Lost"),
 )
 RENEWALS_DESCRIPTION = "Demo data: yearly renewals of existing customers (crm_module.setup.demo)"
-# bulk-written doctypes, parents first (the access index reads parents' rows)
 INDEXED = (
 	constants.CUSTOMER,
 	constants.LEAD,
@@ -203,30 +202,7 @@ def delete_user(email: str) -> None:
 
 
 def make_renewals_pipeline():
-	if not frappe.db.exists(constants.PIPELINE, RENEWALS):
-		frappe.get_doc(
-			{
-				"doctype": constants.PIPELINE,
-				"pipeline_name": RENEWALS,
-				"is_default": 0,
-				"description": RENEWALS_DESCRIPTION,
-			}
-		).insert(ignore_permissions=True)
-	for stage_name, order, probability, cycle_days, is_final, outcome in RENEWAL_STAGES:
-		if frappe.db.exists(constants.PIPELINE_STAGE, {"pipeline": RENEWALS, "stage_name": stage_name}):
-			continue
-		frappe.get_doc(
-			{
-				"doctype": constants.PIPELINE_STAGE,
-				"pipeline": RENEWALS,
-				"stage_name": stage_name,
-				"stage_order": order,
-				"probability": probability,
-				"expected_cycle_days": cycle_days,
-				"is_final": is_final,
-				"outcome": outcome,
-			}
-		).insert(ignore_permissions=True)
+	make_pipeline(RENEWALS, RENEWAL_STAGES, RENEWALS_DESCRIPTION)
 
 
 def remove_renewals_pipeline():
@@ -286,8 +262,8 @@ def write_records(plan: demo_plan.Plan) -> None:
 		constants.INTERACTION: plan.interactions,
 		constants.TIMELINE: plan.timeline,
 	}
-	for doctype in INDEXED:
-		access_index.refresh(doctype, [row["name"] for row in records[doctype]])
+	for doctype in access_index.INDEXED:  # parents first: the index reads parents' rows
+		access_index.refresh(doctype, [row["name"] for row in records.get(doctype, [])])
 
 
 def write_history(plan: demo_plan.Plan) -> None:

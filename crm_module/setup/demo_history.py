@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from crm_module.domain import health as health_rules
 from crm_module.domain import lead_scoring
+from crm_module.services.health import health_row
 from crm_module.setup.demo_plan import PREFIX, Plan
 
 HISTORY_DAYS = 365
@@ -125,17 +126,9 @@ def health_rows(plan: Plan, today: date, weights: health_rules.HealthWeights) ->
 				"modified": when,
 				"owner": "Administrator",
 				"modified_by": "Administrator",
-				"customer": name,
-				"score_date": day,
-				"health_score": result.score,
-				"risk_level": result.risk_level,
-				"engagement_score": result.engagement,
-				"activity_score": result.activity,
-				"satisfaction_score": result.satisfaction,
-				"delta_7d": trend["delta_7d"] or 0,
-				"delta_30d": trend["delta_30d"] or 0,
-				"recommendations": "\n".join(quiet_text(r, quiet) for r in result.recommendations),
-				"factors": json.dumps({**result.factors, "trend": trend}),
+				**health_row(
+					name, day, result, trend, [quiet_text(r, quiet) for r in result.recommendations]
+				),
 			}
 			rows.append(row)
 			latest[name] = row

@@ -112,24 +112,33 @@ def erpnext_company_currency() -> str | None:
 
 
 def make_default_pipeline():
-	if not frappe.db.exists(constants.PIPELINE, constants.DEFAULT_PIPELINE):
+	make_pipeline(
+		constants.DEFAULT_PIPELINE,
+		DEFAULT_STAGES,
+		_("New business pipeline created on install"),
+		is_default=not frappe.db.exists(constants.PIPELINE, {"is_default": 1}),
+	)
+
+
+def make_pipeline(name: str, stages, description: str, is_default: bool = False) -> None:
+	"""A pipeline and its stages ``(name, order, probability, cycle days, is final, outcome)``, adding only
+	what is missing (install, migrate and the demo all call it)."""
+	if not frappe.db.exists(constants.PIPELINE, name):
 		frappe.get_doc(
 			{
 				"doctype": constants.PIPELINE,
-				"pipeline_name": constants.DEFAULT_PIPELINE,
-				"is_default": 0 if frappe.db.exists(constants.PIPELINE, {"is_default": 1}) else 1,
-				"description": _("New business pipeline created on install"),
+				"pipeline_name": name,
+				"is_default": 1 if is_default else 0,
+				"description": description,
 			}
 		).insert(ignore_permissions=True)
-	for stage_name, order, probability, cycle_days, is_final, outcome in DEFAULT_STAGES:
-		if frappe.db.exists(
-			constants.PIPELINE_STAGE, {"pipeline": constants.DEFAULT_PIPELINE, "stage_name": stage_name}
-		):
+	for stage_name, order, probability, cycle_days, is_final, outcome in stages:
+		if frappe.db.exists(constants.PIPELINE_STAGE, {"pipeline": name, "stage_name": stage_name}):
 			continue
 		frappe.get_doc(
 			{
 				"doctype": constants.PIPELINE_STAGE,
-				"pipeline": constants.DEFAULT_PIPELINE,
+				"pipeline": name,
 				"stage_name": stage_name,
 				"stage_order": order,
 				"probability": probability,

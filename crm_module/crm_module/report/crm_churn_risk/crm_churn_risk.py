@@ -9,6 +9,7 @@ from frappe import _
 from frappe.utils import flt
 
 from crm_module import constants
+from crm_module.services.report_columns import customer_columns
 
 LIMIT = 500
 
@@ -43,21 +44,7 @@ def execute(filters: dict | None = None):
 
 def columns() -> list[dict]:
 	return [
-		{
-			"label": _("Customer"),
-			"fieldname": "name",
-			"fieldtype": "Link",
-			"options": constants.CUSTOMER,
-			"width": 130,
-		},
-		{"label": _("Company"), "fieldname": "company_name", "fieldtype": "Data", "width": 180},
-		{
-			"label": _("Account Owner"),
-			"fieldname": "account_owner",
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 160,
-		},
+		*customer_columns(),
 		{
 			"label": _("Churn Probability"),
 			"fieldname": "churn_probability",

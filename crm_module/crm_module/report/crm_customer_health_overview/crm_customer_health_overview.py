@@ -14,6 +14,7 @@ from frappe.utils import cint
 
 from crm_module import constants
 from crm_module.services.bulk import latest_rows
+from crm_module.services.report_columns import customer_columns
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -103,21 +104,7 @@ def summary(counts: dict[str, int]) -> list[dict]:
 
 def columns() -> list[dict]:
 	return [
-		{
-			"label": _("Customer"),
-			"fieldname": "name",
-			"fieldtype": "Link",
-			"options": constants.CUSTOMER,
-			"width": 130,
-		},
-		{"label": _("Company"), "fieldname": "company_name", "fieldtype": "Data", "width": 180},
-		{
-			"label": _("Account Owner"),
-			"fieldname": "account_owner",
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 160,
-		},
+		*customer_columns(),
 		{"label": _("Lifecycle"), "fieldname": "lifecycle_stage", "fieldtype": "Data", "width": 100},
 		{"label": _("Segment"), "fieldname": "segment", "fieldtype": "Data", "width": 100},
 		{"label": _("Health"), "fieldname": "health_score", "fieldtype": "Int", "width": 80},
