@@ -58,14 +58,6 @@ RENEWAL_STAGES = (
 	("Churned", 5, 0, 0, 1, "Lost"),
 )
 RENEWALS_DESCRIPTION = "Demo data: yearly renewals of existing customers (crm_module.setup.demo)"
-INDEXED = (
-	constants.CUSTOMER,
-	constants.LEAD,
-	constants.OPPORTUNITY,
-	constants.CONTACT,
-	constants.INTERACTION,
-	constants.TIMELINE,
-)
 
 
 def make_demo() -> dict:
