@@ -71,7 +71,16 @@ CHROMIUM_FLAGS = (
 )
 SIZES = (("desktop", 1440, 1000, False), ("mobile", 390, 844, True))
 # the dev server runs no socket.io; browsers ask for a favicon the desk does not ship
-IGNORED_CONSOLE = (re.compile(r"/socket\.io/"), re.compile(r"favicon\.ico.*\b404\b"))
+IGNORED_CONSOLE = (
+	re.compile(r"/socket\.io/"),  # the dev server has no realtime
+	re.compile(r"favicon\.ico.*\b404\b"),
+	# Frappe 15's own bug, not the app's: its report view draws a report's chart twice on load and
+	# replaces the first while frappe-charts still animates it, which then logs this from Frappe's desk
+	# bundle (the second chart is drawn right). Only this exact message from that bundle is ignored.
+	re.compile(
+		r"/assets/frappe/dist/js/desk\.bundle\.\w+\.js .*Uncaught DOMException: Failed to execute 'removeChild' on 'Node'"
+	),
+)
 TIMEOUT = 45
 
 # dashboard figures: labels the page may use for it (any one), and the key path in the API's answer
@@ -398,6 +407,8 @@ class Browser:
 			self.driver.get(self.base + route)
 			try:
 				self.wait(READY[ready], *args, what=f"{route} to render")
+				self.idle()
+				time.sleep(1)  # widgets and charts draw after their data arrives: let them, then settle again
 				self.idle()
 			except TimeoutException as error:
 				failures.append(f"{name}: {error.msg} (route now {self.js(JS_ROUTE)!r})")

@@ -190,7 +190,6 @@ Object.assign(crm_module.customer_360, {
 		new frappe.Chart($el[0], {
 			type: "line",
 			height: 180,
-			animate: 0, // a form refresh redraws it; frappe-charts throws if one is still animating
 			colors: [colour || "#2490EF"],
 			data: {
 				labels: rows.map((row) => frappe.datetime.str_to_user(row.score_date)),

@@ -291,7 +291,6 @@ Object.assign(crm_module.lead_insights, {
 		new frappe.Chart($chart[0], {
 			type: "line",
 			height: 160,
-			animate: 0, // a form refresh redraws it; frappe-charts throws if one is still animating
 			colors: series.map(([_label, _key, colour]) => colour),
 			showLegend: 0,
 			data: {

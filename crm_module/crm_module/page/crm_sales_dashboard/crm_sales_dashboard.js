@@ -200,7 +200,7 @@ class CRMSalesDashboard {
 			tooltipOptions: { formatTooltipY: (value) => this.money(value) },
 		});
 		this.chart("sources", sources.length, {
-			type: "bar", // Frappe's donut can throw while a redraw overlaps its opening animation
+			type: "bar",
 			colors: ["green"],
 			axisOptions: { xIsSeries: 0 },
 			data: {
@@ -236,8 +236,7 @@ class CRMSalesDashboard {
 			$target.html(this.empty(__("Nothing in this period")));
 			return;
 		}
-		// months are a series; no animation, so a refresh never redraws a chart that is still moving
-		new frappe.Chart($target[0], { height: 220, animate: 0, axisOptions: { xIsSeries: 1 }, ...options });
+		new frappe.Chart($target[0], { height: 220, axisOptions: { xIsSeries: 1 }, ...options }); // months: a series
 	}
 
 	card(label, value, link) {

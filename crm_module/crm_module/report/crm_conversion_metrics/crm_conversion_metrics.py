@@ -80,7 +80,6 @@ def chart(sources: dict[str, int]) -> dict:
 		},
 		# a bar chart: Frappe's donut throws "removeChild" when the report draws it twice on load
 		"type": "bar",
-		"animate": 0,  # the report redraws its chart on load; frappe-charts throws if one is still animating
 		"colors": ["#5e64ff"],
 	}
 

@@ -137,5 +137,4 @@ def chart(counts: dict[str, int]) -> dict:
 		},
 		"type": "bar",
 		"colors": ["#5e64ff"],
-		"animate": 0,  # the report redraws its chart on load; frappe-charts throws if one is still animating
 	}

@@ -92,7 +92,6 @@ def chart(data: list[dict], currency: str) -> dict:
 			],
 		},
 		"type": "bar",
-		"animate": 0,  # the report redraws its chart on load; frappe-charts throws if one is still animating
 		"fieldtype": "Currency",
 		# the desk formats tooltips with {"options": "currency"} against this chart object
 		"options": "currency",
