@@ -81,5 +81,5 @@ link_app() {
 new_site() {
 	# a throwaway test site: the suites create far more than the 60 users an hour Frappe allows a live site
 	# new_site NAME: a fresh site with allow_tests and the app installed
-	as_bench_user "cd '$BENCH' && bench new-site '$1' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password \"${CRM_ADMIN_PASSWORD:-admin}\" --no-mariadb-socket >/dev/null && bench --site '$1' set-config allow_tests true && bench --site '$1' set-config throttle_user_limit 100000 && bench --site '$1' install-app crm_module" 2>&1 | tr '\r' '\n' | { grep -v 'Updating DocTypes' || true; }
+	as_bench_user "cd '$BENCH' && bench new-site '$1' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password \"${CRM_ADMIN_PASSWORD:-admin}\" --no-mariadb-socket >/dev/null && bench --site '$1' set-config allow_tests true && bench --site '$1' set-config -p throttle_user_limit 100000 && bench --site '$1' install-app crm_module" 2>&1 | tr '\r' '\n' | { grep -v 'Updating DocTypes' || true; }
 }
