@@ -73,3 +73,5 @@ def on_doctype_update():
 	# the health overview: the lowest health scores first, and the count per risk level
 	frappe.db.add_index(constants.CUSTOMER, ["status", "health_score"], "status_health_index")
 	frappe.db.add_index(constants.CUSTOMER, ["status", "risk_level"], "status_risk_index")
+	# the churn risk report: the highest probabilities first
+	frappe.db.add_index(constants.CUSTOMER, ["status", "churn_probability"], "status_churn_index")
