@@ -11,6 +11,7 @@ import frappe
 from crm_module import constants
 from crm_module.access.index import INDEXED
 from crm_module.access.rules import CHILD_PARENTS, RULES, parents_of
+from crm_module.access.teams import reach_users
 from crm_module.access.users import has_crm_role, is_unrestricted
 
 NOTHING = "(1=0)"
@@ -20,8 +21,14 @@ LARGE_REACH = 20_000
 
 def reached_names(doctype: str, user: str, count_of: str | None = None) -> str:
 	"""Sub-query: names of the `doctype` records `user` reaches, from the access index (`index.py`); with
-	`count_of` (a column), the number of access rows for that one record instead (0 or 1)."""
-	where = f"`user` = {frappe.db.escape(user)} and `record_type` = {frappe.db.escape(doctype)}"
+	`count_of` (a column), the number of access rows for that one record instead (0 when unreached)."""
+	users = reach_users(user)  # a team lead reaches what their team reaches (teams.py)
+	who = (
+		f"`user` = {frappe.db.escape(user)}"
+		if len(users) == 1
+		else f"`user` in ({', '.join(frappe.db.escape(u) for u in users)})"
+	)
+	where = f"{who} and `record_type` = {frappe.db.escape(doctype)}"
 	table = f"`tab{constants.RECORD_ACCESS}`"
 	if count_of:
 		return f"select count(*) from {table} where {where} and `record_name` = {count_of}"

@@ -10,14 +10,20 @@ links to must be reachable too.
 import frappe
 
 from crm_module.access.rules import MAX_DEPTH, READ_TYPES, RULES, Rule
+from crm_module.access.teams import reach_users
 from crm_module.access.users import has_crm_role, is_unrestricted
 
 
-def is_assigned(doctype: str, name: str, user: str) -> bool:
+def is_assigned(doctype: str, name: str, users: tuple[str, ...]) -> bool:
 	return bool(
 		frappe.db.exists(
 			"ToDo",
-			{"allocated_to": user, "reference_type": doctype, "reference_name": name, "status": "Open"},
+			{
+				"allocated_to": ("in", list(users)),
+				"reference_type": doctype,
+				"reference_name": name,
+				"status": "Open",
+			},
 		)
 	)
 
@@ -45,13 +51,14 @@ def stored(doctype: str, name: str):
 def reaches(doctype: str, row, user: str, depth: int = 0, read: bool = True) -> bool:
 	"""Whether `user` reaches the stored record `row` of `doctype` (see `rules`)."""
 	rule = RULES[doctype]
-	if rule.owner_field and row.get(rule.owner_field) == user:
+	users = reach_users(user)  # the user, and as a team lead their team (teams.py)
+	if rule.owner_field and row.get(rule.owner_field) in users:
 		return True
-	if rule.assignable and is_assigned(doctype, row.name, user):
+	if rule.assignable and is_assigned(doctype, row.name, users):
 		return True
 	links = parent_links(row, rule)
 	if rule.creator_without_parent and not any(row.get(f) for f in rule.link_fields()):
-		if row.get("owner") == user:
+		if row.get("owner") in users:
 			return True
 	if read and rule.mention_table and is_mentioned(rule, doctype, row.name, user):
 		return True

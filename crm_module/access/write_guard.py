@@ -4,7 +4,7 @@ saves, bulk update, the app's API), passes here first (`before_validate` of ever
 * field values must have their field's type (`input_types`), for everybody;
 * a CRM User cannot give a record to someone else, nor take one: a new record's owner field is
   theirs (set when empty, refused when it names someone else), and an existing record's owner
-  field does not change. Only CRM Managers reassign;
+  field does not change. Only CRM Managers reassign, and team leads within their team (`teams.py`);
 * a CRM User cannot set what the app computes (scores, health, conversion links...), nor Frappe's
   own bookkeeping columns (`owner`, `_assign`...). The app's services set
   ``doc.flags.crm_system_update`` where they write such fields on the user's behalf (conversion).
@@ -17,6 +17,7 @@ from frappe.utils import cint, flt, get_datetime, getdate
 from crm_module.access.child_rows import row_reachable
 from crm_module.access.input_types import check_document, check_values
 from crm_module.access.rules import RULES, SYSTEM_COLUMNS
+from crm_module.access.teams import reach_users
 from crm_module.access.users import is_unrestricted
 from crm_module.exceptions import CRMProtectedFieldError
 
@@ -56,18 +57,23 @@ def guard_child_row(row, method: str | None = None) -> None:
 
 
 def guard_owner_field(doc, fieldname: str, before, user: str) -> None:
+	"""A CRM User's records are theirs; a team lead may also give records to (and move them between)
+	the people of their team."""
 	value = doc.get(fieldname)
+	team = reach_users(user)
 	if before is None:
 		if not value:
 			doc.set(fieldname, user)
-		elif value != user:
+		elif value not in team:
 			refuse(
 				doc,
 				fieldname,
-				_("can only name you ({0}); a CRM Manager assigns records to others").format(user),
+				_("can only name you ({0}) or your team; a CRM Manager assigns records to others").format(
+					user
+				),
 			)
-	elif value != before.get(fieldname):
-		refuse(doc, fieldname, _("can only be changed by a CRM Manager"))
+	elif value != before.get(fieldname) and (value not in team or before.get(fieldname) not in team):
+		refuse(doc, fieldname, _("can only be changed by a CRM Manager or within your team by its lead"))
 
 
 def refuse(doc, fieldname: str, reason: str) -> None:

@@ -1,8 +1,8 @@
 """What every service shares: who is acting, fetching a record the actor may reach, and plain results.
 
-The *acting user* defaults to the session user. A CRM Manager may act for a rep (the API's ``userId``,
-the reports' "Sales Rep" filter): reads are then scoped to what the rep can reach, and records created
-carry the rep as their owner field (account, lead or opportunity owner). `acting_user` decides whether a
+The *acting user* defaults to the session user. A CRM Manager (or a team lead, for their team) may act
+for a rep (the API's ``userId``, the reports' "Sales Rep" filter): reads are then scoped to what the rep
+can reach, and records created carry the rep as their owner field (account, lead or opportunity owner). `acting_user` decides whether a
 request may name someone else; `user_or_session` is the user a service then works for. Documents are
 always written through the ORM, so controllers, permission hooks and the version log apply.
 """
@@ -14,6 +14,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from crm_module import constants
+from crm_module.access.teams import reach_users
 from crm_module.access.users import is_unrestricted
 from crm_module.exceptions import CRMNotFoundError
 from crm_module.services.payload import camel
@@ -39,8 +40,11 @@ def acting_user(user_id: str | None = None) -> str:
 		frappe.throw(_("You need a CRM role to use the CRM API"), frappe.PermissionError)
 	if user_id in (None, "", session_user):
 		return session_user
-	if not is_unrestricted(session_user):
-		frappe.throw(_("userId: only a CRM Manager can act for another user"), frappe.PermissionError)
+	if not is_unrestricted(session_user) and user_id not in reach_users(session_user):
+		frappe.throw(
+			_("userId: only a CRM Manager, or the lead of the user's team, can act for another user"),
+			frappe.PermissionError,
+		)
 	if not frappe.db.exists("User", {"name": user_id, "enabled": 1}):
 		frappe.throw(_("userId: user {0} not found").format(user_id), frappe.DoesNotExistError)
 	return user_id

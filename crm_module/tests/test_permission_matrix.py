@@ -62,6 +62,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 		super().setUpClass()
 		cls.plain = make_user(PLAIN, ("Blogger",))
 		cls.tokens[cls.plain] = cls.api_token(cls.plain)
+		cls.make_teams()
 		cls.records = cls.make_records_of_a()
 		with as_user(cls.rep_b):
 			cls.opportunity_b = make_opportunity(cls.customer_b, "B's own deal", 10).name
@@ -81,6 +82,32 @@ class TestPermissionMatrix(CRMAPITestCase):
 		cls.before = cls.snapshot()
 
 	# ------------------------------------------------------------------ fixtures
+
+	@classmethod
+	def make_teams(cls):
+		"""Team leads are attackers too: B's lead reaches B's records, never A's. A's records are reached by
+		the lead of the team above A's team (hierarchy), a positive control on the same paths."""
+		cls.lead_b = make_user("crm.matrix.leadb@example.com", (constants.ROLE_USER,))
+		cls.lead_a = make_user("crm.matrix.leada@example.com", (constants.ROLE_USER,))
+		for user in (cls.lead_a, cls.lead_b):
+			cls.tokens[user] = cls.api_token(user)
+		for name in ("matrix A team", "matrix top", "matrix B team"):  # sub-teams first
+			if frappe.db.exists(constants.SALES_TEAM, name):
+				frappe.delete_doc(constants.SALES_TEAM, name, force=True, ignore_permissions=True)
+		for name, lead, parent, members in (
+			("matrix B team", cls.lead_b, None, [cls.rep_b]),
+			("matrix top", cls.lead_a, None, []),
+			("matrix A team", cls.manager, "matrix top", [cls.rep_a]),
+		):
+			frappe.get_doc(
+				{
+					"doctype": constants.SALES_TEAM,
+					"team_name": name,
+					"team_lead": lead,
+					"parent_team": parent,
+					"members": [{"user": user} for user in members],
+				}
+			).insert(ignore_permissions=True)
 
 	@classmethod
 	def make_records_of_a(cls) -> dict[str, str]:
@@ -609,7 +636,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 
 	def test_matrix(self):
 		leaks, checks = [], 0
-		attackers = (self.rep_b, self.plain, None)
+		attackers = (self.rep_b, self.lead_b, self.plain, None)
 		for doctype, name in self.records.items():
 			secrets = self.secrets(doctype)
 			for label, kind, request in self.read_paths(doctype, name):
@@ -858,7 +885,7 @@ class TestPermissionMatrix(CRMAPITestCase):
 			readers = (
 				(self.manager,)
 				if doctype in (constants.SEGMENT_MEMBER, constants.FIT_RULE)
-				else (self.rep_a, self.manager)
+				else (self.rep_a, self.lead_a, self.manager)
 			)
 			for user in readers:
 				if parent:
@@ -875,13 +902,14 @@ class TestPermissionMatrix(CRMAPITestCase):
 				self.assertEqual(reply.status, 200, f"{user} {doctype}: {reply.text[:300]}")
 				self.assertIn(name, reply.text, f"{user} cannot see own {doctype}")
 			if not parent:
-				count = self.get(
-					"frappe.client.get_count",
-					self.rep_a,
-					doctype=doctype,
-					filters=j({"name": name}),
-				)
-				self.assertEqual(count.message, 1, f"{doctype}: {count.text[:200]}")
+				for user in (self.rep_a, self.lead_a):
+					count = self.get(
+						"frappe.client.get_count",
+						user,
+						doctype=doctype,
+						filters=j({"name": name}),
+					)
+					self.assertEqual(count.message, 1, f"{user} {doctype}: {count.text[:200]}")
 		reply = self.get(
 			"frappe.desk.search.search_link",
 			self.rep_a,

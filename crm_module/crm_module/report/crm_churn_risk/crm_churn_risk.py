@@ -10,6 +10,7 @@ from frappe.utils import flt
 
 from crm_module import constants
 from crm_module.services.report_columns import customer_columns
+from crm_module.services.teams import territory_filter
 
 LIMIT = 500
 
@@ -20,6 +21,8 @@ def execute(filters: dict | None = None):
 	for key in ("account_owner", "segment"):
 		if filters.get(key):
 			conditions[key] = filters[key]
+	if filters.get("territory"):
+		conditions["territory"] = territory_filter(filters.territory)
 	rows = frappe.get_list(
 		constants.CUSTOMER,
 		filters=conditions,

@@ -12,6 +12,7 @@ frappe.query_reports["CRM Customer Health Overview"] = {
 			options: "\nSubscriber\nLead\nProspect\nOpportunity\nCustomer\nEvangelist\nChurned",
 		},
 		{ fieldname: "segment", label: __("Segment"), fieldtype: "Data" },
+		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "CRM Sales Territory", description: __("and its sub-territories") },
 		{ fieldname: "limit", label: __("Show"), fieldtype: "Int", default: 500, description: __("customers most at risk (at most 5,000)") },
 	],
 	formatter(value, row, column, data, default_formatter) {

@@ -15,6 +15,7 @@ from frappe.utils import cint
 from crm_module import constants
 from crm_module.services.bulk import latest_rows
 from crm_module.services.report_columns import customer_columns
+from crm_module.services.teams import territory_filter
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -38,6 +39,8 @@ def execute(filters: dict | None = None):
 	for key in ("risk_level", "account_owner", "lifecycle_stage", "segment"):
 		if filters.get(key):
 			conditions[key] = filters[key]
+	if filters.get("territory"):
+		conditions["territory"] = territory_filter(filters.territory)
 	limit = min(max(cint(filters.get("limit")) or DEFAULT_LIMIT, 1), MAX_LIMIT)
 	customers = most_at_risk(conditions, limit)
 	latest = latest_rows(constants.HEALTH_SCORE, "customer", "score_date", [row.name for row in customers])
