@@ -122,3 +122,158 @@ def forecast_by_month(
 		bucket["value"] += value
 		bucket["weighted"] += forecast_amount(value, row.get("probability_percent"))
 	return dict(sorted(out.items()))
+
+
+# ---------------------------------------------------------------------------------- forecast categories
+#
+# Every deal that counts in the revenue forecast falls in one category: Pipeline, Best Case, Commit
+# (open deals) or Closed (won deals). A stage carries a category (by default from its probability:
+# >= 90 Commit, >= 50 Best Case, else Pipeline; the won stage Closed; the lost stage none); an open
+# deal takes its stage's category unless someone overrides it on the deal. Lost deals have no category
+# and are never counted.
+
+PIPELINE, BEST_CASE, COMMIT, CLOSED = "Pipeline", "Best Case", "Commit", "Closed"
+FORECAST_CATEGORIES = (PIPELINE, BEST_CASE, COMMIT, CLOSED)
+OPEN_CATEGORIES = (PIPELINE, BEST_CASE, COMMIT)
+COMMIT_FROM, BEST_CASE_FROM = Decimal(90), Decimal(50)
+
+
+def default_stage_category(
+	probability: Number | None, is_final: bool = False, outcome: str | None = None
+) -> str:
+	"""A stage's default category: Closed for the won stage, "" for the lost stage, else by probability."""
+	if is_final:
+		return CLOSED if outcome == "Won" else ""
+	p = validate_probability(probability, "probability")
+	if p >= COMMIT_FROM:
+		return COMMIT
+	return BEST_CASE if p >= BEST_CASE_FROM else PIPELINE
+
+
+def deal_category(status: str | None, stage_category: str | None, override: str | None = None) -> str:
+	"""A deal's category: Closed when won, "" when lost, else the override, else its stage's category
+	(Pipeline when the stage has none)."""
+	for name, value in (("stage_category", stage_category), ("override", override)):
+		if value and value not in FORECAST_CATEGORIES:
+			raise ValueError(f"{name} must be one of {', '.join(FORECAST_CATEGORIES)}, got {value!r}")
+	if status == "Won":
+		return CLOSED
+	if status == "Lost":
+		return ""
+	if override and override != CLOSED:
+		return override
+	return stage_category if stage_category in OPEN_CATEGORIES else PIPELINE
+
+
+# ---------------------------------------------------------------------------------- changes since a snapshot
+#
+# Two sets of rows ``{"opportunity", "status", "expected_close_date", "value", "forecast_amount"}``
+# (an older snapshot and today's figures) compared for one period (first and last day, inclusive). A deal
+# is *in the forecast* of the period when it is open and expected to close in the period. Every deal
+# in the forecast at either time gets exactly one kind:
+#
+# - ``new``: not in the older rows at all, in the forecast now;
+# - ``moved_in``: known before with a close date outside the period (or closed and reopened), in now;
+# - ``won`` / ``lost``: in the forecast before, won / lost now;
+# - ``slipped``: in before, still open, close date pushed past the period's end;
+# - ``moved_out``: in before, still open, close date moved before the period or removed;
+# - ``removed``: in before, absent now (deleted or out of the viewer's reach);
+# - ``value_changed``: in at both times with another value or forecast amount;
+# - ``unchanged``: in at both times with the same figures.
+#
+# Each change carries ``value_before``/``value_after`` and ``forecast_before``/``forecast_after``: the
+# deal's contribution to the period's open forecast at each time (0 when not in it). So the deltas of
+# all kinds add up exactly to ``current - previous`` of the period's open pipeline and forecast.
+
+CHANGE_KINDS = (
+	"new",
+	"moved_in",
+	"won",
+	"lost",
+	"slipped",
+	"moved_out",
+	"removed",
+	"value_changed",
+	"unchanged",
+)
+
+
+def _in_period(row: Mapping | None, start: date, end: date) -> bool:
+	if not row or not _is_open(row) or not row.get("expected_close_date"):
+		return False
+	return start <= to_date(row["expected_close_date"]) <= end
+
+
+def change_kind(before: Mapping | None, after: Mapping | None, start: date, end: date) -> str | None:
+	"""The kind of change of one deal for the period (None: in the forecast at neither time)."""
+	was, now = _in_period(before, start, end), _in_period(after, start, end)
+	if not was:
+		if not now:
+			return None
+		return "new" if before is None else "moved_in"
+	if after is None:
+		return "removed"
+	if not now:
+		if after.get("status") in ("Won", "Lost"):
+			return after["status"].lower()
+		moved = after.get("expected_close_date")
+		return "slipped" if moved and to_date(moved) > end else "moved_out"
+	same = money(before.get("value")) == money(after.get("value")) and money(
+		before.get("forecast_amount")
+	) == money(after.get("forecast_amount"))
+	return "unchanged" if same else "value_changed"
+
+
+def classify_changes(
+	previous: Iterable[Mapping], current: Iterable[Mapping], start: DateLike, end: DateLike
+) -> dict:
+	"""``{"changes": [...], "totals": {kind: {count, value_delta, forecast_delta}}, "previous": {value,
+	forecast}, "current": {value, forecast}}`` for the period ``start``..``end`` (see above). Changes are
+	ordered by kind (``CHANGE_KINDS``), then by the size of the forecast change, largest first."""
+	start, end = to_date(start, "start"), to_date(end, "end")
+	if start > end:
+		raise ValueError("start must not be after end")
+	before = {row["opportunity"]: row for row in previous}
+	after = {row["opportunity"]: row for row in current}
+	totals = {
+		kind: {"count": 0, "value_delta": money(0), "forecast_delta": money(0)} for kind in CHANGE_KINDS
+	}
+	sums = {
+		"previous": {"value": money(0), "forecast": money(0)},
+		"current": {"value": money(0), "forecast": money(0)},
+	}
+	changes = []
+	for name in dict.fromkeys([*before, *after]):
+		old, new = before.get(name), after.get(name)
+		kind = change_kind(old, new, start, end)
+		if kind is None:
+			continue
+		was, now = _in_period(old, start, end), _in_period(new, start, end)
+		figures = {
+			"value_before": money(old.get("value")) if was else money(0),
+			"value_after": money(new.get("value")) if now else money(0),
+			"forecast_before": money(old.get("forecast_amount")) if was else money(0),
+			"forecast_after": money(new.get("forecast_amount")) if now else money(0),
+		}
+		figures["value_delta"] = figures["value_after"] - figures["value_before"]
+		figures["forecast_delta"] = figures["forecast_after"] - figures["forecast_before"]
+		for when, present in (("previous", "before"), ("current", "after")):
+			sums[when]["value"] += figures[f"value_{present}"]
+			sums[when]["forecast"] += figures[f"forecast_{present}"]
+		totals[kind]["count"] += 1
+		totals[kind]["value_delta"] += figures["value_delta"]
+		totals[kind]["forecast_delta"] += figures["forecast_delta"]
+		changes.append(
+			{
+				"opportunity": name,
+				"kind": kind,
+				"close_date_before": (old or {}).get("expected_close_date"),
+				"close_date_after": (new or {}).get("expected_close_date"),
+				"status_after": (new or {}).get("status"),
+				**figures,
+			}
+		)
+	changes.sort(
+		key=lambda c: (CHANGE_KINDS.index(c["kind"]), -abs(c["forecast_delta"]), str(c["opportunity"]))
+	)
+	return {"changes": changes, "totals": totals, **sums}

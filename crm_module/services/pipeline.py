@@ -13,6 +13,7 @@ STAGE_FIELDS = (
 	"expected_cycle_days",
 	"is_final",
 	"outcome",
+	"forecast_category",
 )
 
 

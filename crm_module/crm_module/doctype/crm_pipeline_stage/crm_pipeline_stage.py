@@ -7,9 +7,11 @@ from frappe.model.document import Document
 from frappe.utils import cint, flt
 
 from crm_module import constants
+from crm_module.domain.forecasting import default_stage_category
 from crm_module.domain.pipeline import Stage, check_order_free, validate_stage
+from crm_module.services import forecast
 from crm_module.services.pipeline import clear_stage_cache
-from crm_module.utils import throw_input
+from crm_module.utils import domain_call, throw_input
 
 
 class CRMPipelineStage(Document):
@@ -23,6 +25,7 @@ class CRMPipelineStage(Document):
 
 		color: DF.Color | None
 		expected_cycle_days: DF.Int
+		forecast_category: DF.Literal["", "Pipeline", "Best Case", "Commit", "Closed"]
 		is_final: DF.Check
 		outcome: DF.Literal["", "Won", "Lost"]
 		pipeline: DF.Link
@@ -42,6 +45,10 @@ class CRMPipelineStage(Document):
 			self.probability = 100
 		elif self.outcome == "Lost":
 			self.probability = 0
+		if self.is_final or not self.forecast_category:
+			self.forecast_category = domain_call(
+				default_stage_category, self.probability, bool(self.is_final), self.outcome
+			)
 		stage = self.as_stage()
 		siblings = [
 			Stage(name=row.name, order=int(row.stage_order), probability=0)
@@ -69,6 +76,8 @@ class CRMPipelineStage(Document):
 
 	def on_update(self):
 		clear_stage_cache()
+		if self.has_value_changed("forecast_category") and not self.is_new():
+			forecast.recategorise_stage(self.name)
 
 	def on_trash(self):
 		if frappe.db.exists(constants.OPPORTUNITY, {"stage": self.name}):

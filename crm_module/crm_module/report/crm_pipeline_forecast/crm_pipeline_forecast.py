@@ -12,7 +12,13 @@ from frappe import _
 from crm_module import constants
 from crm_module.services import metrics
 from crm_module.services.common import acting_user
-from crm_module.utils import default_currency
+from crm_module.services.report_columns import (
+	currency_chart,
+	currency_column,
+	money_card,
+	money_column,
+	one_currency,
+)
 
 
 def execute(filters: dict | None = None):
@@ -21,7 +27,7 @@ def execute(filters: dict | None = None):
 	result = metrics.get_stage_pipeline(
 		user, filters.get("pipeline"), filters.get("from_date"), filters.get("to_date")
 	)
-	currency = report_currency(result)
+	currency = one_currency(result["currencies"])
 	data = [
 		{
 			"pipeline": row.pipeline,
@@ -36,12 +42,6 @@ def execute(filters: dict | None = None):
 		for row in result["stages"]
 	]
 	return columns(), data, message(result), chart(data, currency), summary(result, currency)
-
-
-def report_currency(result: dict) -> str:
-	"""The currency the figures are in: the opportunities' own when they share one, else the site's."""
-	found = result["currencies"]
-	return found[0] if len(found) == 1 else default_currency()
 
 
 def columns() -> list[dict]:
@@ -62,59 +62,27 @@ def columns() -> list[dict]:
 		},
 		{"label": _("Probability (%)"), "fieldname": "probability", "fieldtype": "Percent", "width": 120},
 		{"label": _("Open Opportunities"), "fieldname": "count", "fieldtype": "Int", "width": 140},
-		{
-			"label": _("Value"),
-			"fieldname": "value",
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": 150,
-		},
-		{
-			"label": _("Forecast"),
-			"fieldname": "forecast",
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": 150,
-		},
-		# Data, not a Link to Currency: Frappe filters report rows by the user's read access to every
-		# linked doctype, and CRM roles cannot read Currency
-		{"label": _("Currency"), "fieldname": "currency", "fieldtype": "Data", "width": 90},
+		money_column(_("Value"), "value", 150),
+		money_column(_("Forecast"), "forecast", 150),
+		currency_column(90),
 	]
 
 
 def chart(data: list[dict], currency: str) -> dict:
-	return {
-		"data": {
-			"labels": [row["stage_name"] for row in data],
-			"datasets": [
-				{"name": _("Value"), "values": [row["value"] for row in data]},
-				{"name": _("Forecast"), "values": [row["forecast"] for row in data]},
-			],
-		},
-		"type": "bar",
-		"fieldtype": "Currency",
-		# the desk formats tooltips with {"options": "currency"} against this chart object
-		"options": "currency",
-		"currency": currency,
-	}
+	return currency_chart(
+		[row["stage_name"] for row in data],
+		[
+			{"name": _("Value"), "values": [row["value"] for row in data]},
+			{"name": _("Forecast"), "values": [row["forecast"] for row in data]},
+		],
+		currency,
+	)
 
 
 def summary(result: dict, currency: str) -> list[dict]:
 	return [
-		{
-			"label": _("Pipeline Value"),
-			"value": result["total_value"],
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Blue",
-		},
-		{
-			"label": _("Weighted Forecast"),
-			"value": result["total_forecast"],
-			"datatype": "Currency",
-			"currency": currency,
-			"indicator": "Green",
-		},
+		money_card(_("Pipeline Value"), result["total_value"], currency, "Blue"),
+		money_card(_("Weighted Forecast"), result["total_forecast"], currency, "Green"),
 	]
 
 
