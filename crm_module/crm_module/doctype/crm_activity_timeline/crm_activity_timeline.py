@@ -54,3 +54,5 @@ class CRMActivityTimeline(Document):
 
 def on_doctype_update():
 	frappe.db.add_index(constants.TIMELINE, ["customer", "activity_date"], "customer_activity_date_index")
+	# the entries of one record (an import's follow-up skips interactions that have one; deletes)
+	frappe.db.add_index(constants.TIMELINE, ["reference_doctype", "reference_name"], "reference_index")

@@ -7,6 +7,8 @@ from frappe.model.document import Document
 from frappe.utils import get_datetime
 
 from crm_module import constants
+from crm_module.services.calendar_sync import delete_events, sync_interaction
+from crm_module.services.import_context import data_import_of
 from crm_module.services.timeline import record_activity_timeline, touch_customer
 from crm_module.utils import throw_input
 
@@ -20,16 +22,22 @@ class CRMInteraction(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		cancelled: DF.Check
+		communication: DF.Link | None
 		conducted_by: DF.Data | None
 		contact: DF.Link | None
 		customer: DF.Link | None
 		description: DF.TextEditor | None
+		direction: DF.Literal["", "Inbound", "Outbound"]
 		duration_minutes: DF.Int
+		event: DF.Link | None
 		interaction_date: DF.Datetime
 		interaction_type: DF.Literal["Call", "Email", "Meeting", "Note", "Task", "SMS"]
 		lead: DF.Link | None
+		message_id: DF.Data | None
 		next_step: DF.Data | None
 		next_step_date: DF.Date | None
+		next_step_event: DF.Link | None
 		nps_score: DF.Literal["", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
 		opportunity: DF.Link | None
 		outcome: DF.Literal["", "Positive", "Neutral", "Negative", "No Response"]
@@ -61,6 +69,8 @@ class CRMInteraction(Document):
 			self.conducted_by = frappe.utils.get_fullname(frappe.session.user)
 
 	def after_insert(self):
+		if data_import_of(self):
+			return  # a Data Import writes the timeline entries in bulk afterwards (services/import_followup.py)
 		record_activity_timeline(
 			customer=self.customer,
 			lead=self.lead,
@@ -81,6 +91,8 @@ class CRMInteraction(Document):
 
 	def on_update(self):
 		"""Last contacted (contact) and last interaction/activity (customer) move forward, never back."""
+		if data_import_of(self):
+			return  # moved set-based after a Data Import (services/import_followup.py)
 		when = get_datetime(self.interaction_date)
 		if self.contact:
 			contact = frappe.qb.DocType(constants.CONTACT)
@@ -92,6 +104,11 @@ class CRMInteraction(Document):
 			).run()
 		if self.customer:
 			touch_customer(self.customer, when, interaction=True)
+		# meetings and next steps in the conducting user's calendar (runs on insert too)
+		sync_interaction(self)
+
+	def on_trash(self):
+		delete_events(self)
 
 
 def on_doctype_update():
@@ -102,4 +119,8 @@ def on_doctype_update():
 	)
 	frappe.db.add_index(
 		constants.INTERACTION, ["customer", "interaction_date"], "customer_interaction_date_index"
+	)
+	# an opportunity's interactions: the access index cascade, automation's "no activity for N days"
+	frappe.db.add_index(
+		constants.INTERACTION, ["opportunity", "interaction_date"], "opportunity_interaction_date_index"
 	)

@@ -44,3 +44,45 @@ frappe.ui.form.on("CRM Module Settings", {
 		);
 	},
 });
+
+// Migrations from ERPNext's CRM and Frappe CRM (issue 12): managers queue them; the report lands in a
+// CRM Migration Run (bench: `bench --site SITE crm-migrate erpnext|frappe-crm [--dry-run]`)
+frappe.ui.form.on("CRM Module Settings", {
+	refresh(frm) {
+		if (!frappe.user.has_role(["CRM Manager", "System Manager"])) return;
+		const versions = frappe.boot.versions || {};
+		const sources = [
+			["erpnext", "ERPNext", versions.erpnext],
+			["frappe-crm", "Frappe CRM", versions.crm],
+		];
+		for (const [source, label, installed] of sources) {
+			if (!installed) continue;
+			frm.add_custom_button(
+				__("Migrate from {0}", [label]),
+				() =>
+					frappe.confirm(
+						__(
+							"Copy {0}'s CRM records into this app (running it again only brings what changed since)?",
+							[label]
+						),
+						() =>
+							frappe.call({
+								method: "crm_module.api.migration.enqueue_migration",
+								args: { source },
+								callback: (r) => {
+									frappe.show_alert({
+										message: __("Migration queued: the report will be in {0}", [r.message.run]),
+										indicator: "green",
+									});
+									frappe.set_route("Form", "CRM Migration Run", r.message.run);
+								},
+							})
+					),
+				__("Migrate")
+			);
+		}
+		if (sources.some(([, , installed]) => installed)) {
+			frm.add_custom_button(__("Migration Runs"), () => frappe.set_route("List", "CRM Migration Run"), __("Migrate"));
+		}
+	},
+});

@@ -25,8 +25,11 @@ class CRMModuleSettings(Document):
 		churn_model: DF.JSON | None
 		churn_trained_on: DF.Datetime | None
 		create_erpnext_customer: DF.Check
+		create_leads_from_unknown_senders: DF.Check
 		duplicate_policy: DF.Literal["Warn", "Block"]
 		engagement_weight: DF.Float
+		erpnext_deal_item: DF.Data | None
+		erpnext_won_document: DF.Literal["None", "Quotation", "Sales Order"]
 		fit_base_score: DF.Int
 		fit_rules: DF.Table[CRMFitRule]
 		fit_weight: DF.Float

@@ -1,0 +1,501 @@
+"""Email -> interactions and CRM dates <-> calendar Events (services/email_capture.py, calendar_sync.py).
+
+Mail goes through Frappe's own paths: `InboundMail` with raw RFC822 messages on Email Accounts without
+a mailbox (incoming disabled), and the desk composer (`communication.email.make`) for sent mail.
+"""
+
+import base64
+import uuid
+from datetime import timedelta
+
+import frappe
+from frappe.core.doctype.communication.email import make
+from frappe.email.receive import InboundMail
+from frappe.utils import add_days, get_datetime, getdate, now_datetime, nowdate
+
+from crm_module import constants
+from crm_module.domain.mail import counterpart_order
+from crm_module.services import calendar_sync, email_capture
+from crm_module.tests import factories as f
+from crm_module.tests.compat import IntegrationTestCase
+
+ACCOUNT_1 = "CRM Test Sales Inbox"
+ACCOUNT_2 = "CRM Test Support Inbox"
+PDF = b"%PDF-1.4 crm test attachment"
+TAG = uuid.uuid4().hex[:8]  # addresses of this run only (a committed earlier run cannot match)
+
+
+def raw_mail(
+	sender: str,
+	to: str,
+	subject: str,
+	body: str,
+	message_id: str | None = None,
+	attachment: tuple[str, bytes] | None = None,
+	in_reply_to: str | None = None,
+) -> tuple[bytes, str]:
+	"""An RFC822 message as a mail server hands it over, and its Message-ID (without brackets)."""
+	message_id = message_id or f"{uuid.uuid4().hex}@mail.example.org"
+	boundary = "crm-test-boundary"
+	headers = [
+		f"From: {sender}",
+		f"To: {to}",
+		f"Subject: {subject}",
+		"Date: Mon, 02 Mar 2026 10:15:00 +0000",
+		f"Message-ID: <{message_id}>",
+		"MIME-Version: 1.0",
+	]
+	if in_reply_to:
+		headers.append(f"In-Reply-To: <{in_reply_to}>")
+	if attachment:
+		filename, content = attachment
+		headers.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+		parts = [
+			f"--{boundary}",
+			'Content-Type: text/plain; charset="utf-8"',
+			"",
+			body,
+			f"--{boundary}",
+			f'Content-Type: application/pdf; name="{filename}"',
+			f'Content-Disposition: attachment; filename="{filename}"',
+			"Content-Transfer-Encoding: base64",
+			"",
+			base64.b64encode(content).decode(),
+			f"--{boundary}--",
+		]
+		text = "\r\n".join(headers) + "\r\n\r\n" + "\r\n".join(parts) + "\r\n"
+	else:
+		headers.append('Content-Type: text/plain; charset="utf-8"')
+		text = "\r\n".join(headers) + "\r\n\r\n" + body + "\r\n"
+	return text.encode(), message_id
+
+
+def email_account(name: str, address: str, user: str | None = None) -> "frappe.Document":
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": address,
+				"enable_incoming": 0,
+				"enable_outgoing": 0,
+				"awaiting_password": 1,
+				"connected_user": user,
+			}
+		).insert(ignore_permissions=True)
+	return frappe.get_doc("Email Account", name)
+
+
+def receive(account, raw: bytes):
+	"""What Frappe's mailbox pull does with one message."""
+	return InboundMail(raw, account).process()
+
+
+def interactions(**filters) -> list[dict]:
+	return frappe.get_all(
+		constants.INTERACTION,
+		filters=filters,
+		fields=[
+			"name",
+			"interaction_type",
+			"direction",
+			"subject",
+			"description",
+			"customer",
+			"contact",
+			"lead",
+			"conducted_by",
+			"owner",
+			"message_id",
+			"communication",
+		],
+	)
+
+
+def set_setting(value: int) -> None:
+	frappe.db.set_single_value(constants.SETTINGS, "create_leads_from_unknown_senders", value)
+
+
+class TestEmailCalendar(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.rep_a, cls.rep_b = f.rep(1), f.rep(2)
+		cls.customer = f.make_customer(
+			"Email Capture Corp",
+			account_owner=cls.rep_a,
+			email_id=f"office@capture-{TAG}.example",
+			ignore_permissions=True,
+		)
+		cls.contact = f.make_contact(
+			cls.customer.name,
+			"Ada",
+			last_name="Mailer",
+			emails=[
+				{"email_id": f"ada@capture-{TAG}.example", "is_primary": 1},
+				{"email_id": f"ada.private@home-{TAG}.example"},
+			],
+			ignore_permissions=True,
+		)
+		cls.lead = f.make_lead(
+			"Lena Lead", email_id=f"lena@lead-{TAG}.example", lead_owner=cls.rep_a, ignore_permissions=True
+		)
+		cls.account_1 = email_account(ACCOUNT_1, "sales@our-company.example", cls.rep_a)
+		cls.account_2 = email_account(ACCOUNT_2, "support@our-company.example")
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		set_setting(0)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	# --- email -> interactions -------------------------------------------------------------------------
+
+	def test_received_email_becomes_one_interaction_with_its_attachment(self):
+		raw, message_id = raw_mail(
+			f'"Ada Mailer" <ADA.Private@Home-{TAG}.example>',
+			"sales@our-company.example",
+			"Question about the renewal",
+			"Hello,\nwhat does <the> renewal cost?",
+			attachment=("quote-request.pdf", PDF),
+		)
+		frappe.db.set_value(constants.CONTACT, self.contact.name, "last_contacted_on", None)
+		comm = receive(self.account_1, raw)
+		rows = interactions(message_id=message_id)
+		self.assertEqual(len(rows), 1)
+		row = rows[0]
+		self.assertEqual(row.interaction_type, "Email")
+		self.assertEqual(row.direction, "Inbound")
+		self.assertEqual(row.subject, "Question about the renewal")
+		self.assertEqual((row.customer, row.contact, row.lead), (self.customer.name, self.contact.name, None))
+		self.assertEqual(row.communication, comm.name)
+		self.assertEqual(row.conducted_by, self.rep_a)  # inbound: the owner of the matched record
+		self.assertIn("what does &lt;the&gt; renewal cost?", row.description)
+		self.assertNotIn("<the>", row.description)  # sanitised text
+		# the attachment, saved by Frappe after the Communication, is on the interaction too
+		comm_files = frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": "Communication", "attached_to_name": comm.name},
+			fields=["file_url", "file_name"],
+		)
+		files = frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": constants.INTERACTION, "attached_to_name": row.name},
+			fields=["file_url", "file_name"],
+		)
+		self.assertEqual(len(comm_files), 1)
+		self.assertEqual(
+			[(x.file_url, x.file_name) for x in files], [(comm_files[0].file_url, comm_files[0].file_name)]
+		)
+		self.assertTrue(comm_files[0].file_name.startswith("quote-request"))
+		# the interaction hooks saw it like any other: the contact's last contact, the timeline
+		self.assertEqual(
+			get_datetime(frappe.db.get_value(constants.CONTACT, self.contact.name, "last_contacted_on")),
+			get_datetime(frappe.db.get_value(constants.INTERACTION, row.name, "interaction_date")),
+		)
+		self.assertTrue(
+			frappe.db.exists(
+				constants.TIMELINE, {"reference_doctype": constants.INTERACTION, "reference_name": row.name}
+			)
+		)
+
+	def test_the_same_message_through_a_second_account_adds_nothing(self):
+		raw, message_id = raw_mail(
+			f"office@capture-{TAG}.example",
+			"sales@our-company.example, support@our-company.example",
+			"Hi both",
+			"x",
+		)
+		receive(self.account_1, raw)
+		receive(self.account_2, raw)  # Frappe finds the Communication by Message-ID
+		# a second Communication with the same Message-ID (e.g. another site path) adds nothing either
+		frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"subject": "Hi both",
+				"content": "x",
+				"message_id": message_id,
+				"sender": f"office@capture-{TAG}.example",
+				"recipients": "support@our-company.example",
+				"email_account": ACCOUNT_2,
+			}
+		).insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.count("Communication", {"message_id": message_id}), 2)
+		rows = interactions(message_id=message_id)
+		self.assertEqual(len(rows), 1)
+		self.assertEqual((rows[0].customer, rows[0].contact), (self.customer.name, None))
+
+	def test_lead_email_and_recipient_match(self):
+		comm = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"subject": "Intro",
+				"content": "<p>Hi <b>there</b></p>",
+				"message_id": f"{uuid.uuid4().hex}@x.example",
+				"sender": "someone-unknown@elsewhere.example",
+				"recipients": "sales@our-company.example",
+				"cc": f"Lena <LENA@lead-{TAG}.example>",
+				"email_account": ACCOUNT_1,
+			}
+		).insert(ignore_permissions=True)
+		rows = interactions(communication=comm.name)
+		self.assertEqual(len(rows), 1)
+		self.assertEqual((rows[0].lead, rows[0].customer), (self.lead.name, None))
+		self.assertIn("there", rows[0].description)
+		self.assertNotIn("<b>", rows[0].description)
+
+	def test_sending_from_a_crm_form_records_an_outbound_interaction_and_replies_thread(self):
+		with f.as_user(self.rep_a):
+			sent = make(
+				doctype=constants.CUSTOMER,
+				name=self.customer.name,
+				subject="Your renewal quote",
+				content="<p>Please find the quote.</p>",
+				recipients=f"ada@capture-{TAG}.example",
+				send_email=False,
+			)
+		rows = interactions(communication=sent["name"])
+		self.assertEqual(len(rows), 1)
+		row = rows[0]
+		self.assertEqual(row.direction, "Outbound")
+		self.assertEqual((row.customer, row.contact), (self.customer.name, self.contact.name))
+		self.assertEqual(row.conducted_by, self.rep_a)
+		self.assertEqual(row.owner, self.rep_a)
+		self.assertTrue(row.message_id)
+		# the answer comes from an address the CRM does not know: it threads to the same customer
+		sent_message_id = frappe.db.get_value("Communication", sent["name"], "message_id")
+		raw, reply_id = raw_mail(
+			"assistant@capture-corp-mail.example",
+			"sales@our-company.example",
+			"Re: Your renewal quote",
+			"Thanks, we will sign.",
+			in_reply_to=sent_message_id,
+		)
+		reply = receive(self.account_1, raw)
+		self.assertEqual(reply.in_reply_to, sent["name"])
+		rows = interactions(message_id=reply_id)
+		self.assertEqual(len(rows), 1)
+		self.assertEqual((rows[0].customer, rows[0].direction), (self.customer.name, "Inbound"))
+
+	def test_unknown_sender_is_left_alone_unless_the_setting_creates_a_lead(self):
+		before = frappe.db.count(constants.INTERACTION)
+		raw, message_id = raw_mail(
+			f'"Nina Newcomer" <nina@prospect-{TAG}.example>', "sales@our-company.example", "Pricing?", "Hi"
+		)
+		receive(self.account_1, raw)
+		self.assertEqual(frappe.db.count(constants.INTERACTION), before)
+		self.assertFalse(frappe.db.exists(constants.LEAD, {"email_id": f"nina@prospect-{TAG}.example"}))
+
+		set_setting(1)
+		raw, message_id = raw_mail(
+			f'"Omar Other" <omar@prospect-{TAG}.example>', "sales@our-company.example", "Pricing?", "Hi"
+		)
+		receive(self.account_1, raw)
+		lead = frappe.db.get_value(
+			constants.LEAD,
+			{"email_id": f"omar@prospect-{TAG}.example"},
+			["name", "lead_name", "lead_owner", "source"],
+			as_dict=True,
+		)
+		self.assertEqual(
+			(lead.lead_name, lead.lead_owner, lead.source), ("Omar Other", self.rep_a, "Inbound")
+		)
+		rows = interactions(message_id=message_id)
+		self.assertEqual([(r.lead, r.direction) for r in rows], [(lead.name, "Inbound")])
+		# a mailbox without a user of its own: no rep gets the lead (the app's rule for unowned leads
+		# leaves it to its creator, the system account that pulls the mail)
+		raw, _ = raw_mail(f"pat@prospect-{TAG}.example", "support@our-company.example", "Help", "Hi")
+		receive(self.account_2, raw)
+		owner = frappe.db.get_value(constants.LEAD, {"email_id": f"pat@prospect-{TAG}.example"}, "lead_owner")
+		self.assertIn(owner, (None, "", "Administrator"))
+		# automated senders never become leads
+		raw, _ = raw_mail("MAILER-DAEMON@relay.example", "sales@our-company.example", "Undeliverable", "x")
+		receive(self.account_1, raw)
+		self.assertFalse(frappe.db.exists(constants.LEAD, {"email_id": "mailer-daemon@relay.example"}))
+
+	def test_a_rep_who_does_not_reach_the_customer_cannot_see_the_interaction(self):
+		raw, message_id = raw_mail(f"ada@capture-{TAG}.example", "sales@our-company.example", "Private", "x")
+		receive(self.account_1, raw)
+		name = interactions(message_id=message_id)[0].name
+		doc = frappe.get_doc(constants.INTERACTION, name)
+		self.assertTrue(frappe.has_permission(constants.INTERACTION, "read", doc=doc, user=self.rep_a))
+		self.assertFalse(frappe.has_permission(constants.INTERACTION, "read", doc=doc, user=self.rep_b))
+		with f.as_user(self.rep_b):
+			self.assertFalse(frappe.get_list(constants.INTERACTION, filters={"name": name}))
+		with f.as_user(self.rep_a):
+			self.assertTrue(frappe.get_list(constants.INTERACTION, filters={"name": name}))
+			# the email fields are the app's: a rep cannot rewrite them
+			doc = frappe.get_doc(constants.INTERACTION, name)
+			doc.message_id = "forged@x"
+			self.assertRaises(frappe.PermissionError, doc.save)
+
+	def test_non_email_communications_are_ignored(self):
+		before = frappe.db.count(constants.INTERACTION)
+		frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Comment",
+				"communication_medium": "Email",
+				"content": "note",
+				"sender": f"ada@capture-{TAG}.example",
+			}
+		).insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.count(constants.INTERACTION), before)
+
+	# --- calendar --------------------------------------------------------------------------------------
+
+	def test_meeting_event_round_trip(self):
+		start = get_datetime(add_days(nowdate(), 3) + " 14:00:00")
+		with f.as_user(self.rep_a):
+			meeting = f.make_interaction(
+				self.customer.name,
+				"Quarterly review",
+				interaction_type="Meeting",
+				interaction_date=start,
+				duration_minutes=45,
+				contact=self.contact.name,
+			)
+		meeting.reload()
+		self.assertTrue(meeting.event)
+		event = frappe.get_doc("Event", meeting.event)
+		self.assertEqual((event.owner, event.event_type, event.status), (self.rep_a, "Private", "Open"))
+		self.assertEqual(get_datetime(event.starts_on), start)
+		self.assertEqual(get_datetime(event.ends_on), start + timedelta(minutes=45))
+		self.assertEqual(
+			[(p.reference_doctype, p.reference_docname) for p in event.event_participants],
+			[(constants.CONTACT, self.contact.name)],
+		)
+		# private to the conducting rep
+		with f.as_user(self.rep_b):
+			self.assertFalse(frappe.get_list("Event", filters={"name": event.name}))
+		with f.as_user(self.rep_a):
+			self.assertTrue(frappe.get_list("Event", filters={"name": event.name}))
+
+		# the interaction changes -> the Event follows (the same Event)
+		later = start + timedelta(days=1)
+		with f.as_user(self.rep_a):
+			meeting.reload()
+			meeting.subject = "Quarterly business review"
+			meeting.interaction_date = later
+			meeting.save()
+		event.reload()
+		self.assertEqual((event.subject, get_datetime(event.starts_on)), ("Quarterly business review", later))
+		self.assertEqual(frappe.db.count("Event", {"subject": ("like", "Quarterly%")}), 1)
+
+		# the rep moves the Event in their calendar -> the interaction moves
+		moved = later + timedelta(hours=2)
+		with f.as_user(self.rep_a):
+			event.reload()
+			event.starts_on = moved
+			event.ends_on = moved + timedelta(minutes=90)
+			event.save()
+		meeting.reload()
+		self.assertEqual(get_datetime(meeting.interaction_date), moved)
+		self.assertEqual(meeting.duration_minutes, 90)
+		self.assertEqual(meeting.cancelled, 0)
+
+		# cancelling the Event cancels the meeting
+		with f.as_user(self.rep_a):
+			event.reload()
+			event.status = "Cancelled"
+			event.save()
+		meeting.reload()
+		self.assertEqual(meeting.cancelled, 1)
+		self.assertEqual(get_datetime(meeting.interaction_date), moved)
+
+		# the desk calendar shows it to the rep (end from the duration), not to another rep
+		with f.as_user(self.rep_a):
+			shown = calendar_sync.calendar_events(
+				str(moved - timedelta(days=1)), str(moved + timedelta(days=1))
+			)
+		row = next(r for r in shown if r.name == meeting.name)
+		self.assertEqual(get_datetime(row.interaction_end), moved + timedelta(minutes=90))
+		with f.as_user(self.rep_b):
+			shown = calendar_sync.calendar_events(
+				str(moved - timedelta(days=1)), str(moved + timedelta(days=1))
+			)
+		self.assertNotIn(meeting.name, [r.name for r in shown])
+
+		# deleting the interaction deletes its Event
+		# (force: its activity timeline entry links it, and Frappe refuses to delete linked records)
+		frappe.delete_doc(constants.INTERACTION, meeting.name, ignore_permissions=True, force=True)
+		self.assertFalse(frappe.db.exists("Event", event.name))
+
+	def test_an_event_deleted_from_the_calendar_unlinks_the_meeting(self):
+		with f.as_user(self.rep_a):
+			meeting = f.make_interaction(
+				self.customer.name, "Site visit", interaction_type="Meeting", interaction_date=now_datetime()
+			)
+		meeting.reload()
+		frappe.delete_doc("Event", meeting.event)  # Frappe lets System Managers delete Events
+		self.assertIsNone(frappe.db.get_value(constants.INTERACTION, meeting.name, "event"))
+
+	def test_next_step_date_and_lead_follow_up_in_the_owners_calendar(self):
+		with f.as_user(self.rep_a):
+			call = f.make_interaction(
+				self.customer.name,
+				"Discovery call",
+				next_step="Send proposal",
+				next_step_date=add_days(nowdate(), 5),
+			)
+		call.reload()
+		self.assertFalse(call.event)  # a call has no meeting Event
+		event = frappe.get_doc("Event", call.next_step_event)
+		self.assertEqual((event.owner, event.all_day, event.event_type), (self.rep_a, 1, "Private"))
+		self.assertEqual(getdate(event.starts_on), getdate(add_days(nowdate(), 5)))
+
+		lead = f.make_lead("Felix Follow", lead_owner=self.rep_a, ignore_permissions=True)
+		self.assertFalse(frappe.db.get_value(constants.LEAD, lead.name, "follow_up_event"))
+		with f.as_user(self.rep_a):
+			lead.reload()
+			lead.follow_up_date = add_days(nowdate(), 2)
+			lead.save()
+		lead.reload()
+		first = lead.follow_up_event
+		event = frappe.get_doc("Event", first)
+		self.assertEqual((event.owner, event.all_day, event.event_type), (self.rep_a, 1, "Private"))
+		self.assertEqual(getdate(event.starts_on), getdate(add_days(nowdate(), 2)))
+		self.assertIn("Felix Follow", event.subject)
+		# a new date moves the same Event; moving the Event moves the follow-up date
+		with f.as_user(self.rep_a):
+			lead.follow_up_date = add_days(nowdate(), 4)
+			lead.save()
+			lead.reload()
+			self.assertEqual(lead.follow_up_event, first)
+			self.assertEqual(
+				getdate(frappe.db.get_value("Event", first, "starts_on")), getdate(add_days(nowdate(), 4))
+			)
+			event.reload()
+			event.starts_on = get_datetime(add_days(nowdate(), 6))
+			event.save()
+		self.assertEqual(
+			getdate(frappe.db.get_value(constants.LEAD, lead.name, "follow_up_date")),
+			getdate(add_days(nowdate(), 6)),
+		)
+		# cleared -> gone
+		with f.as_user(self.rep_a):
+			lead.reload()
+			lead.follow_up_date = None
+			lead.save()
+		self.assertFalse(frappe.db.exists("Event", first))
+		self.assertFalse(frappe.db.get_value(constants.LEAD, lead.name, "follow_up_event"))
+
+	def test_matching_is_one_query_per_doctype(self):
+		"""Contacts, customers, leads: three indexed look-ups, whatever the number of addresses."""
+		ordered = counterpart_order(
+			f"ADA@capture-{TAG}.example",
+			", ".join(f"r{i}@nowhere.example" for i in range(30)) + f", lena@lead-{TAG}.example",
+			f"office@capture-{TAG}.example",
+			inbound=True,
+		)
+		with self.assertQueryCount(3):
+			matched = email_capture.match_addresses(ordered)
+		self.assertEqual([m.name for m in matched[f"ada@capture-{TAG}.example"]], [self.contact.name])
+		self.assertEqual([m.name for m in matched[f"lena@lead-{TAG}.example"]], [self.lead.name])
+		self.assertEqual([m.kind for m in matched[f"office@capture-{TAG}.example"]], ["customer"])
+		self.assertEqual(len(matched), 3)
