@@ -11,13 +11,12 @@ from frappe import _
 from frappe.utils import nowdate
 
 from crm_module import constants
+from crm_module.domain.sources import OPPORTUNITY_SOURCES
 from crm_module.exceptions import CRMConflictError
 from crm_module.services.common import get_record
 from crm_module.services.payload import require_object, to_fields
 from crm_module.services.timeline import record_activity_timeline
 from crm_module.utils import throw_input
-
-OPPORTUNITY_SOURCES = {"Inbound", "Outbound", "Referral", "Website", "Partner", "Event", "Campaign"}
 
 
 def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict | None = None) -> dict:

@@ -14,7 +14,7 @@ from frappe.utils import flt, getdate, now_datetime, nowdate
 
 from crm_module import constants
 from crm_module.access import index as access_index
-from crm_module.domain.forecasting import days_in_pipeline, forecast_amount
+from crm_module.domain.forecasting import days_in_pipeline, deal_category, forecast_amount
 from crm_module.domain.pipeline import (
 	LossReasonRequired,
 	Stage,
@@ -45,8 +45,12 @@ class CRMOpportunity(Document):
 		customer_name: DF.Data | None
 		days_in_pipeline: DF.Int
 		description: DF.TextEditor | None
+		erpnext_sales_doctype: DF.Literal["", "Quotation", "Sales Order"]
+		erpnext_sales_document: DF.DynamicLink | None
 		expected_close_date: DF.Date | None
 		forecast_amount: DF.Currency
+		forecast_category: DF.Literal["", "Pipeline", "Best Case", "Commit", "Closed"]
+		forecast_category_override: DF.Literal["", "Pipeline", "Best Case", "Commit"]
 		lead: DF.Link | None
 		opportunity_name: DF.Data
 		opportunity_owner: DF.Link | None
@@ -173,6 +177,10 @@ class CRMOpportunity(Document):
 
 	def update_derived_figures(self):
 		self.forecast_amount = domain_call(forecast_amount, self.value, self.probability_percent)
+		stage = find_stage_row(self.pipeline, self.stage)
+		self.forecast_category = domain_call(
+			deal_category, self.status, stage.get("forecast_category"), self.forecast_category_override
+		)
 		self.days_in_pipeline = days_in_pipeline(
 			self.creation or now_datetime(), self.actual_close_date, nowdate()
 		)
@@ -226,6 +234,13 @@ class CRMOpportunity(Document):
 		if move.from_stage is None:
 			return "Opportunity Created", _("Opportunity created: {0}").format(name)
 		return "Stage Change", _("{0} moved to {1}").format(name, move.to_stage)
+
+
+def find_stage_row(pipeline: str | None, stage: str | None) -> dict:
+	"""The cached stage row of `stage` in `pipeline` ({} when unknown)."""
+	return (
+		next((row for row in get_pipeline_stages(pipeline) if row["name"] == stage), {}) if pipeline else {}
+	)
 
 
 def stage_objects(pipeline: str | None) -> list[Stage]:

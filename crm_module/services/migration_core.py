@@ -1,0 +1,360 @@
+"""What both migrations share (issue 12): the link back to the source record, the create / update / skip
+decision, writing one record through the ORM under a savepoint, owners and contact points.
+
+Every record is written with its controller's validation on (insert / save through the ORM with
+`ignore_permissions`, after `services.migration.run_migration` checked that the caller is a CRM Manager).
+Per-row side effects that a migration does not want are switched off with document flags:
+
+* ``crm_migrating``: no assignment ToDo / notification for a lead's owner (CRM Sales Lead.on_update), no
+  ERPNext draft for an opportunity migrated as won (services/erpnext_handoff.py);
+* ``ignore_duplicates``: the email / phone duplicate guard (source systems keep a lead and the contact it
+  became side by side; merge them afterwards with the merge tool);
+* ``crm_system_update``: the app-maintained fields a migration sets (conversion links, ERPNext customer).
+
+Scores are computed once at the end for the migrated leads (`scoring.score_leads`); the access index is
+kept by the doc_events of every insert, so nothing is left to refresh.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, now_datetime, strip_html
+
+from crm_module import constants
+from crm_module.access import index as access_index
+from crm_module.domain import migration_map as mm
+from crm_module.domain.contact_points import normalize_email, normalize_phone
+from crm_module.services.contact_points import default_region
+from crm_module.services.pipeline import clear_stage_cache
+
+ADOPT = "__adopt__"
+
+
+class SkipRecord(Exception):
+	"""A source record that cannot be mapped; the message is the reason reported."""
+
+
+class Migration:
+	"""One run: the report, the link-back cache and the helpers the source-specific runners use."""
+
+	def __init__(self, source_app: str, dry_run: bool = False, publish: bool = False):
+		self.source_app = source_app
+		self.report = mm.MigrationReport(source_app, dry_run)
+		self.publish = publish
+		self.links: dict[str, dict[str, frappe._dict]] = {}
+		self.enabled_users = set(frappe.get_all("User", filters={"enabled": 1}, pluck="name"))
+		self.region = default_region()
+		self.touched_leads: list[str] = []
+
+	# ------------------------------------------------------------------ links back to the source
+
+	def load_links(self, source_doctype: str) -> dict[str, frappe._dict]:
+		if source_doctype not in self.links:
+			rows = frappe.get_all(
+				constants.SOURCE_LINK,
+				filters={"source_doctype": source_doctype},
+				fields=["name", "source_name", "target_doctype", "target_name", "source_modified"],
+			)
+			self.links[source_doctype] = {row.source_name: row for row in rows}
+		return self.links[source_doctype]
+
+	def target(self, source_doctype: str, source_name: str | None) -> str | None:
+		"""This app's record migrated from `source_doctype` `source_name` (None: not migrated, or gone)."""
+		if not source_name:
+			return None
+		link = self.load_links(source_doctype).get(source_name)
+		if link and frappe.db.exists(link.target_doctype, link.target_name):
+			return link.target_name
+		return None
+
+	def store_link(self, source_doctype: str, source, target_doctype: str, target_name: str) -> None:
+		links = self.load_links(source_doctype)
+		values = {
+			"source_app": self.source_app,
+			"target_doctype": target_doctype,
+			"target_name": target_name,
+			"source_modified": source.modified,
+			"migrated_on": now_datetime(),
+		}
+		link = links.get(source.name)
+		if link:
+			frappe.db.set_value(constants.SOURCE_LINK, link.name, values)
+			link.update(values)
+			return
+		doc = frappe.get_doc(
+			{
+				"doctype": constants.SOURCE_LINK,
+				"source_doctype": source_doctype,
+				"source_name": source.name,
+				**values,
+			}
+		).insert(ignore_permissions=True)
+		links[source.name] = frappe._dict(name=doc.name, source_name=source.name, **values)
+
+	# ------------------------------------------------------------------ one record
+
+	def migrate(
+		self,
+		source_doctype: str,
+		source,
+		target_doctype: str,
+		build: Callable[[frappe._dict, list[str]], dict],
+		after: Callable | None = None,
+	) -> str | None:
+		"""Create, update or skip the record for `source` (a dict with at least name and modified).
+
+		`build(source, notes)` returns the target's field values (child tables as lists of dicts) or raises
+		SkipRecord; `notes` collects what was left out, reported when the record is written. `after(doc)`
+		runs after the write, in the same savepoint. Returns the target's name (None when skipped without
+		one)."""
+		source.name = str(source.name)  # CRM Task names are integers
+		link = self.load_links(source_doctype).get(source.name)
+		target_name = self.target(source_doctype, source.name)
+		action = mm.decide(
+			get_datetime(link.source_modified) if link and link.source_modified else None,
+			get_datetime(source.modified),
+			bool(target_name),
+		)
+		if action == mm.SKIP:
+			self.report.unchanged(source_doctype)
+			return target_name
+		savepoint = "crm_migrate_row"
+		frappe.db.savepoint(savepoint)
+		notes: list[str] = []
+		try:
+			values = build(source, notes)
+			# a record of the same identity made before the link existed (a stage of the same name) is adopted
+			adopt = values.pop(ADOPT, None)
+			doc = write(target_doctype, target_name if action == mm.UPDATE else adopt, values)
+			if after:
+				after(doc)
+			self.store_link(source_doctype, source, target_doctype, doc.name)
+		except SkipRecord as reason:
+			frappe.db.rollback(save_point=savepoint)
+			self.report.skipped(source_doctype, source.name, str(reason))
+			return target_name
+		except Exception as error:
+			frappe.db.rollback(save_point=savepoint)
+			self.report.skipped(source_doctype, source.name, describe_error(error))
+			return target_name
+		if action == mm.CREATE:
+			self.report.created(source_doctype)
+		else:
+			self.report.updated(source_doctype)
+		for note in notes:
+			self.report.note(source_doctype, source.name, note)
+		if target_doctype == constants.LEAD:
+			self.touched_leads.append(doc.name)
+		return doc.name
+
+	# ------------------------------------------------------------------ field helpers
+
+	def owner(self, notes: list[str], *candidates: str | None, assign: str | None = None) -> str:
+		"""The first enabled user among the candidates and the `_assign` users; "" (and a note) otherwise."""
+		user, note = mm.pick_owner([*candidates, *mm.assignees(assign)], self.enabled_users)
+		if note:
+			notes.append(note)
+		return user or ""
+
+	def email(self, value: str | None, notes: list[str], label: str = "email") -> str | None:
+		if not (value or "").strip():
+			return None
+		try:
+			return normalize_email(value)
+		except ValueError:
+			notes.append(_("{0} '{1}' is not a valid email address: left out").format(label, value))
+			return None
+
+	def phone(self, value: str | None, notes: list[str], label: str = "phone") -> str | None:
+		if not (value or "").strip():
+			return None
+		try:
+			return normalize_phone(value, None, self.region)
+		except ValueError:
+			notes.append(_("{0} '{1}' is not a valid phone number: left out").format(label, value))
+			return None
+
+	def contact_points(self, emails: list[tuple[str, bool]], phones: list[tuple[str, bool, str]], notes):
+		"""CRM Email Address / CRM Phone Number rows from (email, primary) and (phone, primary, type)."""
+		email_rows = []
+		for value, primary in mm.unique_points(
+			[(self.email(v, notes) or "", p) for v, p in emails], key=lambda v: v.lower()
+		):
+			email_rows.append({"email_id": value, "is_primary": 1 if primary else 0, "email_type": "Work"})
+		kinds = {}
+		normalized = []
+		for value, primary, kind in phones:
+			number = self.phone(value, notes) or ""
+			kinds.setdefault(number, kind)
+			normalized.append((number, primary))
+		phone_rows = [
+			{"phone": value, "is_primary": 1 if primary else 0, "phone_type": kinds.get(value) or "Mobile"}
+			for value, primary in mm.unique_points(normalized, key=lambda v: v)
+		]
+		return email_rows, phone_rows
+
+	# ------------------------------------------------------------------ pipelines
+
+	def ensure_pipeline(self, name: str, description: str) -> str:
+		if not frappe.db.exists(constants.PIPELINE, name):
+			frappe.get_doc(
+				{"doctype": constants.PIPELINE, "pipeline_name": name, "description": description}
+			).insert(ignore_permissions=True)
+		return name
+
+	def ensure_final_stages(self, pipeline: str, plans: list[mm.StagePlan]) -> None:
+		"""The final Won / Lost stages the app adds to a migrated pipeline (not source records)."""
+		for plan in plans:
+			if plan.source is not None or stage_named(pipeline, plan.stage_name):
+				continue
+			if frappe.db.exists(constants.PIPELINE_STAGE, {"pipeline": pipeline, "outcome": plan.outcome}):
+				continue
+			stage_doc(pipeline, plan, free_order(pipeline, plan.order)).insert(ignore_permissions=True)
+		clear_stage_cache()
+
+	def final_stage(self, pipeline: str, outcome: str) -> str | None:
+		return frappe.db.get_value(
+			constants.PIPELINE_STAGE,
+			{"pipeline": pipeline, "is_final": 1, "outcome": outcome},
+			"name",
+			order_by="stage_order asc",
+		)
+
+	def first_open_stage(self, pipeline: str) -> str | None:
+		return frappe.db.get_value(
+			constants.PIPELINE_STAGE,
+			{"pipeline": pipeline, "is_final": 0},
+			"name",
+			order_by="stage_order asc",
+		)
+
+	def migrate_stages(
+		self, pipeline: str, source_doctype: str, sources: dict, plans: list[mm.StagePlan]
+	) -> None:
+		"""The pipeline's stages from the source's stages (`sources` by name, `plans` from migration_map):
+		each planned source stage adopts a stage of the same name, then the final Won / Lost are added."""
+		for plan in plans:
+			if plan.source is None:
+				continue
+
+			def build(source, notes, plan=plan):
+				existing = self.target(source_doctype, source.name) or stage_named(pipeline, plan.stage_name)
+				values = stage_values(pipeline, plan, free_order(pipeline, plan.order, existing))
+				return {**values, ADOPT: existing}
+
+			self.migrate(source_doctype, sources[plan.source], constants.PIPELINE_STAGE, build)
+		self.ensure_final_stages(pipeline, plans)
+		clear_stage_cache()
+
+	def run_steps(self, steps: tuple[tuple[str, Callable], ...]) -> None:
+		"""Run each (label, migrate(m)) step in order, publishing progress between them."""
+		for step, (label, migrate) in enumerate(steps):
+			self.progress(step, len(steps), label)
+			migrate(self)
+		self.progress(len(steps), len(steps), "Done")
+
+	def progress(self, step: int, steps: int, label: str) -> None:
+		if self.publish:
+			frappe.publish_progress(
+				step * 100 / steps,
+				title=_("Migrating from {0}").format(self.source_app),
+				description=_(label),
+			)
+
+
+def write(doctype: str, name: str | None, values: dict):
+	"""Insert (name None) or update `doctype` through the ORM with the migration's flags."""
+	if name:
+		doc = frappe.get_doc(doctype, name)
+		doc.update(values)
+	else:
+		doc = frappe.get_doc({"doctype": doctype, **values})
+	doc.flags.crm_system_update = True
+	doc.flags.ignore_duplicates = True
+	doc.flags.crm_migrating = True
+	doc.flags.ignore_permissions = True
+	if name:
+		doc.save()
+	else:
+		doc.insert()
+	clear_defaulted_owner(doc, values)
+	return doc
+
+
+# owner fields left empty on purpose (no enabled source owner) that a default fills on insert; an
+# opportunity's owner is required by its controller and stays the migrating user's
+EMPTY_OWNER_FIELDS = {constants.CUSTOMER: "account_owner", constants.LEAD: "lead_owner"}
+
+
+def clear_defaulted_owner(doc, values: dict) -> None:
+	fieldname = EMPTY_OWNER_FIELDS.get(doc.doctype)
+	if not fieldname or values.get(fieldname) != "" or not doc.get(fieldname):
+		return
+	frappe.db.set_value(doc.doctype, doc.name, fieldname, None, update_modified=False)
+	doc.set(fieldname, None)
+	access_index.refresh(doc.doctype, [doc.name], cascade=True)
+
+
+def describe_error(error: Exception) -> str:
+	text = " ".join(strip_html(str(error) or error.__class__.__name__).split())
+	return text or error.__class__.__name__
+
+
+def stage_named(pipeline: str, stage_name: str) -> str | None:
+	return frappe.db.get_value(
+		constants.PIPELINE_STAGE, {"pipeline": pipeline, "stage_name": stage_name}, "name"
+	)
+
+
+def free_order(pipeline: str, wanted: int, name: str | None = None) -> int:
+	"""`wanted` when no other stage of the pipeline has it, else the next free order after the highest."""
+	taken = frappe.get_all(
+		constants.PIPELINE_STAGE,
+		filters={"pipeline": pipeline, "name": ("!=", name or "")},
+		pluck="stage_order",
+	)
+	if wanted not in taken:
+		return wanted
+	return max(taken) + 1
+
+
+def stage_doc(pipeline: str, plan: mm.StagePlan, order: int):
+	return frappe.get_doc(stage_values(pipeline, plan, order) | {"doctype": constants.PIPELINE_STAGE})
+
+
+def stage_values(pipeline: str, plan: mm.StagePlan, order: int) -> dict:
+	return {
+		"stage_name": plan.stage_name,
+		"pipeline": pipeline,
+		"stage_order": order,
+		"probability": plan.probability,
+		"is_final": 1 if plan.is_final else 0,
+		"outcome": plan.outcome or "",
+	}
+
+
+def children(child_doctype: str, parent_doctype: str, fields: list[str], parents=None) -> dict[str, list]:
+	"""Child rows of `parent_doctype` grouped by parent, in row order."""
+	filters = {"parenttype": parent_doctype}
+	if parents is not None:
+		filters["parent"] = ("in", list(parents) or [""])
+	grouped = defaultdict(list)
+	for row in frappe.get_all(
+		child_doctype, filters=filters, fields=["parent", *fields], order_by="parent asc, idx asc"
+	):
+		grouped[row.parent].append(row)
+	return grouped
+
+
+def existing_fields(doctype: str, wanted: list[str]) -> list[str]:
+	"""The fields of `wanted` that `doctype` has (source apps differ between versions)."""
+	meta = frappe.get_meta(doctype)
+	return [f for f in wanted if f in ("name", "modified", "creation", "_assign") or meta.has_field(f)]
+
+
+def source_rows(doctype: str, wanted: list[str]) -> list:
+	"""The source records of `doctype` (name, modified and those of `wanted` it has), oldest first."""
+	fields = existing_fields(doctype, ["name", "modified", *wanted])
+	return frappe.get_all(doctype, fields=fields, order_by="creation asc")

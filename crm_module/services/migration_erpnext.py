@@ -1,0 +1,305 @@
+"""Migration from ERPNext's CRM (issue 12): Sales Stage -> CRM Pipeline Stage (pipeline "ERPNext"),
+Customer / Prospect -> CRM Customer Profile, Contact -> CRM Contact, Lead -> CRM Sales Lead,
+Opportunity (+ items, lost reasons) -> CRM Opportunity. The mapping rules are in
+`crm_module/domain/migration_map.py`; the shared mechanics in `migration_core.py`.
+"""
+
+import frappe
+
+from crm_module import constants
+from crm_module.domain import migration_map as mm
+from crm_module.services.migration_core import Migration, SkipRecord, children, source_rows
+from crm_module.services.migration_values import (
+	LEAD_FIELDS,
+	contact_rows,
+	contact_values,
+	customer_contact,
+	lead_values,
+	opportunity_values,
+)
+
+PIPELINE = "ERPNext"
+
+
+def run(m: Migration) -> None:
+	m.run_steps(
+		(
+			("Sales Stage", migrate_stages),
+			("Customer", migrate_customers),
+			("Prospect", migrate_prospects),
+			("Contact", migrate_contacts),
+			("Lead", migrate_leads),
+			("Opportunity", migrate_opportunities),
+		)
+	)
+
+
+# ------------------------------------------------------------------ stages
+
+
+def migrate_stages(m: Migration) -> None:
+	pipeline = m.ensure_pipeline(PIPELINE, "Migrated from ERPNext's Sales Stages")
+	sources = {s.name: s for s in frappe.get_all("Sales Stage", fields=["name", "stage_name", "modified"])}
+	plans = mm.erpnext_stage_plan(sorted(sources, key=lambda n: sources[n].stage_name or n))
+	m.migrate_stages(pipeline, "Sales Stage", sources, plans)
+
+
+# ------------------------------------------------------------------ customers and prospects
+
+
+def migrate_customers(m: Migration) -> None:
+	for source in source_rows(
+		"Customer",
+		[
+			"customer_name",
+			"industry",
+			"website",
+			"email_id",
+			"mobile_no",
+			"account_manager",
+			"disabled",
+			"default_currency",
+			"customer_details",
+			"_assign",
+		],
+	):
+
+		def build(source, notes):
+			name = (source.customer_name or "").strip()
+			if not name:
+				raise SkipRecord("no customer name")
+			return {
+				"company_name": name,
+				"industry": source.industry,
+				"website": source.website,
+				"email_id": m.email(source.email_id, notes),
+				"phone": m.phone(source.mobile_no, notes),
+				"status": "Inactive" if source.disabled else "Active",
+				"lifecycle_stage": "Customer",
+				"account_owner": m.owner(notes, source.account_manager, assign=source._assign),
+				"currency": source.default_currency,
+				"description": source.customer_details,
+				"erpnext_customer": source.name,
+			}
+
+		m.migrate("Customer", source, constants.CUSTOMER, build)
+
+
+def migrate_prospects(m: Migration) -> None:
+	if not frappe.db.exists("DocType", "Prospect"):
+		return
+	for source in source_rows(
+		"Prospect",
+		[
+			"company_name",
+			"industry",
+			"website",
+			"no_of_employees",
+			"annual_revenue",
+			"prospect_owner",
+			"_assign",
+		],
+	):
+
+		def build(source, notes):
+			name = (source.company_name or source.name or "").strip()
+			return {
+				"company_name": name,
+				"industry": source.industry,
+				"website": source.website,
+				"company_size": source.no_of_employees,
+				"annual_revenue": float(mm.to_cents(source.annual_revenue)),
+				"lifecycle_stage": "Prospect",
+				"account_owner": m.owner(notes, source.prospect_owner, assign=source._assign),
+			}
+
+		m.migrate("Prospect", source, constants.CUSTOMER, build)
+
+
+# ------------------------------------------------------------------ contacts
+
+
+def migrate_contacts(m: Migration) -> None:
+	links = frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Contact", "link_doctype": ("in", ["Customer", "Prospect", "Lead"])},
+		fields=["parent", "link_doctype", "link_name"],
+		order_by="parent asc, idx asc",
+	)
+	by_contact: dict[str, list] = {}
+	for link in links:
+		by_contact.setdefault(link.parent, []).append(link)
+	if not by_contact:
+		return
+	for source in contact_rows(list(by_contact)):
+
+		def build(source, notes):
+			parties = by_contact[source.name]
+			customer = next(
+				(
+					m.target(p.link_doctype, p.link_name)
+					for p in parties
+					if p.link_doctype in ("Customer", "Prospect") and m.target(p.link_doctype, p.link_name)
+				),
+				None,
+			)
+			if not customer:
+				named = ", ".join(f"{p.link_doctype} {p.link_name}" for p in parties)
+				if all(p.link_doctype == "Lead" for p in parties):
+					raise SkipRecord(f"linked to {named} only: its details migrate with the lead")
+				raise SkipRecord(f"linked to {named}, none of them migrated")
+			return contact_values(m, source, customer, notes)
+
+		m.migrate("Contact", source, constants.CONTACT, build)
+
+
+# ------------------------------------------------------------------ leads
+
+
+def migrate_leads(m: Migration) -> None:
+	sources = source_rows("Lead", [*LEAD_FIELDS, "company_name", "email_id", "country"])
+	converted_to = {
+		row.lead_name: row.name
+		for row in frappe.get_all(
+			"Customer",
+			filters={"lead_name": ("is", "set")},
+			fields=["name", "lead_name"],
+			order_by="creation asc",
+		)
+	}
+	notes_by_lead = children("CRM Note", "Lead", ["note", "added_by", "added_on"]) if sources else {}
+	for source in sources:
+
+		def build(source, notes):
+			customer = m.target("Customer", converted_to.get(source.name))
+			values = lead_values(
+				m,
+				source,
+				notes,
+				name=mm.lead_name(
+					source.lead_name,
+					source.first_name,
+					source.last_name,
+					source.company_name,
+					source.email_id,
+				),
+				status=mm.erpnext_lead_status(source.status, bool(customer)),
+				customer=customer,
+				company=source.company_name,
+				email=source.email_id,
+			)
+			values["country"] = source.country
+			values["notes"] = mm.notes_text(notes_by_lead.get(source.name, []))
+			return values
+
+		m.migrate("Lead", source, constants.LEAD, build)
+
+
+# ------------------------------------------------------------------ opportunities
+
+
+def migrate_opportunities(m: Migration) -> None:
+	sources = source_rows(
+		"Opportunity",
+		[
+			"title",
+			"opportunity_from",
+			"party_name",
+			"customer_name",
+			"status",
+			"sales_stage",
+			"opportunity_amount",
+			"currency",
+			"probability",
+			"expected_closing",
+			"order_lost_reason",
+			"contact_person",
+			"source",
+			"opportunity_type",
+			"opportunity_owner",
+			"transaction_date",
+			"_assign",
+		],
+	)
+	if not sources:
+		return
+	items = children("Opportunity Item", "Opportunity", ["rate", "qty", "amount"])
+	lost = children("Opportunity Lost Reason Detail", "Opportunity", ["lost_reason"])
+	competitors = (
+		children("Competitor Detail", "Opportunity", ["competitor"])
+		if frappe.db.exists("DocType", "Competitor Detail")
+		else {}
+	)
+	notes_by_opp = children("CRM Note", "Opportunity", ["note", "added_by", "added_on"])
+	lead_customer = {
+		row.lead_name: row.name
+		for row in frappe.get_all(
+			"Customer", filters={"lead_name": ("is", "set")}, fields=["name", "lead_name"]
+		)
+	}
+	lead_prospect = (
+		{row.lead: row.parent for row in frappe.get_all("Prospect Lead", fields=["parent", "lead"])}
+		if frappe.db.exists("DocType", "Prospect Lead")
+		else {}
+	)
+
+	def party_customer(source) -> str:
+		kind, party = source.opportunity_from, source.party_name
+		if kind in ("Customer", "Prospect"):
+			customer = m.target(kind, party)
+			if not customer:
+				raise SkipRecord(f"party {kind} {party} not migrated")
+			return customer
+		if kind == "Lead":
+			customer = m.target("Customer", lead_customer.get(party)) or m.target(
+				"Prospect", lead_prospect.get(party)
+			)
+			if not customer:
+				raise SkipRecord(f"party Lead {party} has no migrated customer or prospect")
+			return customer
+		raise SkipRecord(f"party {kind} {party} cannot be mapped (only Customer, Prospect or Lead)")
+
+	for source in sources:
+
+		def build(source, notes):
+			customer = party_customer(source)
+			outcome = mm.erpnext_opportunity_outcome(source.status)
+			if outcome:
+				stage = m.final_stage(PIPELINE, outcome)
+			else:
+				stage = m.target("Sales Stage", source.sales_stage)
+				if not stage:
+					stage = m.first_open_stage(PIPELINE)
+					if source.sales_stage:
+						notes.append(f"sales stage {source.sales_stage} not migrated: first stage")
+			contact = m.target("Contact", source.contact_person)
+			if contact and not customer_contact(contact, customer):
+				notes.append(f"contact {source.contact_person} belongs to another customer: left out")
+				contact = None
+			reasons = [r.lost_reason for r in lost.get(source.name, [])]
+			competitor_names = [r.competitor for r in competitors.get(source.name, []) if r.competitor]
+			return opportunity_values(
+				m,
+				notes,
+				outcome=outcome,
+				probability=source.probability,
+				closed_on=source.modified,
+				owner=source.opportunity_owner,
+				assign=source._assign,
+				opportunity_name=source.title or source.customer_name or source.party_name or source.name,
+				customer=customer,
+				contact=contact,
+				pipeline=PIPELINE,
+				stage=stage,
+				value=float(mm.opportunity_value(source.opportunity_amount, items.get(source.name, []))),
+				currency=source.currency,
+				expected_close_date=source.expected_closing,
+				source=mm.opportunity_source(source.source),
+				opportunity_type=mm.opportunity_type(source.opportunity_type),
+				lead=m.target("Lead", source.party_name) if source.opportunity_from == "Lead" else None,
+				win_loss_reason=mm.loss_reason(reasons, source.order_lost_reason, outcome, source.status),
+				competitors=", ".join(competitor_names) or None,
+				description=mm.notes_text(notes_by_opp.get(source.name, [])),
+			)
+
+		m.migrate("Opportunity", source, constants.OPPORTUNITY, build)
