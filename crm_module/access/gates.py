@@ -48,8 +48,9 @@ def gate_share(share, method: str | None = None) -> None:
 
 
 def gate_file(file, method: str | None = None) -> None:
-	"""`validate` of File: attaching to a CRM record needs write access to it."""
-	if file.attached_to_doctype not in RULES or not file.attached_to_name:
+	"""`validate` of File: attaching to a CRM record needs write access to it (except the app's own
+	copies, e.g. an email's attachments carried onto the interaction recording it)."""
+	if file.attached_to_doctype not in RULES or not file.attached_to_name or file.flags.crm_system_update:
 		return
 	before = None if file.is_new() else file.get_doc_before_save()
 	moved = before is None or (before.attached_to_doctype, before.attached_to_name) != (
@@ -94,6 +95,8 @@ def notification_permission(
 def drop_stale_follows(doc, method: str | None = None) -> None:
 	"""`on_update` of owned records and `on_change` of ToDo: whoever follows a record (Frappe mails them
 	its changes) but no longer reaches it stops following it."""
+	if doc.doctype != "ToDo" and doc.flags.in_insert:
+		return  # Frappe adds the creator's follow after the insert: a new record has no follower yet
 	doctype, name = (
 		(doc.reference_type, doc.reference_name) if doc.doctype == "ToDo" else (doc.doctype, doc.name)
 	)

@@ -10,6 +10,7 @@ bounds memory: correctness never depends on it.
 import frappe
 
 from crm_module import constants
+from crm_module.services.import_context import data_import_of
 
 GENERATION_KEY = "crm_module:metrics_generation"
 EXPIRES_IN = 24 * 3600
@@ -33,8 +34,10 @@ def cached(name: str, user: str, compute, *args):
 	return value
 
 
-def invalidate(*_args, **_kwargs) -> None:
+def invalidate(*args, **_kwargs) -> None:
 	"""Start a new generation now and again after commit (document hook and job helper)."""
+	if args and data_import_of(args[0]):
+		return  # a Data Import invalidates once when it has finished (services/import_followup.py)
 	_new_generation()
 	if getattr(frappe.db, "after_commit", None) is not None:
 		frappe.db.after_commit.add(_new_generation)
