@@ -57,11 +57,17 @@ def candidate_pairs(
 			for key in keys_of(record):
 				if key:
 					groups[(kind, key)].add(record["name"])
+	return pairs_from_groups((kind, names) for (kind, _key), names in groups.items())
+
+
+def pairs_from_groups(groups: Iterable[tuple[str, Iterable[str]]]) -> list[dict]:
+	"""The pairs of `candidate_pairs` from groups already formed (kind, names sharing one key of that
+	kind), e.g. by a database's GROUP BY."""
 	pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
-	for (kind, _key), names in groups.items():
-		if len(names) < 2 or len(names) > MAX_GROUP:
+	for kind, names in groups:
+		ordered = sorted(set(names))
+		if len(ordered) < 2 or len(ordered) > MAX_GROUP:
 			continue
-		ordered = sorted(names)
 		for i, first in enumerate(ordered):
 			for second in ordered[i + 1 :]:
 				pairs[(first, second)].add(kind)

@@ -67,6 +67,47 @@ class TestDuplicatesAndMerge(IntegrationTestCase):
 		self.assertIn("company", mine[0]["reasons"])
 		self.assertFalse([p for p in pairs if self.theirs in (p["a"], p["b"])])  # another rep's customer
 
+	def test_candidates_match_contacts_and_leads_by_any_email_or_phone(self):
+		tag = frappe.generate_hash(length=6)
+		with as_user(self.rep):
+			first = make_contact(
+				self.keep,
+				"Road",
+				emails=[{"email_id": f"road.{tag}@acme.example"}],
+				phones=[{"phone": "+14155550101"}],
+			).name
+			second = make_contact(
+				self.keep,
+				"Runner",
+				emails=[{"email_id": f"runner.{tag}@acme.example"}, {"email_id": f"ROAD.{tag}@ACME.example"}],
+			).name
+			third = make_contact(self.keep, "Coyote", phones=[{"phone": "+1 (415) 555-0101"}]).name
+			lead_a = (
+				frappe.get_doc(
+					{"doctype": constants.LEAD, "lead_name": "Lead A", "company_name": f"Beep {tag} GmbH"}
+				)
+				.insert()
+				.name
+			)
+			lead_b = (
+				frappe.get_doc(
+					{"doctype": constants.LEAD, "lead_name": "Lead B", "company_name": f"BEEP {tag}"}
+				)
+				.insert()
+				.name
+			)
+			contacts = duplicate_candidates.find_candidates(constants.CONTACT)
+			leads = duplicate_candidates.find_candidates(constants.LEAD)
+		reasons = {frozenset((p["a"], p["b"])): p["reasons"] for p in contacts}
+		self.assertEqual(reasons.get(frozenset((first, second))), ["email"])  # a second address, other case
+		self.assertEqual(reasons.get(frozenset((first, third))), ["phone"])  # typed differently, same E.164
+		self.assertNotIn(frozenset((second, third)), reasons)
+		pair = [p for p in leads if {p["a"], p["b"]} == {lead_a, lead_b}]
+		self.assertEqual([p["reasons"] for p in pair], [["company"]])
+		with as_user(self.other):  # none of it is another rep's business
+			theirs = duplicate_candidates.find_candidates(constants.CONTACT)
+		self.assertFalse([p for p in theirs if first in (p["a"], p["b"])])
+
 	def test_merge_moves_everything_and_deletes_the_loser(self):
 		with as_user(self.rep):
 			result = merge.merge_records(constants.CUSTOMER, self.keep, self.gone, take=["website"])
