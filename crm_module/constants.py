@@ -23,6 +23,8 @@ DEAL_STAGE = "CRM Deal Stage"
 HEALTH_SCORE = "CRM Customer Health Score"
 SETTINGS = "CRM Module Settings"
 RECORD_ACCESS = "CRM Record Access"
+SOURCE_LINK = "CRM Source Link"  # migrations (issue 12): where a record came from
+MIGRATION_RUN = "CRM Migration Run"
 
 DEFAULT_PIPELINE = "Default"
 
@@ -35,3 +37,20 @@ PHONE_NUMBER = "CRM Phone Number"
 NOTE_MENTION = "CRM Note Mention"
 SEGMENT_MEMBER = "CRM Segment Member"
 FIT_RULE = "CRM Fit Rule"
+
+# Sales management (issue 13): teams widen what a team lead reaches; territories route new records
+SALES_TEAM = "CRM Sales Team"
+SALES_TEAM_MEMBER = "CRM Sales Team Member"
+TERRITORY = "CRM Sales Territory"
+TERRITORY_REP = "CRM Sales Territory Rep"
+
+# Targets and revenue forecast (issue 13): quotas against won deals, and a daily pipeline snapshot
+SALES_TARGET = "CRM Sales Target"
+FORECAST_SNAPSHOT = "CRM Forecast Snapshot"
+
+# Automation rules (issue 13): when an event happens on a record and its conditions hold, do one action
+AUTOMATION_RULE = "CRM Automation Rule"
+AUTOMATION_CONDITION = "CRM Automation Condition"
+AUTOMATION_RECIPIENT = "CRM Automation Recipient"
+AUTOMATION_EVENT = "CRM Automation Event"
+AUTOMATION_LOG = "CRM Automation Log"

@@ -52,6 +52,9 @@ permission_query_conditions = {
 	**{doctype: "crm_module.access.conditions.query_hook" for doctype in _ISOLATED + _CHILD_TABLES},
 	"File": "crm_module.access.conditions.file_conditions",
 	"Tag Link": "crm_module.access.conditions.tag_link_conditions",
+	# targets and forecast snapshots (issue 13): crm_module/access/targets.py
+	"CRM Sales Target": "crm_module.access.targets.target_conditions",
+	"CRM Forecast Snapshot": "crm_module.access.targets.snapshot_conditions",
 }
 
 has_permission = {
@@ -59,6 +62,8 @@ has_permission = {
 	"File": "crm_module.access.gates.file_permission",
 	"Tag Link": "crm_module.access.gates.tag_link_permission",
 	"Notification Log": "crm_module.access.gates.notification_permission",
+	"CRM Sales Target": "crm_module.access.targets.target_permission",
+	"CRM Forecast Snapshot": "crm_module.access.targets.snapshot_permission",
 }
 
 # field types of what a request writes into CRM doctypes, before Frappe builds documents from it
@@ -103,19 +108,41 @@ _OWNED = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity")
 _INDEXED = (*_OWNED, "CRM Contact", "CRM Interaction", "CRM Activity Timeline")
 
 
-doc_events = {
-	**{
-		doctype: {
-			"before_validate": _WRITE_GUARD["before_validate"],
-			"on_change": (["crm_module.access.index.on_record_change"] if doctype in _INDEXED else [])
-			+ ([_WRITE_GUARD["on_change"]] if doctype in _FIGURE_SOURCES else []),
-			"on_trash": (["crm_module.access.index.on_record_trash"] if doctype in _INDEXED else [])
-			+ ([_WRITE_GUARD["on_trash"]] if doctype in _FIGURE_SOURCES else []),
-			# reassigned records: followers who lost access stop receiving their changes
-			**({"on_update": "crm_module.access.gates.drop_stale_follows"} if doctype in _OWNED else {}),
-		}
-		for doctype in _ISOLATED
+# what some isolated doctypes do besides the access rules and the figure cache (event -> handlers)
+_EXTRA_EVENTS = {
+	"CRM Sales Lead": {
+		# automation rules (issue 13): changes are queued for the rules listening to them
+		"on_change": ["crm_module.services.automation.capture_event"],
+		# the follow-up date in the lead owner's calendar (issue 12, services/calendar_sync.py)
+		"on_update": ["crm_module.services.calendar_sync.sync_lead"],
+		"on_trash": ["crm_module.services.calendar_sync.delete_events"],
 	},
+	"CRM Opportunity": {
+		"on_change": ["crm_module.services.automation.capture_event"],
+		# a won opportunity may draft an ERPNext Quotation / Sales Order (services/erpnext_handoff.py)
+		"on_update": ["crm_module.services.erpnext_handoff.on_opportunity_update"],
+	},
+}
+
+
+def _isolated_events(doctype):  # no annotations: tests read this file without builtins
+	extra = _EXTRA_EVENTS.get(doctype, {})
+	return {
+		"before_validate": _WRITE_GUARD["before_validate"],
+		"on_change": (["crm_module.access.index.on_record_change"] if doctype in _INDEXED else [])
+		+ ([_WRITE_GUARD["on_change"]] if doctype in _FIGURE_SOURCES else [])
+		+ extra.get("on_change", []),
+		"on_trash": (["crm_module.access.index.on_record_trash"] if doctype in _INDEXED else [])
+		+ ([_WRITE_GUARD["on_trash"]] if doctype in _FIGURE_SOURCES else [])
+		+ extra.get("on_trash", []),
+		# reassigned records: followers who lost access stop receiving their changes
+		"on_update": (["crm_module.access.gates.drop_stale_follows"] if doctype in _OWNED else [])
+		+ extra.get("on_update", []),
+	}
+
+
+doc_events = {
+	**{doctype: _isolated_events(doctype) for doctype in _ISOLATED},
 	# child rows saved or deleted on their own (Frappe checks them against the parent doctype only)
 	**{
 		doctype: {
@@ -148,10 +175,28 @@ doc_events = {
 		# sales process (issue 4): lead owner follows the lead's assignees
 		"on_update": "crm_module.services.assignment.sync_owner_from_todo",
 	},
+	# field types of every write (CRM Users only read targets; snapshots are written set-based)
+	**{
+		doctype: {"before_validate": "crm_module.access.write_guard.guard_write"}
+		for doctype in ("CRM Sales Target", "CRM Forecast Snapshot")
+	},
 	"DocShare": {"validate": "crm_module.access.gates.gate_share"},
-	"File": {"validate": "crm_module.access.gates.gate_file"},
+	"File": {
+		"validate": "crm_module.access.gates.gate_file",
+		# an email's attachments follow it onto its interaction (services/email_capture.py)
+		"after_insert": "crm_module.services.email_capture.on_file_insert",
+	},
+	# Email and calendar (issue 12): emails -> interactions, meetings and follow-ups <-> Events
+	"Communication": {"after_insert": "crm_module.services.email_capture.on_communication_insert"},
+	"Event": {
+		"on_update": "crm_module.services.calendar_sync.on_event_update",
+		"on_trash": "crm_module.services.calendar_sync.on_event_trash",
+	},
 	"Personal Data Deletion Request": {"on_change": "crm_module.services.gdpr.on_deletion_request_update"},
 	"Personal Data Download Request": {"after_insert": "crm_module.services.gdpr.on_download_request"},
+	# a finished Data Import of CRM records queues the per-row side effects it skipped, set-based
+	# (crm_module/services/import_followup.py)
+	"Data Import": {"on_change": "crm_module.services.import_followup.on_data_import_change"},
 }
 
 # Scheduled jobs

@@ -80,6 +80,24 @@ link_app() {
 
 new_site() {
 	# a throwaway test site: the suites create far more than the 60 users an hour Frappe allows a live site
-	# new_site NAME: a fresh site with allow_tests and the app installed
-	as_bench_user "cd '$BENCH' && bench new-site '$1' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password \"${CRM_ADMIN_PASSWORD:-admin}\" --no-mariadb-socket >/dev/null && bench --site '$1' set-config allow_tests true && bench --site '$1' set-config -p throttle_user_limit 100000 && bench --site '$1' install-app crm_module" 2>&1 | tr '\r' '\n' | { grep -v 'Updating DocTypes' || true; }
+	# new_site NAME [APP...]: a fresh site with allow_tests, the given apps (e.g. erpnext crm) and then this app
+	local site="$1"
+	shift
+	local installs=""
+	for app in "$@" crm_module; do
+		installs="$installs && bench --site '$site' install-app $app"
+	done
+	as_bench_user "cd '$BENCH' && bench new-site '$site' --db-host '$DB_HOST' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --admin-password \"${CRM_ADMIN_PASSWORD:-admin}\" --no-mariadb-socket >/dev/null && bench --site '$site' set-config allow_tests true && bench --site '$site' set-config -p throttle_user_limit 100000 $installs" 2>&1 | tr '\r' '\n' | { grep -v 'Updating DocTypes' || true; }
+}
+
+peer_apps() {
+	# the peers this bench has (ERPNext, Frappe CRM), as install-app names, installed before this app
+	local app found=""
+	for app in erpnext crm; do
+		if [ -d "$BENCH/apps/$app" ] && grep -qx "$app" "$BENCH/sites/apps.txt" &&
+			as_bench_user "cd '$BENCH' && ./env/bin/python -c 'import $app'" >/dev/null 2>&1; then
+			found="$found $app"
+		fi
+	done
+	echo "$found"
 }

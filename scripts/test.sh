@@ -10,6 +10,8 @@
 # Tier 2 (when a Frappe v15 bench exists): copies this working tree into the bench as apps/crm_module,
 #                  creates a throwaway site on the local MariaDB, installs the app and runs
 #                  `bench --site <site> run-tests --app crm_module`, then drops the site.
+# Tier 2b (when that bench also has ERPNext and/or Frappe CRM): the same suite on a throwaway site that
+#                  has them installed before the app (coexistence; the migration tests run there).
 # Tier 3 (after tier 2, when Chromium can be had): another throwaway site with the demo data, served on
 #                  127.0.0.1, driven by headless Chromium through the desk (scripts/browser_tier.sh,
 #                  tests_browser/run_browser.py); screenshots go to a folder it prints.
@@ -22,6 +24,7 @@
 #   CRM_KEEP_SITE=1         keep the throwaway site for inspection
 #   CRM_TEST_MODULE         run one module only, e.g. crm_module.tests.test_permissions
 #   CRM_SKIP_BROWSER=1      skip the browser tier; CRM_BROWSER_SHOTS sets its screenshot folder
+#   CRM_SKIP_PEERS=1        skip tier 2b
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -90,34 +93,33 @@ integration_tier() {
 	db_admin || { summary+=("integration tier: FAILED (no database admin account)"); status=1; return 1; }
 	sync_app || { summary+=("integration tier: FAILED (could not install the app into the bench)"); status=1; return 1; }
 	APP_SYNCED=1
-
-	SITE="crm-test-$(date +%s)-$$.localhost"
-	local log_file
-	log_file="$(mktemp)"
-	chmod 666 "$log_file"
-	CLEANUP="cd '$BENCH' && bench drop-site '$SITE' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --force --no-backup >/dev/null 2>&1; rm -rf 'archived/sites/$SITE'"
-	[ -z "${CRM_KEEP_SITE:-}" ] && trap 'as_bench_user "$CLEANUP"' EXIT
-
-	local t0=$SECONDS
-	if ! new_site "$SITE"; then
-		summary+=("integration tier: FAILED (site creation or install-app failed)")
-		status=1
-		return 1
+	[ -z "${CRM_KEEP_SITE:-}" ] && trap drop_test_sites EXIT
+	run_suite "integration tier" "crm-test" uninstall_check
+	# the same suite beside ERPNext and Frappe CRM when the bench has them (migration tests run there)
+	local peers
+	peers="$(peer_apps)"
+	if [ -n "${CRM_SKIP_PEERS:-}" ]; then
+		summary+=("peer tier: SKIPPED (CRM_SKIP_PEERS is set)")
+	elif [ -z "$peers" ]; then
+		summary+=("peer tier: SKIPPED (the bench has neither ERPNext nor Frappe CRM in apps/ and sites/apps.txt)")
+	else
+		log "Tier 2b: the integration tests on a site that also has:$peers"
+		run_suite "peer tier (with$peers)" "crm-peer" "" $peers
 	fi
-	echo "site $SITE ready in $((SECONDS - t0))s"
-	local target="--app crm_module"
-	[ -n "${CRM_TEST_MODULE:-}" ] && target="--module $CRM_TEST_MODULE"
-	as_bench_user "cd '$BENCH' && bench --site '$SITE' run-tests $target" 2>&1 | tee "$log_file"
-	local rc=${PIPESTATUS[0]}
-	local ran fails errors
-	ran="$(grep -oE '^Ran [0-9]+ test' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
-	fails="$(grep -oE 'failures=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
-	errors="$(grep -oE 'errors=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
-	rm -f "$log_file"
-	local bad=$((fails + errors))
+}
+
+TEST_SITES=()
+drop_test_sites() {
+	local site
+	for site in "${TEST_SITES[@]}"; do
+		as_bench_user "cd '$BENCH' && bench drop-site '$site' --db-root-username '$DB_USER' --db-root-password '$DB_PASS' --force --no-backup >/dev/null 2>&1; rm -rf 'archived/sites/$site'"
+	done
+}
+
+uninstall_check() {
 	# a clean uninstall: the app's tables and roles are gone afterwards
-	if as_bench_user "cd '$BENCH' && bench --site '$SITE' uninstall-app crm_module --yes --no-backup --force >/dev/null 2>&1" &&
-		[ "$(as_bench_user "cd '$BENCH' && bench --site '$SITE' mariadb -e \"select count(*) from information_schema.tables where table_schema=database() and table_name like 'tabCRM %'\" -N -s" 2>/dev/null | tr -d '[:space:]')" = "0" ]; then
+	if as_bench_user "cd '$BENCH' && bench --site '$1' uninstall-app crm_module --yes --no-backup --force >/dev/null 2>&1" &&
+		[ "$(as_bench_user "cd '$BENCH' && bench --site '$1' mariadb -e \"select count(*) from information_schema.tables where table_schema=database() and table_name like 'tabCRM %'\" -N -s" 2>/dev/null | tr -d '[:space:]')" = "0" ]; then
 		summary+=("uninstall check: clean (no CRM tables left)")
 		passed=$((passed + 1))
 	else
@@ -125,13 +127,46 @@ integration_tier() {
 		failed=$((failed + 1))
 		status=1
 	fi
+}
+
+run_suite() {
+	# run_suite LABEL PREFIX AFTER [APP...]: a throwaway site with the apps and this app, the app's tests on
+	# it, then AFTER (a function given the site, or "")
+	local label="$1" prefix="$2" after="$3"
+	shift 3
+	local site
+	site="$prefix-$(date +%s)-$$.localhost"
+	TEST_SITES+=("$site")
+	SITE="$site"
+	local log_file
+	log_file="$(mktemp)"
+	chmod 666 "$log_file"
+	local t0=$SECONDS
+	if ! new_site "$site" "$@"; then
+		summary+=("$label: FAILED (site creation or install-app failed)")
+		status=1
+		return 1
+	fi
+	echo "site $site ready in $((SECONDS - t0))s"
+	local target="--app crm_module"
+	[ -n "${CRM_TEST_MODULE:-}" ] && target="--module $CRM_TEST_MODULE"
+	as_bench_user "cd '$BENCH' && bench --site '$site' run-tests $target" 2>&1 | tee "$log_file"
+	local rc=${PIPESTATUS[0]}
+	local ran fails errors skipped
+	ran="$(grep -oE '^Ran [0-9]+ test' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	fails="$(grep -oE 'failures=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	errors="$(grep -oE 'errors=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	skipped="$(grep -oE 'skipped=[0-9]+' "$log_file" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')"
+	rm -f "$log_file"
+	[ -n "$after" ] && "$after" "$site"
+	local bad=$((fails + errors))
 	if [ "$rc" = 0 ] && [ "$bad" = 0 ] && [ "$ran" -gt 0 ]; then
-		passed=$((passed + ran))
-		summary+=("integration tier: ran on $SITE, $ran passed")
+		passed=$((passed + ran - skipped))
+		summary+=("$label: ran on $site, $((ran - skipped)) passed, $skipped skipped (tests name their reason: an app absent from the site)")
 	else
-		passed=$((passed + ran - bad))
+		passed=$((passed + ran - bad - skipped))
 		failed=$((failed + (bad > 0 ? bad : 1)))
-		summary+=("integration tier: FAILED (rc=$rc, ran $ran, failures+errors $bad)")
+		summary+=("$label: FAILED (rc=$rc, ran $ran, failures+errors $bad)")
 		status=1
 	fi
 }

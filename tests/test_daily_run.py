@@ -25,4 +25,15 @@ def test_one_daily_long_job_and_no_daily_jobs():
 def test_steps_run_in_dependency_order():
 	# health before churn and segments (both read today's health); scoring before health is independent
 	# but keeps the documented order; alerts last
-	assert step_names() == ["refresh", "scoring", "health", "churn", "segments", "alerts"]
+	# automation rules after the nightly figures (they see today's health and grades)
+	# the forecast snapshot after everything else (it copies the day's deals as they end up)
+	assert step_names() == [
+		"refresh",
+		"scoring",
+		"health",
+		"churn",
+		"segments",
+		"automation",
+		"alerts",
+		"forecast",
+	]

@@ -44,8 +44,23 @@ def test_hooks_declare_the_app():
 		"CRM Tag",
 		"CRM Customer Segment",
 		"CRM Record Access",  # the access index: managers read it, nobody writes it by hand
+		"CRM Source Link",  # migrations (issue 12): managers only, like the runs' log
+		"CRM Migration Run",
+		# the sales organisation: every CRM User may read it, managers maintain it
+		"CRM Sales Team",
+		"CRM Sales Team Member",
+		"CRM Sales Territory",
+		"CRM Sales Territory Rep",
+		# automation rules (issue 13): managers only
+		"CRM Automation Rule",
+		"CRM Automation Condition",
+		"CRM Automation Recipient",
+		"CRM Automation Event",
+		"CRM Automation Log",
 	}
-	assert not {perm["role"] for perm in doctypes()["CRM Record Access"]["permissions"]} & {"CRM User"}
+	automation = ("CRM Automation Rule", "CRM Automation Event", "CRM Automation Log")
+	for manager_only in ("CRM Record Access", "CRM Source Link", "CRM Migration Run", *automation):
+		assert not {perm["role"] for perm in doctypes()[manager_only]["permissions"]} & {"CRM User"}
 	assert crm - children == {d for d in h["has_permission"] if d.startswith("CRM ")}
 	# Frappe doctypes that point at CRM records are covered too
 	assert {"File", "Tag Link"} <= set(h["permission_query_conditions"]) & set(h["has_permission"])

@@ -4,16 +4,22 @@
 
 The site must have crm_module installed and the demo loaded (`crm_module.setup.demo.make_demo`): the script
 relies only on the demo's users (two reps and a manager, `Demo@12345`) and makes its own records, with
-names unique to the run, through the REST API as the manager. It then logs in through the login page as a
-rep and as the manager and opens every view (workspace, Sales Dashboard, the five CRM lists, a customer and a
-lead form, the three reports, the opportunity Kanban board), screenshots each at 1440x1000 and 390x844,
-and checks:
+names unique to the run, through the REST API as the manager (territories, customers, contacts, calls,
+opportunities, leads and monthly targets of both reps; a new "team lead" user leading a team whose member is
+the first rep). It then logs in through the login page as a rep, as the manager and as the team lead and
+opens every view (workspace, Sales Dashboard with its Targets section, the five CRM lists, a customer and
+a lead form, the six reports and the new filters of three, the opportunity Kanban board, the sales team,
+territory (list and tree) and target views, the interaction calendar, and for the manager the settings
+and the manager-only lists), screenshots each at 1440x1000 and 390x844, and checks:
 
 * no console errors (SEVERE entries of the browser log; only socket.io requests to the dev server, which
   runs no socket.io, and favicon 404s are ignored);
 * each view finishes loading (explicit waits on the desk's own state, no fixed sleeps);
 * the dashboard's figures equal `crm_module.api.dashboard.get` fetched with the same session cookie;
-* the rep sees their own records and none of the other rep's, in every view;
+* the rep sees their own records and none of the other rep's, in every view; the team lead sees the first
+  rep's and none of the second's, and gets the dashboard's "Sales Rep" selector;
+* the dashboard's Targets section agrees with `crm_module.api.dashboard.targets`;
+* a new target's Period Start snaps to the first day of its month and quarter;
 * a Kanban card dragged to the next stage moves the opportunity there (read back through the API);
 * "Convert to Customer" on the lead form converts the lead (status Converted, read back through the API).
 
@@ -35,6 +41,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime
 from http.cookies import SimpleCookie
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from selenium import webdriver
@@ -54,7 +61,34 @@ OPPORTUNITY = "CRM Opportunity"
 INTERACTION = "CRM Interaction"
 CONTACT = "CRM Contact"
 LISTS = (CUSTOMER, LEAD, OPPORTUNITY, INTERACTION, CONTACT)
-REPORTS = ("CRM Pipeline Forecast", "CRM Conversion Metrics", "CRM Customer Health Overview")
+# every report here lists CRM User among its roles (the reps and the team lead open them all)
+REPORTS = (
+	"CRM Pipeline Forecast",
+	"CRM Conversion Metrics",
+	"CRM Customer Health Overview",
+	"CRM Churn Risk",
+	"CRM Target Attainment",
+	"CRM Revenue Forecast",
+)
+# the sales organisation: CRM Users read teams and territories, and the targets of themselves and of the
+# teams they lead; the rest are the managers'
+TEAM = "CRM Sales Team"
+TERRITORY = "CRM Sales Territory"
+TARGET = "CRM Sales Target"
+SETTINGS = "CRM Module Settings"
+ORG_LISTS = (TEAM, TERRITORY, TARGET)
+MANAGER_LISTS = (
+	"CRM Forecast Snapshot",
+	"CRM Source Link",
+	"CRM Migration Run",
+	"CRM Automation Rule",
+	"CRM Automation Event",
+	"CRM Automation Log",
+)
+CALENDAR_JS = (
+	Path(__file__).resolve().parents[1]
+	/ "crm_module/crm_module/doctype/crm_interaction/crm_interaction_calendar.js"
+)
 DEFAULT_BOARD = "CRM Opportunities"
 
 # the network is closed: without these Chromium waits on Google hosts
@@ -148,7 +182,34 @@ READY = {
 	"report": "const r = frappe.query_report; return !!(r && r.report_name === arguments[0] && Array.isArray(r.data));",
 	"kanban": "return !!(document.querySelector('.kanban .kanban-column[data-column-value]')"
 	" && document.querySelector('.kanban .kanban-card-wrapper'));",
+	"tree": "const r = window.frappe && frappe.router && frappe.router.current_route;"
+	" return !!(r && r.join('/') === 'Tree/' + arguments[0] && frappe.views.trees"
+	" && frappe.views.trees[arguments[0]] && [...document.querySelectorAll('.tree .tree-label')].some((e) => e.offsetParent));",
+	"calendar": "const l = window.cur_list; return !!(l && l.doctype === arguments[0] && l.calendar && l.calendar.$cal"
+	" && document.querySelector('.fc-view-container .fc-view'));",
+	"new-form": "const f = window.cur_frm; return !!(f && f.doc && f.doctype === arguments[0] && f.is_new());",
 }
+# the events of the calendar view on screen, as their titles
+JS_CALENDAR_TITLES = "return cur_list.calendar.$cal.fullCalendar('clientEvents').map((e) => e.title);"
+# the text of the dashboard section titled arguments[0], or null while there is none
+JS_SECTION = """
+const root = document.querySelector(".page-container[data-page-route='crm-sales-dashboard']") || document.body;
+const section = [...root.querySelectorAll(".crm-dashboard-section")].find(
+	(s) => (s.querySelector(".crm-dashboard-section-head .h6") || {}).textContent?.trim().toLowerCase() === arguments[0].toLowerCase()
+);
+return section ? section.innerText : null;
+"""
+# the section titled arguments[0] is there and shows every text of arguments[1]
+JS_SECTION_HAS = (
+	"const text = (function () {"
+	+ JS_SECTION
+	+ "}).apply(null, [arguments[0]]); return !!text && arguments[1].every((t) => text.includes(t));"
+)
+# the dashboard's "Sales Rep" field is on screen
+JS_REP_FIELD = """
+const page = document.querySelector(".page-container[data-page-route='crm-sales-dashboard']");
+return !!(page && [...page.querySelectorAll(".page-form .frappe-control[data-fieldname='user']")].some((e) => e.offsetParent));
+"""
 
 
 class Checks:
@@ -225,8 +286,10 @@ class Api:
 
 
 def make_fixtures(api: Api, tag: str) -> dict:
-	"""Per rep: a customer with a contact and an interaction, an opportunity in the first open stage of the
-	default pipeline, and a qualified lead; all named with `tag`. Made by the manager, owned by the reps."""
+	"""Per rep: a territory (under one root territory) with a customer in it, with a contact and an
+	interaction, an opportunity in the first open stage of the default pipeline closing today, a qualified
+	lead and a target for this month; all named with `tag`. Made by the manager, owned by the reps. Then a
+	team lead (a new CRM User) and their team, with the first rep as its member."""
 	pipeline = (api.get_list("CRM Pipeline", filters=[["is_default", "=", 1]], fields=["name"]) or [{}])[
 		0
 	].get("name", "Default")
@@ -241,12 +304,28 @@ def make_fixtures(api: Api, tag: str) -> dict:
 	if len(open_stages) < 2:
 		raise RuntimeError(f"pipeline {pipeline} has fewer than two open stages: {stages}")
 	zone = api.get_doc("System Settings", "System Settings").get("time_zone") or "UTC"
-	now = datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
-	fixtures = {"pipeline": pipeline, "stages": open_stages}
+	today = datetime.now(ZoneInfo(zone))
+	now = today.strftime("%Y-%m-%d %H:%M:%S")
+	region = api.insert(TERRITORY, {"territory_name": f"Browser Region {tag}", "is_group": 1})["name"]
+	fixtures = {"pipeline": pipeline, "stages": open_stages, "region": region, "territories": [region]}
 	for rep, label in zip(REPS, ("Alpha", "Bravo"), strict=True):
+		territory = api.insert(
+			TERRITORY,
+			{
+				"territory_name": f"{label} Territory {tag}",
+				"parent_crm_sales_territory": region,
+				"reps": [{"user": rep}],
+			},
+		)["name"]
+		fixtures["territories"].append(territory)
 		customer = api.insert(
 			CUSTOMER,
-			{"company_name": f"{label} Browser Co {tag}", "account_owner": rep, "industry": "Technology"},
+			{
+				"company_name": f"{label} Browser Co {tag}",
+				"account_owner": rep,
+				"industry": "Technology",
+				"territory": territory,
+			},
 		)
 		contact = api.insert(
 			CONTACT,
@@ -269,6 +348,7 @@ def make_fixtures(api: Api, tag: str) -> dict:
 				"value": 12345,
 				"stage": open_stages[0],
 				"opportunity_owner": rep,
+				"expected_close_date": today.strftime("%Y-%m-%d"),
 			},
 		)
 		lead = api.insert(
@@ -282,10 +362,13 @@ def make_fixtures(api: Api, tag: str) -> dict:
 				"lead_owner": rep,
 			},
 		)
+		target = make_target(api, rep, today.strftime("%Y-%m-01"), 50000 if label == "Alpha" else 70000)
 		fixtures[rep] = {
 			"customer": customer["name"],
 			"lead": lead["name"],
 			"opportunity": opportunity["name"],
+			"territory": territory,
+			"target": target["name"],
 			# what must (for the owner) or must not (for the other rep) show in each list
 			"names": {
 				CUSTOMER: customer["company_name"],
@@ -294,7 +377,35 @@ def make_fixtures(api: Api, tag: str) -> dict:
 				INTERACTION: interaction["subject"],
 				CONTACT: contact.get("full_name") or f"{contact['first_name']} {contact['last_name']}",
 			},
+			# a rep target's subject is the rep's user id, which also shows on records legitimately
+			# shared with (assigned to) another rep: checked only where targets are listed
+			"target_subject": target["subject"],
 		}
+	lead_user = f"teamlead.{tag}@browser-test.example.com"
+	api.insert(
+		"User",
+		{
+			"email": lead_user,
+			"first_name": "Team",
+			"last_name": f"Lead {tag}",
+			"send_welcome_email": 0,
+			"new_password": PASSWORD,
+			"roles": [{"role": "CRM User"}],
+		},
+	)
+	team = api.insert(
+		TEAM,
+		{"team_name": f"Alpha Team {tag}", "team_lead": lead_user, "members": [{"user": REPS[0]}]},
+	)
+	fixtures["team_lead"], fixtures["team"] = lead_user, team["name"]
+	# the doctypes of today's features that this site has (some may still be under way)
+	wanted = [*ORG_LISTS, *MANAGER_LISTS]
+	fixtures["doctypes"] = [
+		row["name"]
+		for row in api.get_list(
+			"DocType", filters=[["name", "in", wanted]], fields=["name"], limit_page_length=100
+		)
+	]
 	boards = api.get_list(
 		"Kanban Board",
 		filters=[["reference_doctype", "=", OPPORTUNITY]],
@@ -304,6 +415,30 @@ def make_fixtures(api: Api, tag: str) -> dict:
 	names = [b["name"] for b in boards]
 	fixtures["board"] = DEFAULT_BOARD if DEFAULT_BOARD in names else (names[0] if names else None)
 	return fixtures
+
+
+def make_target(api: Api, rep: str, month_start: str, amount: int) -> dict:
+	"""The rep's target for this month (the one already there if the site has it)."""
+	values = {
+		"target_for": "Rep",
+		"user": rep,
+		"period_type": "Month",
+		"period_start": month_start,
+		"target_amount": amount,
+		"target_deals": 3,
+	}
+	try:
+		return api.insert(TARGET, values)
+	except RuntimeError as error:
+		found = api.get_list(
+			TARGET,
+			filters=[[k, "=", v] for k, v in values.items() if k not in ("target_amount", "target_deals")],
+			fields=["name", "subject"],
+		)
+		if not found:
+			raise
+		print(f"using the existing target {found[0]['name']} of {rep} ({str(error)[:200]})", flush=True)
+		return found[0]
 
 
 # ------------------------------------------------------------------ the browser
@@ -460,16 +595,7 @@ def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: t
 	"""Every view as `user`; `others` are the reps whose records `user` must not see."""
 	checks = browser.checks
 	mine = [fixtures[rep]["names"] for rep in REPS if rep not in others]
-	foreign = [name for rep in others for name in fixtures[rep]["names"].values()]
-
-	def no_foreign(route: str):
-		if not others:
-			return
-		text = browser.page_text()
-		leaked = [name for name in foreign if name in text]
-		checks.record(
-			f"{browser.who}: {route} shows none of the other rep's records", not leaked, ", ".join(leaked)
-		)
+	no_foreign = foreign_check(browser, fixtures, others)
 
 	browser.open_view("workspace", "/app/crm-hub", "workspace")
 	no_foreign("/app/crm-hub")
@@ -477,6 +603,9 @@ def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: t
 	route = "/app/crm-sales-dashboard"
 	if browser.open_view("dashboard", route, "page", "crm-sales-dashboard"):
 		check_dashboard(browser, api, route)
+		check_dashboard_targets(browser, api, route)
+		if user not in REPS and others:  # a team lead: the "Sales Rep" selector offers their members
+			check_team_lead_dashboard(browser, api, route, next(rep for rep in REPS if rep not in others))
 	no_foreign(route)
 
 	for doctype in LISTS:
@@ -484,11 +613,12 @@ def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: t
 		if browser.open_view(f"list-{slug(doctype)}", route, "list", doctype):
 			text = browser.page_text()
 			missing = [names[doctype] for names in mine if names[doctype] not in text]
-			whose = "their own records" if others else "both reps' records"
+			whose = "the records they reach" if others else "both reps' records"
 			checks.record(f"{browser.who}: {route} lists {whose}", not missing, f"missing {missing}")
 		no_foreign(route)
 
-	owner = user if user in REPS else REPS[1]
+	# a rep opens their own records, a team lead their member's, the manager the second rep's
+	owner = user if user in REPS else next(rep for rep in reversed(REPS) if rep not in others)
 	for doctype, name in ((CUSTOMER, fixtures[owner]["customer"]), (LEAD, fixtures[owner]["lead"])):
 		route = quote_route(slug(doctype), name)
 		browser.open_view(f"form-{slug(doctype)}", route, "form", doctype, name)
@@ -497,7 +627,7 @@ def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: t
 	for report in REPORTS:
 		route = quote_route("query-report", report)
 		browser.open_view(f"report-{slug(report)}", route, "report", report)
-		no_foreign(route)
+		no_foreign(route, targets=report == "CRM Target Attainment")
 
 	if fixtures["board"]:
 		route = quote_route(slug(OPPORTUNITY), "view", "kanban", fixtures["board"])
@@ -507,6 +637,171 @@ def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: t
 		checks.record(
 			f"{browser.who}: an opportunity Kanban board exists", False, "no Kanban Board on CRM Opportunity"
 		)
+
+	visit_organisation(browser, api, fixtures, user, others, no_foreign)
+
+
+def foreign_check(browser: Browser, fixtures: dict, others: tuple[str, ...]):
+	"""A check that the page shows none of the records of `others` (none to check when empty)."""
+	foreign = [name for rep in others for name in fixtures[rep]["names"].values()]
+
+	def no_foreign(route: str, targets: bool = False):
+		"""`targets`: the view lists targets, so the other reps' targets must not show either."""
+		if not others:
+			return
+		text = browser.page_text()
+		names = foreign + ([fixtures[rep]["target_subject"] for rep in others] if targets else [])
+		leaked = [name for name in names if name in text]
+		browser.checks.record(
+			f"{browser.who}: {route} shows none of the other rep's records", not leaked, ", ".join(leaked)
+		)
+
+	return no_foreign
+
+
+def visit_organisation(browser: Browser, api: Api, fixtures: dict, user: str, others: tuple, no_foreign):
+	"""Today's screens: the sales organisation (teams, the territory tree, targets), the managers' lists,
+	the settings, the interaction calendar and the reports' new filters."""
+	checks = browser.checks
+	manager = not others and user not in REPS
+	mine = [rep for rep in REPS if rep not in others]
+	present = set(fixtures["doctypes"])
+	for doctype in ORG_LISTS:
+		if doctype not in present:
+			checks.record(f"{browser.who}: the DocType {doctype} exists", False, "not on this site")
+			continue
+		route = quote_route(slug(doctype))
+		if browser.open_view(f"list-{slug(doctype)}", route, "list", doctype):
+			text = browser.page_text()
+			if doctype == TEAM:
+				expected = [fixtures["team"]]
+			elif doctype == TERRITORY:
+				expected = fixtures["territories"][:1]  # the first page shows the root at least
+			else:
+				expected = [fixtures[rep]["target_subject"] for rep in mine]
+			missing = [name for name in expected if name not in text]
+			checks.record(
+				f"{browser.who}: {route} lists {', '.join(expected)}", not missing, f"missing {missing}"
+			)
+		no_foreign(route, targets=doctype == TARGET)
+
+	route = quote_route(slug(TERRITORY), "view", "tree")
+	if TERRITORY in present and browser.open_view("tree-territory", route, "tree", TERRITORY):
+		try:  # the root opens with its children; they load after the root
+			browser.wait(
+				"return arguments[0].every((name) => document.body.innerText.includes(name));",
+				fixtures["territories"],
+				what="the fixture territories in the tree",
+				timeout=15,
+			)
+		except TimeoutException:
+			pass
+		text = browser.page_text()
+		missing = [name for name in fixtures["territories"] if name not in text]
+		checks.record(
+			f"{browser.who}: {route} shows the fixture territories", not missing, f"missing {missing}"
+		)
+		browser.screenshot("tree-territory-expanded")
+
+	forms = [(TEAM, fixtures["team"]), (TERRITORY, fixtures[mine[0]]["territory"])]
+	forms += [(TARGET, fixtures[rep]["target"]) for rep in mine[:1] if TARGET in present]
+	if manager:
+		forms.append((SETTINGS, SETTINGS))
+	for doctype, name in forms:
+		route = quote_route(slug(doctype)) if doctype == SETTINGS else quote_route(slug(doctype), name)
+		browser.open_view(f"form-{slug(doctype)}", route, "form", doctype, name)
+		no_foreign(route)
+	if manager and TARGET in present:
+		check_target_snapping(browser)
+
+	if manager:
+		for doctype in MANAGER_LISTS:
+			if doctype in present:
+				browser.open_view(f"list-{slug(doctype)}", quote_route(slug(doctype)), "list", doctype)
+
+	if CALENDAR_JS.exists():
+		route = quote_route(slug(INTERACTION), "view", "calendar")
+		if browser.open_view("calendar-interaction", route, "calendar", INTERACTION):
+			titles = " | ".join(browser.js(JS_CALENDAR_TITLES) or [])
+			missing = [fixtures[rep]["names"][INTERACTION] for rep in mine]
+			missing = [subject for subject in missing if subject not in titles]
+			leaked = [fixtures[rep]["names"][INTERACTION] for rep in others]
+			leaked = [subject for subject in leaked if subject in titles]
+			checks.record(
+				f"{browser.who}: {route} shows the calls they reach and no others",
+				not missing and not leaked,
+				f"missing {missing}, leaked {leaked}",
+			)
+		no_foreign(route)
+
+	# the reports' new filters, through the route's options
+	variants = (
+		("CRM Revenue Forecast", {"show": "Changes"}),
+		("CRM Customer Health Overview", {"territory": fixtures["region"]}),
+		("CRM Churn Risk", {"territory": fixtures["region"], "min_probability": 0}),
+	)
+	for report, options in variants:
+		route = quote_route("query-report", report) + "?" + urllib.parse.urlencode(options)
+		key = f"report-{slug(report)}-{'-'.join(options)}"
+		if browser.open_view(key, route, "report", report):
+			shown = {
+				f: browser.js("return frappe.query_report.get_filter_value(arguments[0]);", f)
+				for f in options
+			}
+			checks.record(
+				f"{browser.who}: {route} applies its filters",
+				all(str(shown[f]) == str(v) for f, v in options.items()),
+				f"filters {shown}",
+			)
+			if report == "CRM Customer Health Overview":
+				text = browser.page_text()
+				expected = [fixtures[rep]["names"][CUSTOMER] for rep in mine]
+				missing = [name for name in expected if name not in text]
+				count = browser.js("return frappe.query_report.data.length;")
+				checks.record(
+					f"{browser.who}: {route} lists the customers of the territory they reach",
+					not missing and count == len(expected),
+					f"missing {missing}, {count} rows for {len(expected)} expected",
+				)
+		no_foreign(route)
+
+
+def check_target_snapping(browser: Browser):
+	"""A new target's start date snaps to the first day of its month, then of its quarter."""
+	name = f"{browser.who}: a new target's Period Start snaps to its month, then its quarter"
+	route = quote_route(slug(TARGET), "new")
+	browser.console_errors()
+	browser.driver.get(browser.base + route)
+	try:
+		browser.wait(READY["new-form"], TARGET, what="a new target's form")
+		browser.idle()
+		browser.js(
+			"cur_frm.set_value('period_type', 'Month').then(() => cur_frm.set_value('period_start', '2026-05-17'));"
+		)
+		browser.wait(
+			"return cur_frm.doc.period_start === '2026-05-01';",
+			what="the start snapped to 2026-05-01",
+			timeout=10,
+		)
+		browser.js("cur_frm.set_value('period_type', 'Quarter');")
+		browser.wait(
+			"return cur_frm.doc.period_start === '2026-04-01';",
+			what="the start snapped to 2026-04-01",
+			timeout=10,
+		)
+		browser.idle()
+		browser.screenshot("target-new-snapped")
+		checks_ok, detail = True, ""
+	except (TimeoutException, WebDriverException) as error:
+		checks_ok = False
+		detail = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}; period_start is "
+		detail += repr(browser.js("return window.cur_frm && cur_frm.doc.period_start;"))
+	browser.js("window.onbeforeunload = null;")  # the unsaved new target is dropped with the page
+	browser.checks.record(name, checks_ok, detail)
+	errors = browser.console_errors()
+	browser.checks.record(
+		f"{browser.who}: {route} has no console errors", not errors, " | ".join(errors)[:1500]
+	)
 
 
 def check_dashboard(browser: Browser, api: Api, route: str):
@@ -534,6 +829,72 @@ def check_dashboard(browser: Browser, api: Api, route: str):
 			checks.record(
 				name, round(float(expected), decimals) == value, f"page {shown!r}, API {expected!r}"
 			)
+
+
+def check_dashboard_targets(browser: Browser, api: Api, route: str, params: dict | None = None):
+	"""The Targets section: there when the API has a target of this month or quarter, with its period and
+	attainment; absent otherwise."""
+	checks = browser.checks
+	data = api.method("crm_module.api.dashboard.targets", **(params or {})) or {}
+	rows = [row for row in (data.get("month"), data.get("quarter")) if row]
+	whose = f" of {params['userId']}" if params else ""
+	name = f"{browser.who}: dashboard Targets section{whose} matches the API's targets"
+	try:
+		if rows:
+			browser.wait(
+				JS_SECTION_HAS,
+				"Targets",
+				[row["periodLabel"] for row in rows],
+				what="the Targets section",
+				timeout=20,
+			)
+		else:
+			browser.idle()
+	except TimeoutException:
+		pass
+	shown = browser.js(JS_SECTION, "Targets")
+	if not rows:
+		checks.record(
+			name, shown is None, f"the API has no target this month or quarter, the page shows {shown!r}"
+		)
+		return
+	problems = []
+	for row in rows:
+		attainment = row.get("attainment")
+		if attainment is not None and float(attainment).is_integer():
+			attainment = int(attainment)  # as JavaScript prints it: 0.0 is "0"
+		attainment = "-" if attainment is None else f"{attainment}%"
+		if not shown or row["periodLabel"] not in shown or attainment not in shown:
+			problems.append(f"{row['periodLabel']} at {attainment} not shown")
+	checks.record(name, not problems, f"{'; '.join(problems)}; section: {shown!r}"[:600])
+
+
+def check_team_lead_dashboard(browser: Browser, api: Api, route: str, member: str):
+	"""A team lead sees the "Sales Rep" selector; picking their member shows the member's figures and
+	targets."""
+	checks = browser.checks
+	try:
+		browser.wait(JS_REP_FIELD, what="the Sales Rep field", timeout=15)
+		shown = True
+	except TimeoutException:
+		shown = False
+	checks.record(f"{browser.who}: dashboard shows the Sales Rep selector to a team lead", shown)
+	if not shown:
+		return
+	browser.js("frappe.container.page.crm_dashboard.user_field.set_value(arguments[0]);", member)
+	time.sleep(0.5)
+	browser.idle()
+	check_dashboard_targets(browser, api, route, {"userId": member})
+	data = api.method("crm_module.api.dashboard.get", userId=member) or {}
+	shown = browser.js(JS_FIGURE, ["Pipeline Value"])
+	parsed = number(shown) if shown else None
+	expected = data.get("pipelineValue")
+	checks.record(
+		f"{browser.who}: dashboard for {member} shows their Pipeline Value",
+		parsed is not None and expected is not None and round(float(expected), parsed[1]) == parsed[0],
+		f"page {shown!r}, API {expected!r}",
+	)
+	browser.screenshot("dashboard-member")
 
 
 def check_kanban_drag(browser: Browser, api: Api, fixtures: dict, rep: str):
@@ -633,7 +994,9 @@ def check_lead_conversion(browser: Browser, api: Api, fixtures: dict, rep: str):
 	)
 
 
-def run_as(user: str, who: str, args, fixtures: dict, checks: Checks, actions: bool):
+def run_as(
+	user: str, who: str, args, fixtures: dict, checks: Checks, actions: bool, others: tuple | None = None
+):
 	base = f"http://{args.site}:{args.port}"
 	browser = Browser(base, args.shots, checks, who)
 	try:
@@ -645,7 +1008,8 @@ def run_as(user: str, who: str, args, fixtures: dict, checks: Checks, actions: b
 			return
 		checks.record(f"{who}: logs in through /login", True)
 		api = Api(args.site, args.port, sid)
-		others = tuple(rep for rep in REPS if rep != user) if user in REPS else ()
+		if others is None:
+			others = tuple(rep for rep in REPS if rep != user) if user in REPS else ()
 		visit_views(browser, api, fixtures, user, others)
 		if actions:
 			check_kanban_drag(browser, api, fixtures, user)
@@ -672,6 +1036,8 @@ def main() -> int:
 		)
 		run_as(REPS[0], "rep", args, fixtures, checks, actions=True)
 		run_as(MANAGER, "manager", args, fixtures, checks, actions=False)
+		# the lead of the first rep's team: reaches that rep's records, not the other rep's
+		run_as(fixtures["team_lead"], "lead", args, fixtures, checks, actions=False, others=(REPS[1],))
 	except Exception as error:
 		traceback.print_exc()
 		checks.record("browser run completes", False, f"{type(error).__name__}: {str(error)[:500]}")

@@ -6,7 +6,10 @@ A CRM User reaches a record when
 * it is assigned to them (an *open* ToDo allocated to them), or
 * one of its parent links points to a record they reach (a customer's contacts, interactions...), or
 * it has no parent at all and they created it (an interaction logged without a customer), or
-* for reading only: they are mentioned in it (internal notes).
+* for reading only: they are mentioned in it (internal notes);
+* they lead a sales team and one of the above holds for a member of that team, of its sub-teams, or
+  of the teams those members lead (`teams.py`: "user" in every rule above means the user and
+  their team, except for mentions, which stay personal).
 
 The creator of a record keeps nothing once ownership is elsewhere. Writes additionally require every
 parent the edited record links to to be reachable, so nobody attaches data to someone else's customer.
@@ -57,6 +60,7 @@ RULES: dict[str, Rule] = {
 			"last_activity_on",
 			"erpnext_customer",
 			"source_lead",
+			"company_key",
 		),
 	),
 	constants.LEAD: Rule(
@@ -73,13 +77,22 @@ RULES: dict[str, Rule] = {
 			"converted_opportunity",
 			"converted_on",
 			"follow_up_reminded_on",
+			"follow_up_event",
+			"company_key",
 		),
 	),
 	constants.OPPORTUNITY: Rule(
 		owner_field="opportunity_owner",
 		assignable=True,
 		parents=(("customer", constants.CUSTOMER),),
-		protected=("lead", "stage_changed_on", "forecast_amount", "days_in_pipeline"),
+		protected=(
+			"lead",
+			"stage_changed_on",
+			"forecast_amount",
+			"days_in_pipeline",
+			"erpnext_sales_doctype",  # the draft a won opportunity made in ERPNext (issue 12)
+			"erpnext_sales_document",
+		),
 	),
 	constants.CONTACT: Rule(parents=(("customer", constants.CUSTOMER),), protected=("last_contacted_on",)),
 	constants.INTERACTION: Rule(
@@ -89,6 +102,8 @@ RULES: dict[str, Rule] = {
 			("opportunity", constants.OPPORTUNITY),
 		),
 		creator_without_parent=True,
+		# set by the email capture and the calendar sync (services/email_capture.py, calendar_sync.py)
+		protected=("message_id", "communication", "event", "next_step_event"),
 	),
 	constants.TIMELINE: Rule(
 		parents=(("customer", constants.CUSTOMER), ("lead", constants.LEAD)), creator_without_parent=True

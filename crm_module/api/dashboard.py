@@ -3,7 +3,8 @@
 import frappe
 
 from crm_module.api.params import camelize
-from crm_module.services import metrics, trends
+from crm_module.services import metrics, teams, trends
+from crm_module.services import targets as sales_targets
 from crm_module.services.common import acting_user
 from crm_module.services.payload import iso_date
 
@@ -43,3 +44,21 @@ def trend(userId: str | None = None, fromDate: str | None = None, toDate: str | 
 	return camelize(
 		trends.get_monthly_trend(user, iso_date(fromDate, "fromDate"), iso_date(toDate, "toDate"))
 	)
+
+
+@frappe.whitelist(methods=["GET"])
+@frappe.read_only()
+def team() -> dict:
+	"""Whose dashboard the caller may open: ``{"members": null}`` for managers (anyone), else the caller
+	and the people of the teams they lead (the dashboard's "Sales Rep" choices)."""
+	return {"members": teams.visible_users(acting_user())}
+
+
+@frappe.whitelist(methods=["GET"])
+@frappe.read_only()
+def targets(userId: str | None = None) -> dict:
+	"""The acting user's own rep targets of the current month and quarter against their closed won deals
+	and open forecast: ``{"month": {...} | null, "quarter": {...} | null, "currencies": [...]}``, each
+	with ``periodLabel, targetAmount, won, wonCount, attainment, gap, forecast, pipeline, projected...``
+	(`crm_module.services.targets`). A manager may pass a rep's ``userId``."""
+	return camelize(sales_targets.get_user_targets(acting_user(userId)))

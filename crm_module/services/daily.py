@@ -5,7 +5,10 @@
 3. ``health``: today's health score of every customer, with one Red digest per owner (`health`);
 4. ``churn``: retrain the churn model and predict it for every active customer, from today's health (`churn`);
 5. ``segments``: re-evaluate the dynamic segments, which read today's health (`segments`);
-6. ``alerts``: follow-up reminders for the leads due today (`followups`).
+6. ``automation``: the managers' automation rules, which see today's health and grades (`automation`);
+7. ``alerts``: follow-up reminders for the leads due today (`followups`);
+8. ``forecast``: today's snapshot of the pipeline for the revenue forecast's week-over-week changes, last
+   so it sees the day's deals after every other step (`forecast`).
 
 Frappe's scheduler runs the jobs of one event in no guaranteed order, so the steps are not separate hooks.
 Each step is set-based and idempotent for its day. The steps done today are remembered (in the cache,
@@ -19,7 +22,16 @@ from collections.abc import Callable
 import frappe
 from frappe.utils import nowdate
 
-from crm_module.services import churn, followups, health, opportunity_jobs, scoring, segments
+from crm_module.services import (
+	automation,
+	churn,
+	followups,
+	forecast,
+	health,
+	opportunity_jobs,
+	scoring,
+	segments,
+)
 
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
 	("refresh", opportunity_jobs.refresh_days_in_pipeline),
@@ -27,7 +39,9 @@ STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
 	("health", health.compute_all_health_scores),
 	("churn", churn.predict_churn),
 	("segments", segments.evaluate_all_segments),
+	("automation", automation.run_rules),
 	("alerts", followups.create_follow_up_todos),
+	("forecast", forecast.snapshot_pipeline),
 )
 DONE_TTL = 2 * 24 * 3600
 

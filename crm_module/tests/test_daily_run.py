@@ -35,7 +35,20 @@ class TestDailyRun(IntegrationTestCase):
 				daily.run_daily()
 			self.assertEqual(calls, ["refresh", "scoring", "health"])
 			report = daily.run_daily()
-		self.assertEqual(calls, ["refresh", "scoring", "health", "health", "churn", "segments", "alerts"])
+		self.assertEqual(
+			calls,
+			[
+				"refresh",
+				"scoring",
+				"health",
+				"health",
+				"churn",
+				"segments",
+				"automation",
+				"alerts",
+				"forecast",
+			],
+		)
 		self.assertEqual(
 			report,
 			{
@@ -44,7 +57,9 @@ class TestDailyRun(IntegrationTestCase):
 				"health": "done",
 				"churn": "done",
 				"segments": "done",
+				"automation": "done",
 				"alerts": "done",
+				"forecast": "done",
 			},
 		)
 		with patch.object(daily, "STEPS", self.fake_steps(calls, set())):
@@ -55,7 +70,10 @@ class TestDailyRun(IntegrationTestCase):
 		customer = make_customer("Nightly Co", ignore_permissions=True).name
 		lead = make_lead("Nightly Lead", ignore_permissions=True, follow_up_date=nowdate()).name
 		report = daily.run_daily(restart=True)
-		self.assertEqual(list(report), ["refresh", "scoring", "health", "churn", "segments", "alerts"])
+		self.assertEqual(
+			list(report),
+			["refresh", "scoring", "health", "churn", "segments", "automation", "alerts", "forecast"],
+		)
 		self.assertEqual(set(report.values()), {"done"})
 		self.assertTrue(
 			frappe.db.exists(constants.HEALTH_SCORE, {"customer": customer, "score_date": nowdate()})

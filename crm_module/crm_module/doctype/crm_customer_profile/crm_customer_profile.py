@@ -7,7 +7,9 @@ from frappe.model.document import Document
 
 from crm_module import constants
 from crm_module.domain.contact_points import normalize_email
+from crm_module.domain.duplicates import company_key
 from crm_module.services.contact_points import site_phone
+from crm_module.services.teams import route_by_territory
 from crm_module.utils import domain_call, require_range, throw_input
 
 
@@ -23,6 +25,7 @@ class CRMCustomerProfile(Document):
 		account_owner: DF.Link | None
 		address: DF.SmallText | None
 		annual_revenue: DF.Currency
+		company_key: DF.Data | None
 		company_name: DF.Data
 		churn_probability: DF.Percent
 		churn_reasons: DF.SmallText | None
@@ -49,11 +52,16 @@ class CRMCustomerProfile(Document):
 		segment: DF.Data | None
 		source_lead: DF.Link | None
 		status: DF.Literal["Active", "Inactive"]
+		territory: DF.Link | None
 		website: DF.Data | None
 	# end: auto-generated types
 
+	def before_insert(self):
+		route_by_territory(self)  # unowned records go to the territory's rep
+
 	def validate(self):
 		self.company_name = (self.company_name or "").strip()
+		self.company_key = company_key(self.company_name)  # duplicate candidates group on it
 		require_range(self, "health_score", 0, 100)
 		require_range(self, "satisfaction_rating", 0, 5)
 		if self.annual_revenue and self.annual_revenue < 0:

@@ -7,10 +7,13 @@ from frappe.model.document import Document
 
 from crm_module import constants
 from crm_module.domain.contact_points import normalize_email
+from crm_module.domain.duplicates import company_key
 from crm_module.exceptions import CRMConflictError
 from crm_module.services.assignment import assign_new_owner
 from crm_module.services.contact_points import site_phone
 from crm_module.services.duplicates import check_duplicates
+from crm_module.services.import_context import data_import_of
+from crm_module.services.teams import route_by_territory
 from crm_module.utils import domain_call, throw_input
 
 
@@ -23,6 +26,7 @@ class CRMSalesLead(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		company_key: DF.Data | None
 		company_name: DF.Data | None
 		company_size: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
 		conversion_probability: DF.Percent
@@ -33,6 +37,7 @@ class CRMSalesLead(Document):
 		country: DF.Link | None
 		email_id: DF.Data | None
 		follow_up_date: DF.Date | None
+		follow_up_event: DF.Link | None
 		follow_up_reminded_on: DF.Date | None
 		industry: DF.Data | None
 		job_title: DF.Data | None
@@ -60,11 +65,16 @@ class CRMSalesLead(Document):
 			"Other",
 		]
 		status: DF.Literal["New", "Contacted", "Qualified", "Unqualified", "Converted", "Lost"]
+		territory: DF.Link | None
 		website: DF.Data | None
 	# end: auto-generated types
 
+	def before_insert(self):
+		route_by_territory(self)  # unowned records go to the territory's rep
+
 	def validate(self):
 		self.lead_name = (self.lead_name or "").strip()
+		self.company_key = company_key(self.company_name)  # duplicate candidates group on it
 		if self.email_id:
 			self.email_id = domain_call(normalize_email, self.email_id)
 		if self.phone:
@@ -74,9 +84,12 @@ class CRMSalesLead(Document):
 			check_duplicates(self, [self.email_id], [self.phone])
 
 	def on_update(self):
+		if self.flags.crm_migrating:
+			return  # a migration keeps the source's owner without assigning anew (services/migration_core.py)
 		before = self.get_doc_before_save()
 		if before is None:
-			if self.lead_owner and self.lead_owner != frappe.session.user:
+			# a Data Import assigns its leads in bulk afterwards (services/import_followup.py)
+			if self.lead_owner and self.lead_owner != frappe.session.user and not data_import_of(self):
 				assign_new_owner(self, None)
 		elif before.lead_owner != self.lead_owner:
 			assign_new_owner(self, before.lead_owner)

@@ -46,16 +46,22 @@ class CRMSalesDashboard {
 		});
 		this.range.$wrapper.toggle(false);
 		this.user_field = null;
-		if (frappe.user.has_role("CRM Manager") || frappe.user.has_role("System Manager")) {
-			this.user_field = page.add_field({
-				fieldname: "user",
-				label: __("Sales Rep"),
-				fieldtype: "Link",
-				options: "User",
-				get_query: () => ({ filters: { enabled: 1, user_type: "System User" } }),
-				change: () => this.refresh(),
+		// managers pick any rep; a team lead picks among their team (crm_module.api.dashboard.team)
+		frappe
+			.call({ method: "crm_module.api.dashboard.team", type: "GET" })
+			.then(({ message }) => {
+				if (!message || (message.members && message.members.length < 2)) return;
+				const filters = { enabled: 1, user_type: "System User" };
+				if (message.members) filters.name = ["in", message.members];
+				this.user_field = page.add_field({
+					fieldname: "user",
+					label: __("Sales Rep"),
+					fieldtype: "Link",
+					options: "User",
+					get_query: () => ({ filters }),
+					change: () => this.refresh(),
+				});
 			});
-		}
 		page.set_primary_action(__("Refresh"), () => this.refresh(), "refresh");
 		[
 			["CRM Customer Profile", __("New Customer")],
@@ -119,8 +125,48 @@ class CRMSalesDashboard {
 			([data, trend]) => {
 				// only the latest request draws: an older answer arriving late never replaces newer charts
 				if (request === this.request) this.render(data || {}, trend || [], args);
+				if (request === this.request) this.load_targets(args, request);
 			}
 		);
+	}
+
+	/** The Targets section: this month's and quarter's target vs won vs forecast (none: no section). */
+	load_targets(args, request) {
+		const target_args = args.userId ? { userId: args.userId } : {};
+		frappe
+			.call({ method: "crm_module.api.dashboard.targets", type: "GET", args: target_args })
+			.then(({ message }) => request === this.request && this.render_targets(message || {}));
+	}
+
+	render_targets(data) {
+		const rows = [
+			[__("This Month"), data.month],
+			[__("This Quarter"), data.quarter],
+		].filter(([, row]) => row);
+		const $target = this.$body.find("[data-crm-targets]");
+		if (!rows.length) return $target.empty();
+		const currency = (data.currencies || []).length === 1 ? data.currencies[0] : this.currency;
+		const money = (value) => format_currency(value || 0, currency);
+		const items = rows
+			.map(([label, row]) => {
+				const done = Math.min(row.attainment ?? 0, 100);
+				const projected = Math.max(0, Math.min(row.projectedAttainment ?? 0, 100) - done);
+				const attainment = row.attainment === null ? "-" : `${row.attainment}%`;
+				const gap = row.gap < 0 ? __("{0} above target", [money(-row.gap)]) : __("{0} to go", [money(row.gap)]);
+				return `<div class="crm-dashboard-row">
+					<div class="flex justify-between">
+						<a href="/app/crm-sales-target/${encodeURIComponent(row.name)}">${label} · ${frappe.utils.escape_html(row.periodLabel || "")}</a>
+						<span><b>${attainment}</b> ${__("of")} ${money(row.targetAmount)}</span>
+					</div>
+					<div class="progress" style="height: 8px">
+						<div class="progress-bar bg-success" style="width: ${done}%" title="${__("Closed won")}"></div>
+						<div class="progress-bar bg-info" style="width: ${projected}%" title="${__("Weighted forecast")}"></div>
+					</div>
+					<div class="text-muted small">${__("Won")} ${money(row.won)} (${row.wonCount}) · ${__("Forecast")} ${money(row.forecast)} (${row.openCount}) · ${gap}</div>
+				</div>`;
+			})
+			.join("");
+		$target.html(this.section(__("Targets"), items));
 	}
 
 	money(value) {
@@ -169,6 +215,7 @@ class CRMSalesDashboard {
 		this.$body.html(`
 			${mixed}
 			<div class="crm-dashboard-cards">${cards.map(([label, value, link]) => this.card(label, value, link)).join("")}</div>
+			<div data-crm-targets></div>
 			<div class="crm-dashboard-grid">
 				${this.section(__("Pipeline by Stage"), `<div class="crm-chart" data-chart="stages"></div>`, this.list_link("CRM Opportunity", "opportunity_owner", open))}
 				${this.section(__("Active Leads by Source"), `<div class="crm-chart" data-chart="sources"></div>`, this.list_link("CRM Sales Lead", "lead_owner", { status: ["in", CRM_ACTIVE_LEAD_STATUSES] }))}
