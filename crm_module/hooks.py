@@ -199,6 +199,9 @@ doc_events = {
 	"Data Import": {"on_change": "crm_module.services.import_followup.on_data_import_change"},
 }
 
+# Tests: on a site with ERPNext, its setup is completed first, as ERPNext's own test runs do
+before_tests = "crm_module.tests.setup_site.before_tests"
+
 # Scheduled jobs
 # --------------
 scheduler_events = {

@@ -189,6 +189,8 @@ READY = {
 	" && document.querySelector('.fc-view-container .fc-view'));",
 	"new-form": "const f = window.cur_frm; return !!(f && f.doc && f.doctype === arguments[0] && f.is_new());",
 }
+# the node labelled arguments[1] of the tree view of arguments[0] (null while not loaded), as `node`
+JS_TREE_NODE = "const tree = frappe.views.trees[arguments[0]].tree; const node = tree.nodes[arguments[1]];"
 # the events of the calendar view on screen, as their titles
 JS_CALENDAR_TITLES = "return cur_list.calendar.$cal.fullCalendar('clientEvents').map((e) => e.title);"
 # the text of the dashboard section titled arguments[0], or null while there is none
@@ -687,7 +689,13 @@ def visit_organisation(browser: Browser, api: Api, fixtures: dict, user: str, ot
 
 	route = quote_route(slug(TERRITORY), "view", "tree")
 	if TERRITORY in present and browser.open_view("tree-territory", route, "tree", TERRITORY):
-		try:  # the root opens with its children; they load after the root
+		try:  # the fixture region (a root, or under the tree's root when the site has others) opens on a click
+			browser.wait(
+				JS_TREE_NODE + "return !!node;", TERRITORY, fixtures["region"], what="the region", timeout=15
+			)
+			browser.js(
+				JS_TREE_NODE + "if (!node.expanded) tree.on_node_click(node);", TERRITORY, fixtures["region"]
+			)
 			browser.wait(
 				"return arguments[0].every((name) => document.body.innerText.includes(name));",
 				fixtures["territories"],
@@ -796,7 +804,10 @@ def check_target_snapping(browser: Browser):
 		checks_ok = False
 		detail = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}; period_start is "
 		detail += repr(browser.js("return window.cur_frm && cur_frm.doc.period_start;"))
-	browser.js("window.onbeforeunload = null;")  # the unsaved new target is dropped with the page
+	# the unsaved new target is dropped with the page: no "leave the page?" prompt (the form's own listener)
+	browser.js(
+		"window.cur_frm && removeEventListener('beforeunload', cur_frm.beforeUnloadListener, {capture: true});"
+	)
 	browser.checks.record(name, checks_ok, detail)
 	errors = browser.console_errors()
 	browser.checks.record(

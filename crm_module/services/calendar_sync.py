@@ -27,6 +27,7 @@ from crm_module import constants
 from crm_module.domain.mail import duration_between, meeting_end
 from crm_module.domain.statuses import LEAD_FINISHED_STATUSES
 from crm_module.services.common import get_record
+from crm_module.utils import throw_input
 
 SYNC_FLAG = "crm_calendar_sync"
 MEETING = "Meeting"
@@ -278,9 +279,25 @@ COLORS = {"Meeting": "#5e64ff", "Call": "#29cd42"}
 CANCELLED_COLOR = "#b8c2cc"
 
 
+def moment(value, param: str):
+	"""`value` (a date and time as text) as a datetime, or a 400 naming `param`."""
+	parsed = None
+	if isinstance(value, str) and value.strip():
+		try:
+			parsed = get_datetime(value)
+		except Exception:
+			parsed = None
+	if parsed is None:
+		throw_input(_("{0} must be a date and time, got {1!r}").format(param, value))
+	return parsed
+
+
 def calendar_events(start: str, end: str, filters: list | None = None) -> list[dict]:
 	"""Meetings and calls between `start` and `end` the user may read (frappe.get_list applies the CRM
 	access rules), each with its end computed from its duration."""
+	start, end = moment(start, "start"), moment(end, "end")
+	if any(not isinstance(f, list | tuple | dict) for f in filters or []):
+		throw_input(_("filters must be a list of conditions"))
 	filters = list(filters or [])
 	if not any(_filter_field(f) == "interaction_type" for f in filters):
 		filters.append([constants.INTERACTION, "interaction_type", "in", CALENDAR_TYPES])
@@ -313,9 +330,9 @@ def _filter_field(condition) -> str | None:
 def move_from_calendar(name: str, start: str, end: str | None = None) -> None:
 	"""The desk calendar dragged or resized an interaction: new date, and the duration from its end."""
 	doc = get_record(constants.INTERACTION, name, "name", ptype="write")
-	begins = get_datetime(start)
+	begins = moment(start, "interaction_date")
 	doc.interaction_date = begins
-	minutes = duration_between(begins, get_datetime(end) if end else None)
+	minutes = duration_between(begins, moment(end, "interaction_end") if end else None)
 	if minutes:
 		doc.duration_minutes = minutes
 	doc.save()

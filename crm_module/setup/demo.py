@@ -8,7 +8,7 @@ Manager), all with the password `DEMO_PASSWORD`, and the company in crm_module/s
 60 customers in every health state with 12 months of daily health scores, 200 leads with weekly score
 history, about 140 opportunities in the Default and Renewals pipelines with a year of won and lost deals,
 2,500 interactions, notes with pins and @mentions, tags, assignments and follow-ups due today and
-overdue.
+overdue; a sales team, a territory per rep and this month's and quarter's targets (demo_org.py).
 
 * Quick: history rows are computed in Python (demo_history.py) and written set-based
   (`services/bulk.py`), then indexed for the row rules (`access.index.refresh`); documents are used
@@ -34,7 +34,7 @@ from crm_module.services.prediction import predict_leads, train_model
 from crm_module.services.scoring import score_leads
 from crm_module.services.settings import get_health_weights, get_scoring_config
 from crm_module.services.tags import recount_usage
-from crm_module.setup import demo_history, demo_plan
+from crm_module.setup import demo_history, demo_org, demo_plan
 from crm_module.setup.install import ensure_currency, make_pipeline
 
 DEMO_PASSWORD = "Demo@12345"
@@ -83,6 +83,7 @@ def make_demo() -> dict:
 	write_notes(plan)
 	write_assignments(plan)
 	run_nightly_jobs(plan)
+	demo_org.write_organisation(MANAGER, REPS, LIKE)
 	metrics_cache.invalidate()
 	frappe.db.commit()
 	counts = demo_counts()
@@ -93,6 +94,7 @@ def make_demo() -> dict:
 def remove_demo() -> dict:
 	"""Delete every demo record, the Renewals pipeline the demo made and the demo users."""
 	clear_demo_data()
+	demo_org.remove_organisation(REPS)
 	remove_renewals_pipeline()
 	# the address-book contacts Frappe makes for new users
 	for contact in frappe.get_all(
@@ -128,6 +130,8 @@ def demo_counts() -> dict[str, int]:
 		"tagged items": frappe.db.count(constants.TAGGED_ITEM, {"reference_name": ("like", LIKE)}),
 		"assignments": frappe.db.count("ToDo", {"reference_name": ("like", LIKE), "status": "Open"}),
 		"users": frappe.db.count("User", {"name": ("in", USERS)}),
+		"targets": frappe.db.count(constants.SALES_TARGET, {"user": ("in", REPS)}),
+		"territories": frappe.db.count(constants.TERRITORY, {"name": ("like", "Demo %")}),
 	}
 
 

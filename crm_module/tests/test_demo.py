@@ -51,6 +51,8 @@ class TestDemo(IntegrationTestCase):
 		self.assertEqual(counts["customers"], 60)
 		self.assertEqual(counts["leads"], 200)
 		self.assertEqual(counts["users"], 4)
+		self.assertEqual(counts["targets"], 6)  # a month and a quarter per rep
+		self.assertEqual(counts["territories"], 4)
 		self.assertGreaterEqual(counts["opportunities"], 110)
 		self.assertGreaterEqual(counts["contacts"], 100)
 		self.assertGreaterEqual(counts["interactions"], 2000)

@@ -15,6 +15,7 @@ from frappe.utils import add_days, get_datetime, getdate, now_datetime, nowdate
 
 from crm_module import constants
 from crm_module.domain.mail import counterpart_order
+from crm_module.exceptions import CRMInputError
 from crm_module.services import calendar_sync, email_capture
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
@@ -420,6 +421,8 @@ class TestEmailCalendar(IntegrationTestCase):
 				str(moved - timedelta(days=1)), str(moved + timedelta(days=1))
 			)
 		self.assertNotIn(meeting.name, [r.name for r in shown])
+		with f.as_user(self.rep_a), self.assertRaisesRegex(CRMInputError, "start must be a date"):
+			calendar_sync.calendar_events("soon", str(moved))
 
 		# deleting the interaction deletes its Event
 		# (force: its activity timeline entry links it, and Frappe refuses to delete linked records)

@@ -442,6 +442,8 @@ class TestFrappeCRMMigration(IntegrationTestCase):
 			{
 				"doctype": "CRM Organization",
 				"organization_name": f"Vandelay {TAG}",
+				# the FCRM currency: another one makes Frappe CRM fetch an exchange rate over the internet
+				"currency": frappe.db.get_single_value("FCRM Settings", "currency") or "USD",
 				"website": "https://vandelay.example",
 				"no_of_employees": "51-200",
 				"annual_revenue": 1500000.555,
@@ -478,11 +480,17 @@ class TestFrappeCRMMigration(IntegrationTestCase):
 			}
 		).insert(ignore_permissions=True)
 		won_deal = frappe.get_doc(
-			{"doctype": "CRM Deal", "organization": org.name, "status": won_status, "deal_value": 100}
+			{
+				"doctype": "CRM Deal",
+				"organization": org.name,
+				"status": won_status,
+				"deal_value": 100,
+				"currency": "USD",
+			}
 		).insert(ignore_permissions=True)
-		orphan_deal = frappe.get_doc({"doctype": "CRM Deal", "status": open_status, "deal_value": 5}).insert(
-			ignore_permissions=True
-		)
+		orphan_deal = frappe.get_doc(
+			{"doctype": "CRM Deal", "status": open_status, "deal_value": 5, "currency": "USD"}
+		).insert(ignore_permissions=True)
 		note = frappe.get_doc(
 			{
 				"doctype": "FCRM Note",

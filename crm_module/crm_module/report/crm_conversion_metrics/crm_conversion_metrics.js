@@ -8,7 +8,7 @@ frappe.query_reports["CRM Conversion Metrics"] = {
 			label: __("Sales Rep"),
 			fieldtype: "Link",
 			options: "User",
-			description: __("Managers only: see the figures of this rep"),
+			description: __("Managers, and team leads for their team: see the figures of this rep"),
 		},
 		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_days(frappe.datetime.get_today(), -90) },
 		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today() },

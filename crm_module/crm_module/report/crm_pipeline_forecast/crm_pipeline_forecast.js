@@ -9,7 +9,7 @@ frappe.query_reports["CRM Pipeline Forecast"] = {
 			label: __("Sales Rep"),
 			fieldtype: "Link",
 			options: "User",
-			description: __("Managers only: see the pipeline as this rep sees it"),
+			description: __("Managers, and team leads for their team: see the pipeline as this rep sees it"),
 		},
 		{ fieldname: "from_date", label: __("Created From"), fieldtype: "Date" },
 		{ fieldname: "to_date", label: __("Created To"), fieldtype: "Date" },

@@ -35,7 +35,7 @@ frappe.query_reports["CRM Revenue Forecast"] = {
 			label: __("Sales Rep"),
 			fieldtype: "Link",
 			options: "User",
-			description: __("Managers only: see the forecast as this rep sees it"),
+			description: __("Managers, and team leads for their team: see the forecast as this rep sees it"),
 		},
 	],
 };
