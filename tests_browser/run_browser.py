@@ -382,6 +382,8 @@ def make_fixtures(api: Api, tag: str) -> dict:
 			# a rep target's subject is the rep's user id, which also shows on records legitimately
 			# shared with (assigned to) another rep: checked only where targets are listed
 			"target_subject": target["subject"],
+			# the Target Attainment report names a rep target's rep by their full name
+			"rep_name": api.get_doc("User", rep)["full_name"],
 		}
 	lead_user = f"teamlead.{tag}@browser-test.example.com"
 	api.insert(
@@ -652,7 +654,11 @@ def foreign_check(browser: Browser, fixtures: dict, others: tuple[str, ...]):
 		if not others:
 			return
 		text = browser.page_text()
-		names = foreign + ([fixtures[rep]["target_subject"] for rep in others] if targets else [])
+		names = foreign + (
+			[fixtures[rep][key] for rep in others for key in ("target_subject", "rep_name")]
+			if targets
+			else []
+		)
 		leaked = [name for name in names if name in text]
 		browser.checks.record(
 			f"{browser.who}: {route} shows none of the other rep's records", not leaked, ", ".join(leaked)

@@ -28,11 +28,29 @@ def execute(filters: dict | None = None):
 	user = acting_user(None)
 	result = targets.get_attainment(user, {key: filters.get(key) for key in FILTERS})
 	found = result["currencies"]
+	names = rep_names(result["rows"])
 	data = [
-		{**row, "target": row["name"], "currency": row.get("currency") or default_currency()}
+		{
+			**row,
+			"target": row["name"],
+			"subject": names.get(row["subject"], row["subject"])
+			if row["target_for"] == "Rep"
+			else row["subject"],
+			"currency": row.get("currency") or default_currency(),
+		}
 		for row in result["rows"]
 	]
 	return columns(), data, message(found), chart(data), summary(data)
+
+
+def rep_names(rows: list[dict]) -> dict[str, str]:
+	"""A rep target's subject (the user id) shown as the rep's full name."""
+	users = list({row["subject"] for row in rows if row["target_for"] == "Rep" and row["subject"]})
+	if not users:
+		return {}
+	return dict(
+		frappe.get_all("User", filters={"name": ("in", users)}, fields=["name", "full_name"], as_list=True)
+	)
 
 
 def columns() -> list[dict]:
