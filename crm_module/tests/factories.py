@@ -120,3 +120,31 @@ def make_interaction(
 		},
 		ignore_permissions,
 	)
+
+
+def make_team(name: str, lead: str, members=(), parent: str | None = None):
+	"""A CRM Sales Team (setup: inserted without permission checks)."""
+	return _insert(
+		{
+			"doctype": constants.SALES_TEAM,
+			"team_name": name,
+			"team_lead": lead,
+			"parent_team": parent,
+			"members": [{"user": member} for member in members],
+		},
+		ignore_permissions=True,
+	)
+
+
+def make_territory(name: str, parent: str | None = None, reps=(), is_group: int = 0):
+	"""A CRM Sales Territory with its reps (setup: inserted without permission checks)."""
+	return _insert(
+		{
+			"doctype": constants.TERRITORY,
+			"territory_name": name,
+			"parent_crm_sales_territory": parent,
+			"is_group": is_group,
+			"reps": [{"user": rep} for rep in reps],
+		},
+		ignore_permissions=True,
+	)

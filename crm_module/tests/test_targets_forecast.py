@@ -93,29 +93,14 @@ class TestTargets(TargetsBase):
 			("TGT North East", cls.rep2, (cls.rep2,), "TGT North"),
 			("TGT South", user("south"), (cls.rep3,), None),
 		):
-			frappe.get_doc(
-				{
-					"doctype": constants.SALES_TEAM,
-					"team_name": name,
-					"team_lead": lead,
-					"parent_team": parent,
-					"members": [{"user": member} for member in members],
-				}
-			).insert(ignore_permissions=True)
+			f.make_team(name, lead, members, parent)
 		for name, parent in (
 			("TGT World", None),
 			("TGT EMEA", "TGT World"),
 			("TGT Paris", "TGT EMEA"),
 			("TGT Americas", "TGT World"),
 		):
-			frappe.get_doc(
-				{
-					"doctype": constants.TERRITORY,
-					"territory_name": name,
-					"parent_crm_sales_territory": parent,
-					"is_group": 0 if name in ("TGT Paris", "TGT Americas") else 1,
-				}
-			).insert(ignore_permissions=True)
+			f.make_territory(name, parent, is_group=0 if name in ("TGT Paris", "TGT Americas") else 1)
 		c1 = customer("Paris Co", cls.rep1, "TGT Paris")
 		c2 = customer("EMEA Co", cls.rep2, "TGT EMEA")
 		c3 = customer("Americas Co", cls.rep3, "TGT Americas")

@@ -19,6 +19,8 @@ from crm_module.tests.factories import (
 	make_interaction,
 	make_lead,
 	make_opportunity,
+	make_team,
+	make_territory,
 	make_user,
 )
 
@@ -28,15 +30,7 @@ def user(name: str) -> str:
 
 
 def team(name: str, lead: str, members=(), parent: str | None = None):
-	return frappe.get_doc(
-		{
-			"doctype": constants.SALES_TEAM,
-			"team_name": name,
-			"team_lead": lead,
-			"parent_team": parent,
-			"members": [{"user": member} for member in members],
-		}
-	).insert(ignore_permissions=True)
+	return make_team(name, lead, members, parent)
 
 
 class TestTeams(IntegrationTestCase):
@@ -188,17 +182,7 @@ class TestTerritories(IntegrationTestCase):
 		cls.r1, cls.r2, cls.r3 = (user(n) for n in ("tr1", "tr2", "tr3"))
 		cls.manager = make_user("crm.team.manager@example.com", (constants.ROLE_MANAGER,))
 
-		def territory(name, parent=None, reps=(), is_group=0):
-			return frappe.get_doc(
-				{
-					"doctype": constants.TERRITORY,
-					"territory_name": name,
-					"parent_crm_sales_territory": parent,
-					"is_group": is_group,
-					"reps": [{"user": rep} for rep in reps],
-				}
-			).insert(ignore_permissions=True)
-
+		territory = make_territory
 		territory("World", is_group=1, reps=(cls.r3,))
 		territory("Europe", "World", (cls.r1, cls.r2), is_group=1)
 		territory("France", "Europe")
