@@ -162,7 +162,9 @@ run_suite() {
 	local bad=$((fails + errors))
 	if [ "$rc" = 0 ] && [ "$bad" = 0 ] && [ "$ran" -gt 0 ]; then
 		passed=$((passed + ran - skipped))
-		summary+=("$label: ran on $site, $((ran - skipped)) passed, $skipped skipped (tests name their reason: an app absent from the site)")
+		local why=""
+		[ "$skipped" -gt 0 ] && why=" (each names its reason: an app absent from the site)"
+		summary+=("$label: ran on $site, $((ran - skipped)) passed, $skipped skipped$why")
 	else
 		passed=$((passed + ran - bad - skipped))
 		failed=$((failed + (bad > 0 ? bad : 1)))
