@@ -15,7 +15,7 @@ def crm_migrate(context, source: str, dry_run: bool = False):
 	"""Migrate ERPNext's CRM or Frappe CRM records into crm_module and print the mapping report."""
 	import frappe
 
-	from crm_module.services import migration
+	from crm_module.services.migration import runs as migration
 
 	site = get_site(context)
 	frappe.init(site=site)

@@ -97,10 +97,10 @@ override_whitelisted_methods = {
 
 _WRITE_GUARD = {
 	"before_validate": "crm_module.access.write_guard.guard_write",
-	# dashboard figures are cached per user until the next write (services/metrics_cache.py) to one of
+	# dashboard figures are cached per user until the next write (services/reporting/cache.py) to one of
 	# the doctypes they are computed from (_FIGURE_SOURCES)
-	"on_change": "crm_module.services.metrics_cache.invalidate",
-	"on_trash": "crm_module.services.metrics_cache.invalidate",
+	"on_change": "crm_module.services.reporting.cache.invalidate",
+	"on_trash": "crm_module.services.reporting.cache.invalidate",
 }
 _FIGURE_SOURCES = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity", "CRM Interaction")
 _OWNED = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity")
@@ -112,15 +112,15 @@ _INDEXED = (*_OWNED, "CRM Contact", "CRM Interaction", "CRM Activity Timeline")
 _EXTRA_EVENTS = {
 	"CRM Sales Lead": {
 		# automation rules (issue 13): changes are queued for the rules listening to them
-		"on_change": ["crm_module.services.automation.capture_event"],
-		# the follow-up date in the lead owner's calendar (issue 12, services/calendar_sync.py)
-		"on_update": ["crm_module.services.calendar_sync.sync_lead"],
-		"on_trash": ["crm_module.services.calendar_sync.delete_events"],
+		"on_change": ["crm_module.services.automation.runs.capture_event"],
+		# the follow-up date in the lead owner's calendar (issue 12, services/integrations/calendar_sync.py)
+		"on_update": ["crm_module.services.integrations.calendar_sync.sync_lead"],
+		"on_trash": ["crm_module.services.integrations.calendar_sync.delete_events"],
 	},
 	"CRM Opportunity": {
-		"on_change": ["crm_module.services.automation.capture_event"],
-		# a won opportunity may draft an ERPNext Quotation / Sales Order (services/erpnext_handoff.py)
-		"on_update": ["crm_module.services.erpnext_handoff.on_opportunity_update"],
+		"on_change": ["crm_module.services.automation.runs.capture_event"],
+		# a won opportunity may draft an ERPNext Quotation / Sales Order (services/integrations/erpnext_handoff.py)
+		"on_update": ["crm_module.services.integrations.erpnext_handoff.on_opportunity_update"],
 	},
 }
 
@@ -152,23 +152,23 @@ doc_events = {
 		for doctype in _CHILD_TABLES
 	},
 	"CRM Pipeline Stage": {
-		"on_change": "crm_module.services.metrics_cache.invalidate",
-		"on_trash": "crm_module.services.metrics_cache.invalidate",
-		# one Kanban board per pipeline, its columns in step with the stages (services/boards.py)
-		"on_update": "crm_module.services.boards.on_stage_change",
-		"after_delete": "crm_module.services.boards.on_stage_change",
-		"after_rename": "crm_module.services.boards.on_stage_rename",
+		"on_change": "crm_module.services.reporting.cache.invalidate",
+		"on_trash": "crm_module.services.reporting.cache.invalidate",
+		# one Kanban board per pipeline, its columns in step with the stages (services/sales/boards.py)
+		"on_update": "crm_module.services.sales.boards.on_stage_change",
+		"after_delete": "crm_module.services.sales.boards.on_stage_change",
+		"after_rename": "crm_module.services.sales.boards.on_stage_rename",
 	},
 	"CRM Pipeline": {
-		"on_update": "crm_module.services.boards.on_pipeline_change",
-		"after_delete": "crm_module.services.boards.on_pipeline_delete",
-		"after_rename": "crm_module.services.boards.on_pipeline_rename",
+		"on_update": "crm_module.services.sales.boards.on_pipeline_change",
+		"after_delete": "crm_module.services.sales.boards.on_pipeline_delete",
+		"after_rename": "crm_module.services.sales.boards.on_pipeline_rename",
 	},
 	"ToDo": {
 		"validate": "crm_module.access.gates.gate_todo",
 		"on_change": [
 			"crm_module.access.index.on_todo_change",
-			"crm_module.services.metrics_cache.invalidate_for_todo",
+			"crm_module.services.reporting.cache.invalidate_for_todo",
 			"crm_module.access.gates.drop_stale_follows",
 		],
 		"on_trash": "crm_module.access.index.on_todo_change",
@@ -183,20 +183,26 @@ doc_events = {
 	"DocShare": {"validate": "crm_module.access.gates.gate_share"},
 	"File": {
 		"validate": "crm_module.access.gates.gate_file",
-		# an email's attachments follow it onto its interaction (services/email_capture.py)
-		"after_insert": "crm_module.services.email_capture.on_file_insert",
+		# an email's attachments follow it onto its interaction (services/integrations/email_capture.py)
+		"after_insert": "crm_module.services.integrations.email_capture.on_file_insert",
 	},
 	# Email and calendar (issue 12): emails -> interactions, meetings and follow-ups <-> Events
-	"Communication": {"after_insert": "crm_module.services.email_capture.on_communication_insert"},
-	"Event": {
-		"on_update": "crm_module.services.calendar_sync.on_event_update",
-		"on_trash": "crm_module.services.calendar_sync.on_event_trash",
+	"Communication": {
+		"after_insert": "crm_module.services.integrations.email_capture.on_communication_insert"
 	},
-	"Personal Data Deletion Request": {"on_change": "crm_module.services.gdpr.on_deletion_request_update"},
-	"Personal Data Download Request": {"after_insert": "crm_module.services.gdpr.on_download_request"},
+	"Event": {
+		"on_update": "crm_module.services.integrations.calendar_sync.on_event_update",
+		"on_trash": "crm_module.services.integrations.calendar_sync.on_event_trash",
+	},
+	"Personal Data Deletion Request": {
+		"on_change": "crm_module.services.integrations.gdpr.on_deletion_request_update"
+	},
+	"Personal Data Download Request": {
+		"after_insert": "crm_module.services.integrations.gdpr.on_download_request"
+	},
 	# a finished Data Import of CRM records queues the per-row side effects it skipped, set-based
-	# (crm_module/services/import_followup.py)
-	"Data Import": {"on_change": "crm_module.services.import_followup.on_data_import_change"},
+	# (crm_module/services/imports/followup.py)
+	"Data Import": {"on_change": "crm_module.services.imports.followup.on_data_import_change"},
 }
 
 # Tests: on a site with ERPNext, its setup is completed first, as ERPNext's own test runs do
@@ -210,5 +216,5 @@ scheduler_events = {
 }
 
 # GDPR: Frappe's Personal Data Deletion / Download Requests reach CRM data through the doc_events
-# above (crm_module/services/gdpr.py), not through `user_data_fields`: erasure needs the records'
+# above (crm_module/services/integrations/gdpr.py), not through `user_data_fields`: erasure needs the records'
 # original values to find everything that points at them.

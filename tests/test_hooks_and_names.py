@@ -127,11 +127,11 @@ def test_gdpr_requests_reach_crm_data():
 	events = hooks()["doc_events"]
 	assert (
 		events["Personal Data Deletion Request"]["on_change"]
-		== "crm_module.services.gdpr.on_deletion_request_update"
+		== "crm_module.services.integrations.gdpr.on_deletion_request_update"
 	)
 	assert (
 		events["Personal Data Download Request"]["after_insert"]
-		== "crm_module.services.gdpr.on_download_request"
+		== "crm_module.services.integrations.gdpr.on_download_request"
 	)
 	# Frappe's own redaction would change the emails the erasure looks records up by
 	assert not [e for e in hooks().get("user_data_fields", []) if e["doctype"].startswith("CRM ")]
@@ -165,24 +165,67 @@ def test_the_access_index_follows_the_indexed_doctypes():
 
 
 def test_cached_figures_are_invalidated_by_every_doctype_they_read():
-	"""services/metrics.py and services/trends.py read only the figure sources (and pipeline stages, which invalidate too); each
+	"""services/reporting/metrics.py and services/reporting/trends.py read only the figure sources (and pipeline stages, which invalidate too); each
 	of them invalidates the cache on change and on delete."""
 	import ast
 	import re
 
 	names = module_constants(APP / "constants.py")
-	cache_tree = ast.parse((APP / "services" / "metrics_cache.py").read_text())
+	cache_tree = ast.parse((APP / "services" / "reporting" / "cache.py").read_text())
 	assign = next(
 		n for n in cache_tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "FIGURE_SOURCES"
 	)
 	sources = {names[element.attr] for element in assign.value.elts}
 	assert set(hooks()["_FIGURE_SOURCES"]) == sources
 	cached_readers = ("metrics.py", "trends.py")
-	text = "".join((APP / "services" / name).read_text() for name in cached_readers)
+	text = "".join((APP / "services" / "reporting" / name).read_text() for name in cached_readers)
 	read = {names[m] for m in re.findall(r"DocType\(constants\.([A-Z_]+)\)", text)}
 	assert read and read <= sources | {"CRM Pipeline Stage"}, read - sources
 	events = hooks()["doc_events"]
 	for doctype in sources:
-		assert "crm_module.services.metrics_cache.invalidate" in events[doctype]["on_change"]
-		assert "crm_module.services.metrics_cache.invalidate" in events[doctype]["on_trash"]
-	assert events["CRM Pipeline Stage"]["on_change"] == "crm_module.services.metrics_cache.invalidate"
+		assert "crm_module.services.reporting.cache.invalidate" in events[doctype]["on_change"]
+		assert "crm_module.services.reporting.cache.invalidate" in events[doctype]["on_trash"]
+	assert events["CRM Pipeline Stage"]["on_change"] == "crm_module.services.reporting.cache.invalidate"
+
+
+def _resolves(path: str) -> bool:
+	"""A dotted path names a module of the app, or an attribute defined at the top of one."""
+	from tests.app_meta import ROOT
+
+	module = ROOT.joinpath(*path.split("."))
+	if module.with_suffix(".py").exists() or (module / "__init__.py").exists():
+		return True
+	file, attribute = resolve_dotted(path)
+	return "." not in attribute and defines(file, attribute)
+
+
+def _dotted_literals():
+	"""Every "crm_module.a.b…" string the app's code hands to Frappe (JS namespaces such as frappe.provide("crm_module.x") have
+	one dot and are not paths): enqueue methods, frappe.call / xcall methods
+	in JS, report and page JSON, patches."""
+	import re
+
+	pattern = re.compile(r"[\"'](crm_module(?:\.[A-Za-z0-9_]+){2,})[\"']")
+	found = set()
+	for file in APP.rglob("*"):
+		if file.suffix in {".py", ".js", ".json", ".html"} and "tests" not in file.relative_to(APP).parts:
+			found.update((m, file.relative_to(APP).as_posix()) for m in pattern.findall(file.read_text()))
+	for line in (APP / "patches.txt").read_text().split():
+		if line.startswith("crm_module."):
+			found.add((line, "patches.txt"))
+	return sorted(found)
+
+
+DOTTED_LITERALS = _dotted_literals()
+
+
+def test_the_dotted_literals_were_read():
+	paths = {path for path, _ in DOTTED_LITERALS}
+	assert "crm_module.services.imports.followup.run" in paths
+	assert "crm_module.services.insights.scoring.score_leads" in paths
+
+
+@pytest.mark.parametrize(("path", "where"), DOTTED_LITERALS)
+def test_every_dotted_path_in_code_resolves(path, where):
+	"""enqueue strings, JS method names and patches survive a move of the module they name."""
+	assert _resolves(path), f"{where}: {path} names nothing"

@@ -79,7 +79,7 @@ def edges():
 
 
 def test_the_graph_was_read():
-	assert "crm_module.services.scoring" in GRAPH and "crm_module.domain.metrics" in GRAPH
+	assert "crm_module.services.insights.scoring" in GRAPH and "crm_module.domain.metrics" in GRAPH
 	assert any(layer(module) == "controller" for module in GRAPH)
 
 

@@ -102,7 +102,7 @@ RULES: dict[str, Rule] = {
 			("opportunity", constants.OPPORTUNITY),
 		),
 		creator_without_parent=True,
-		# set by the email capture and the calendar sync (services/email_capture.py, calendar_sync.py)
+		# set by the email capture and the calendar sync (services/integrations/email_capture.py, calendar_sync.py)
 		protected=("message_id", "communication", "event", "next_step_event"),
 	),
 	constants.TIMELINE: Rule(

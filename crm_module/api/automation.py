@@ -2,7 +2,7 @@
 
 import frappe
 
-from crm_module.services import automation
+from crm_module.services.automation import runs as automation
 
 
 @frappe.whitelist(methods=["POST"])

@@ -11,7 +11,7 @@ import json
 
 import frappe
 
-from crm_module.services import calendar_sync
+from crm_module.services.integrations import calendar_sync
 
 
 @frappe.whitelist(methods=["GET"])

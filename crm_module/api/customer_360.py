@@ -5,7 +5,7 @@ caller's reach)."""
 
 import frappe
 
-from crm_module.services import customer_360
+from crm_module.services.reporting import customer_360
 
 
 @frappe.whitelist(methods=["GET"])

@@ -3,10 +3,11 @@
 import frappe
 
 from crm_module.api.params import camelize
-from crm_module.services import metrics, teams, trends
-from crm_module.services import targets as sales_targets
 from crm_module.services.common import acting_user
 from crm_module.services.payload import iso_date
+from crm_module.services.reporting import metrics, trends
+from crm_module.services.sales import targets as sales_targets
+from crm_module.services.sales import teams
 
 # the seed's names for figures whose own names say more (`crm_module.domain.metrics.build_dashboard`)
 SEED_KEYS = {
@@ -23,7 +24,7 @@ DATA_MAPS = frozenset({"stage_pipeline", "leads_by_source"})
 def get(userId: str | None = None, fromDate: str | None = None, toDate: str | None = None) -> dict:
 	"""Dashboard figures of the acting user (a manager may pass a rep's ``userId``); the optional
 	``fromDate``/``toDate`` (ISO dates, inclusive) keep records created in that window. Every figure is
-	defined in `crm_module.services.metrics`."""
+	defined in `crm_module.services.reporting.metrics`."""
 	user = acting_user(userId)
 	data = metrics.get_dashboard(user, iso_date(fromDate, "fromDate"), iso_date(toDate, "toDate"))
 	return as_seed_keys(data)
@@ -60,5 +61,5 @@ def targets(userId: str | None = None) -> dict:
 	"""The acting user's own rep targets of the current month and quarter against their closed won deals
 	and open forecast: ``{"month": {...} | null, "quarter": {...} | null, "currencies": [...]}``, each
 	with ``periodLabel, targetAmount, won, wonCount, attainment, gap, forecast, pipeline, projected...``
-	(`crm_module.services.targets`). A manager may pass a rep's ``userId``."""
+	(`crm_module.services.sales.targets`). A manager may pass a rep's ``userId``."""
 	return camelize(sales_targets.get_user_targets(acting_user(userId)))

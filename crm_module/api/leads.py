@@ -9,8 +9,9 @@
 import frappe
 
 from crm_module.api.params import camelize, dispatch, payload, required
-from crm_module.services import leads, scoring
+from crm_module.services import leads
 from crm_module.services.common import acting_user
+from crm_module.services.insights import scoring
 
 
 @frappe.whitelist(methods=["GET"])

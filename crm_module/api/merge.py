@@ -1,9 +1,10 @@
-"""Desk endpoints for likely duplicates and merging them (`crm_module.services.duplicate_candidates`,
-`crm_module.services.merge`); the services check who may see and change what."""
+"""Desk endpoints for likely duplicates and merging them (`crm_module.services.dedupe.candidates`,
+`crm_module.services.dedupe.merge`); the services check who may see and change what."""
 
 import frappe
 
-from crm_module.services import duplicate_candidates, merge
+from crm_module.services.dedupe import candidates as duplicate_candidates
+from crm_module.services.dedupe import merge
 
 
 @frappe.whitelist(methods=["GET"])

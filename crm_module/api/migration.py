@@ -3,7 +3,7 @@ services check)."""
 
 import frappe
 
-from crm_module.services import migration
+from crm_module.services.migration import runs as migration
 
 
 @frappe.whitelist(methods=["POST"])

@@ -5,7 +5,8 @@ Each endpoint is a thin wrapper over a service in `crm_module.services`; permiss
 
 import frappe
 
-from crm_module.services import conversion, followups, notes, tags, timeline
+from crm_module.services import conversion, notes, tags, timeline
+from crm_module.services.sales import followups
 
 
 @frappe.whitelist(methods=["POST"])

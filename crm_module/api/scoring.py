@@ -4,7 +4,7 @@ Each endpoint calls one service; the services check who may do what."""
 
 import frappe
 
-from crm_module.services import health, prediction, scoring, segments
+from crm_module.services.insights import health, prediction, scoring, segments
 
 
 @frappe.whitelist(methods=["POST"])

@@ -26,7 +26,7 @@ def generated(n: int = 6000, seed: int = 1) -> dict:
 
 
 def run(n: int = 6000) -> dict:
-	from crm_module.services.churn import evaluate_site
+	from crm_module.services.insights.churn import evaluate_site
 
 	return {"generated": generated(n), "site": evaluate_site()}
 

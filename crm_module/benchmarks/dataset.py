@@ -19,8 +19,8 @@ from crm_module import constants
 from crm_module.access import index as access_index
 from crm_module.domain.forecasting import forecast_amount
 from crm_module.domain.statuses import LEAD_STATUSES
-from crm_module.services import metrics_cache
 from crm_module.services.bulk import STANDARD
+from crm_module.services.reporting import cache as metrics_cache
 
 PREFIX = "BENCH-"
 REPS = 20

@@ -1,5 +1,5 @@
 """Benchmark (not a test): Frappe's own Data Import of leads and interactions at 100,000 rows each, the
-import follow-up (`crm_module.services.import_followup`) and a Report View CSV export of the leads.
+import follow-up (`crm_module.services.imports.followup`) and a Report View CSV export of the leads.
 
 	CRM_SITE=<site> bash scripts/benchmark.sh import                # 100,000 rows
 	CRM_SITE=<site> bash scripts/benchmark.sh import --rows 10000
@@ -31,9 +31,10 @@ from frappe.utils import add_to_date, now_datetime
 
 from crm_module import constants
 from crm_module.access import index as access_index
-from crm_module.services import bulk, import_followup
+from crm_module.services import bulk
 from crm_module.services.bulk import STANDARD
-from crm_module.services.import_context import DATA_IMPORT
+from crm_module.services.imports import followup as import_followup
+from crm_module.services.imports.context import DATA_IMPORT
 
 PREFIX = "BIMP"
 MANAGER = "bench.import.manager@example.com"

@@ -15,7 +15,8 @@ from frappe.utils import nowdate
 
 from crm_module import constants
 from crm_module.benchmarks.dataset import PREFIX
-from crm_module.services import daily, scoring
+from crm_module.services import daily
+from crm_module.services.insights import scoring
 
 TARGETS = {"scoring": 60, "health": 60}  # seconds, issue 9
 RSS_TARGET_MB = 500

@@ -19,7 +19,8 @@ from frappe.utils import add_days, add_to_date, now_datetime, today
 
 from crm_module.benchmarks.dataset import rep_email
 from crm_module.benchmarks.reads import timed
-from crm_module.services import metrics, metrics_cache
+from crm_module.services.reporting import cache as metrics_cache
+from crm_module.services.reporting import metrics
 
 PREFIX = "BENCHPEER-"
 CHUNK = 10_000

@@ -18,7 +18,8 @@ from frappe.utils import add_days, get_test_client, today
 
 from crm_module import constants
 from crm_module.benchmarks.dataset import rep_email
-from crm_module.services import metrics, metrics_cache
+from crm_module.services.reporting import cache as metrics_cache
+from crm_module.services.reporting import metrics
 from crm_module.tests.api_case import CRMAPITestCase
 
 LIST_DOCTYPES = (

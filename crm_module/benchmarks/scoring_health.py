@@ -15,8 +15,8 @@ from frappe.utils import add_to_date, now_datetime
 
 from crm_module import constants
 from crm_module.domain import fit_rules, predictive
-from crm_module.services import health, scoring
 from crm_module.services.bulk import STANDARD
+from crm_module.services.insights import health, scoring
 
 PREFIX = "BENCH-"
 SOURCES = ("Website", "Referral", "Event", "Cold Call", "Partner")

@@ -12,7 +12,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Sum
 from frappe.utils import now_datetime
 
-from crm_module.services import metrics_cache
+from crm_module.services.reporting import cache as metrics_cache
 
 CHUNK = 2000
 STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")

@@ -22,16 +22,9 @@ from collections.abc import Callable
 import frappe
 from frappe.utils import nowdate
 
-from crm_module.services import (
-	automation,
-	churn,
-	followups,
-	forecast,
-	health,
-	opportunity_jobs,
-	scoring,
-	segments,
-)
+from crm_module.services.automation import runs as automation
+from crm_module.services.insights import churn, health, scoring, segments
+from crm_module.services.sales import followups, forecast, opportunity_jobs
 
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
 	("refresh", opportunity_jobs.refresh_days_in_pipeline),

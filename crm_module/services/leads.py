@@ -1,4 +1,4 @@
-"""Leads (spec: createLead, updateLead, getLeads; scoreLead is `crm_module.services.scoring.score_lead`)."""
+"""Leads (spec: createLead, updateLead, getLeads; scoreLead is `crm_module.services.insights.scoring.score_lead`)."""
 
 import frappe
 from frappe import _

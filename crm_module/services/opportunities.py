@@ -12,10 +12,10 @@ from frappe import _
 
 from crm_module import constants
 from crm_module.exceptions import CRMNotFoundError
-from crm_module.services import metrics
 from crm_module.services.common import as_dict, check_links, get_record, insert, new_doc
 from crm_module.services.payload import to_fields
 from crm_module.services.pipeline import get_default_pipeline, get_pipeline_stages
+from crm_module.services.reporting import metrics
 from crm_module.utils import throw_input
 
 ALIASES = {

@@ -28,10 +28,11 @@ from frappe.utils import cint, getdate, now_datetime, nowdate
 
 from crm_module import constants
 from crm_module.access import index as access_index
-from crm_module.services import bulk, metrics_cache
-from crm_module.services.health import compute_all_health_scores
-from crm_module.services.prediction import predict_leads, train_model
-from crm_module.services.scoring import score_leads
+from crm_module.services import bulk
+from crm_module.services.insights.health import compute_all_health_scores
+from crm_module.services.insights.prediction import predict_leads, train_model
+from crm_module.services.insights.scoring import score_leads
+from crm_module.services.reporting import cache as metrics_cache
 from crm_module.services.settings import get_health_weights, get_scoring_config
 from crm_module.services.tags import recount_usage
 from crm_module.setup import demo_history, demo_org, demo_plan

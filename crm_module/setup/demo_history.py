@@ -2,8 +2,8 @@
 have computed them on each of those days.
 
 Pure Python over the plan (crm_module/setup/demo_plan.py): the inputs of each day are read from the
-plan's interactions, timeline and opportunities with the windows of `services/customer_stats.py` and
-`services/scoring.py`, and scored by the same domain functions (`domain.health.compute_health`,
+plan's interactions, timeline and opportunities with the windows of `services/insights/customer_stats.py` and
+`services/insights/scoring.py`, and scored by the same domain functions (`domain.health.compute_health`,
 `domain.lead_scoring.compute_lead_score`), so the rows the real jobs write for today continue these series
 without a jump. Days strictly before `today` only: today's rows come from the jobs themselves.
 """
@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from crm_module.domain import health as health_rules
 from crm_module.domain import lead_scoring
-from crm_module.services.health import health_row
+from crm_module.services.insights.health import health_row
 from crm_module.setup.demo_plan import PREFIX, Plan
 
 HISTORY_DAYS = 365

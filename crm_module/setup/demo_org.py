@@ -9,7 +9,7 @@ from frappe.utils import getdate, nowdate
 from crm_module import constants
 from crm_module.domain.targets import period_bounds
 from crm_module.services import bulk
-from crm_module.services.teams import clear_cache
+from crm_module.services.sales.teams import clear_cache
 
 TEAM = "Demo Sales Team"
 ROOT = "Demo World"

@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 
 from crm_module import constants
-from crm_module.services import boards
+from crm_module.services.sales import boards
 
 ROLES = (
 	(constants.ROLE_MANAGER, _("Manages CRM pipelines, settings and every rep's records")),
@@ -151,7 +151,7 @@ def make_pipeline(name: str, stages, description: str, is_default: bool = False)
 
 def make_kanban_board():
 	"""One Kanban board of opportunities per pipeline ("CRM Opportunities" for the install pipeline),
-	columns in step with its stages: `crm_module.services.boards`, which the pipeline and stage doc events
+	columns in step with its stages: `crm_module.services.sales.boards`, which the pipeline and stage doc events
 	also call."""
 	boards.sync_all_boards()
 

@@ -28,8 +28,8 @@ from frappe.utils import get_datetime, get_test_client
 
 from crm_module import constants
 from crm_module.access import index as access_index
-from crm_module.services import metrics_cache
 from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.reporting import cache as metrics_cache
 from crm_module.services.settings import clear_settings_cache
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import as_user, make_customer, make_user

@@ -2,7 +2,7 @@
 
 import frappe
 
-from crm_module.services import metrics
+from crm_module.services.reporting import metrics
 from crm_module.tests.api_case import CRMAPITestCase
 from crm_module.tests.factories import as_user, make_lead, make_opportunity
 

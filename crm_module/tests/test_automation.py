@@ -6,7 +6,8 @@ from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 
 from crm_module import constants
 from crm_module.exceptions import CRMInputError
-from crm_module.services import automation, daily
+from crm_module.services import daily
+from crm_module.services.automation import runs as automation
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,

@@ -1,6 +1,6 @@
 """Kanban boards of opportunities: one per pipeline, in step with its stages; card moves are checked saves.
 
-The boards are `crm_module.services.boards`, kept by the CRM Pipeline and CRM Pipeline Stage doc events;
+The boards are `crm_module.services.sales.boards`, kept by the CRM Pipeline and CRM Pipeline Stage doc events;
 card moves go through Frappe's Kanban methods, which `crm_module.access.overrides` replaces for CRM
 boards (a move is a save of the opportunity by the caller, refused without write access).
 """
@@ -10,8 +10,8 @@ import json
 import frappe
 
 from crm_module import constants
-from crm_module.services import boards
 from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.sales import boards
 from crm_module.setup import install
 from crm_module.tests import factories as f
 from crm_module.tests.api_case import CRMAPITestCase

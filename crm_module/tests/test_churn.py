@@ -8,7 +8,7 @@ from frappe.utils import add_days, nowdate
 
 from crm_module import constants
 from crm_module.domain import churn as domain
-from crm_module.services import churn
+from crm_module.services.insights import churn
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import as_user, make_customer, make_interaction, make_opportunity, rep
 

@@ -7,7 +7,7 @@ import frappe
 from frappe.utils import add_days, nowdate
 
 from crm_module import constants
-from crm_module.services import health
+from crm_module.services.insights import health
 from crm_module.tests import factories as f
 from crm_module.tests.api_case import CRMAPITestCase
 

@@ -21,7 +21,8 @@ from crm_module.benchmarks.imports import (
 	remove_records,
 	run_import,
 )
-from crm_module.services import import_followup, scoring
+from crm_module.services.imports import followup as import_followup
+from crm_module.services.insights import scoring
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import manager, rep
 

@@ -6,7 +6,7 @@ import frappe
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_module import constants
-from crm_module.services import metrics
+from crm_module.services.reporting import metrics
 from crm_module.setup import demo
 from crm_module.tests.compat import IntegrationTestCase
 

@@ -1,4 +1,4 @@
-"""Email -> interactions and CRM dates <-> calendar Events (services/email_capture.py, calendar_sync.py).
+"""Email -> interactions and CRM dates <-> calendar Events (services/integrations/email_capture.py, calendar_sync.py).
 
 Mail goes through Frappe's own paths: `InboundMail` with raw RFC822 messages on Email Accounts without
 a mailbox (incoming disabled), and the desk composer (`communication.email.make`) for sent mail.
@@ -16,7 +16,7 @@ from frappe.utils import add_days, get_datetime, getdate, now_datetime, nowdate
 from crm_module import constants
 from crm_module.domain.mail import counterpart_order
 from crm_module.exceptions import CRMInputError
-from crm_module.services import calendar_sync, email_capture
+from crm_module.services.integrations import calendar_sync, email_capture
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
 

@@ -9,7 +9,9 @@ from frappe.utils import nowdate
 
 from crm_module import constants
 from crm_module.access.records import can_reach
-from crm_module.services import duplicate_candidates, merge, tags
+from crm_module.services import tags
+from crm_module.services.dedupe import candidates as duplicate_candidates
+from crm_module.services.dedupe import merge
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,

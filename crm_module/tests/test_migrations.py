@@ -11,8 +11,8 @@ from frappe.utils import add_days, flt, nowdate
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services import migration
 from crm_module.services.conversion import convert_lead
+from crm_module.services.migration import runs as migration
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,

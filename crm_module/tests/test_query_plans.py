@@ -9,7 +9,7 @@ from unittest.mock import patch
 import frappe
 
 from crm_module import constants
-from crm_module.services import metrics
+from crm_module.services.reporting import metrics
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import as_user, make_customer, make_interaction, make_opportunity, rep
 

@@ -11,7 +11,7 @@ from frappe.utils import getdate, nowdate
 from crm_module import constants
 from crm_module.exceptions import CRMConflictError, StageTransitionError
 from crm_module.services.conversion import convert_lead
-from crm_module.services.followups import create_follow_up_todos, get_overdue_follow_ups
+from crm_module.services.sales.followups import create_follow_up_todos, get_overdue_follow_ups
 from crm_module.services.timeline import get_activity_timeline
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase

@@ -9,7 +9,7 @@ from crm_module import constants
 from crm_module.domain import health as domain_health
 from crm_module.domain import lead_scoring, predictive
 from crm_module.exceptions import CRMInputError
-from crm_module.services import health, prediction, scoring, segments
+from crm_module.services.insights import health, prediction, scoring, segments
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import make_customer, make_interaction, make_lead, make_opportunity, make_user
 

@@ -7,16 +7,10 @@ from frappe.utils import add_days, today
 
 from crm_module import constants
 from crm_module.exceptions import CRMInputError, CRMNotFoundError
-from crm_module.services import (
-	contacts,
-	customers,
-	interactions,
-	leads,
-	metrics,
-	metrics_cache,
-	opportunities,
-	scoring,
-)
+from crm_module.services import contacts, customers, interactions, leads, opportunities
+from crm_module.services.insights import scoring
+from crm_module.services.reporting import cache as metrics_cache
+from crm_module.services.reporting import metrics
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,

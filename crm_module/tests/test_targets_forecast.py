@@ -14,8 +14,8 @@ from crm_module import constants
 from crm_module.api import dashboard as dashboard_api
 from crm_module.domain.targets import period_bounds
 from crm_module.exceptions import CRMConflictError, CRMInputError
-from crm_module.services import forecast, targets, teams
 from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.sales import forecast, targets, teams
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
 

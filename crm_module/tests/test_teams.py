@@ -1,5 +1,5 @@
 """Sales teams and territories: a team lead sees the team's records and no one else's; territories
-route unowned records to their reps (crm_module/access/teams.py, services/teams.py)."""
+route unowned records to their reps (crm_module/access/teams.py, services/sales/teams.py)."""
 
 import frappe
 
@@ -10,8 +10,9 @@ from crm_module.crm_module.report.crm_customer_health_overview import (
 	crm_customer_health_overview as health_overview,
 )
 from crm_module.exceptions import CRMInputError, CRMProtectedFieldError
-from crm_module.services import metrics, teams
 from crm_module.services.common import acting_user
+from crm_module.services.reporting import metrics
+from crm_module.services.sales import teams
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,

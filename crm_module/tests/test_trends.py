@@ -6,7 +6,8 @@ from frappe.utils import add_months, get_first_day, getdate, nowdate
 
 from crm_module import constants
 from crm_module.api import dashboard as api
-from crm_module.services import metrics_cache, trends
+from crm_module.services.reporting import cache as metrics_cache
+from crm_module.services.reporting import trends
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import as_user, make_customer, make_opportunity, rep, stage
 

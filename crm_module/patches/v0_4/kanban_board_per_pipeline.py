@@ -2,7 +2,7 @@
 "CRM Opportunities" board limited to its pipeline, and every board's columns in step with its stages
 (won stages green, lost ones red)."""
 
-from crm_module.services import boards
+from crm_module.services.sales import boards
 
 
 def execute():

@@ -6,8 +6,8 @@ import frappe
 
 from crm_module import constants
 from crm_module.domain.forecasting import default_stage_category
-from crm_module.services import forecast
 from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.sales import forecast
 
 
 def execute():

@@ -2,7 +2,7 @@
 # For license information, please see license.txt
 
 """A change captured for the automation rules listening to it (written set-based by
-`crm_module.services.automation.capture_event`, read by every rule run, pruned after a few weeks)."""
+`crm_module.services.automation.runs.capture_event`, read by every rule run, pruned after a few weeks)."""
 
 import frappe
 from frappe.model.document import Document

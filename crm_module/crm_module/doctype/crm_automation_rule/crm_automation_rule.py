@@ -10,7 +10,8 @@ import frappe
 from frappe.model.document import Document
 
 from crm_module import constants
-from crm_module.services import automation, automation_rules
+from crm_module.services.automation import rules as automation_rules
+from crm_module.services.automation import runs as automation
 
 
 class CRMAutomationRule(Document):

@@ -52,7 +52,7 @@ class CRMContact(Document):
 
 	def check_duplicates(self):
 		"""Warn about / block emails and phones already used by another contact or lead (see settings)."""
-		from crm_module.services.duplicates import check_duplicates
+		from crm_module.services.dedupe.guard import check_duplicates
 
 		emails, phones = [r.email_id for r in self.emails], [r.phone for r in self.phones]
 		before = self.get_doc_before_save()

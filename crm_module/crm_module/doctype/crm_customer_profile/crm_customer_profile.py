@@ -9,7 +9,7 @@ from crm_module import constants
 from crm_module.domain.contact_points import normalize_email
 from crm_module.domain.duplicates import company_key
 from crm_module.services.contact_points import site_phone
-from crm_module.services.teams import route_by_territory
+from crm_module.services.sales.teams import route_by_territory
 from crm_module.utils import domain_call, require_range, throw_input
 
 

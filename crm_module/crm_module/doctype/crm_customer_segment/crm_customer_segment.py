@@ -76,7 +76,7 @@ class CRMCustomerSegment(Document):
 	def on_update(self):
 		if self.segment_type != "Dynamic":
 			return
-		from crm_module.services.segments import MEMBER, evaluate_segment
+		from crm_module.services.insights.segments import MEMBER, evaluate_segment
 
 		evaluate_segment(self.name)
 		self.set(

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
-"""Rows are written set-based by the daily run (`crm_module.services.forecast.snapshot_pipeline`)."""
+"""Rows are written set-based by the daily run (`crm_module.services.sales.forecast.snapshot_pipeline`)."""
 
 from frappe.model.document import Document
 

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
-"""The log of one migration run (see crm_module/services/migration.py)."""
+"""The log of one migration run (see crm_module/services/migration/runs.py)."""
 
 from frappe.model.document import Document
 

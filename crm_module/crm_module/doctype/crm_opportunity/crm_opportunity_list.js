@@ -15,7 +15,7 @@ frappe.listview_settings["CRM Opportunity"] = {
 };
 
 // ---------------------------------------------------------------------------------------------------------
-// Kanban boards of opportunities (issue 11): one board per pipeline (crm_module/services/boards.py).
+// Kanban boards of opportunities (issue 11): one board per pipeline (crm_module/services/sales/boards.py).
 // Frappe draws the board; this decorates it and asks for the loss reason when a card is dropped on a lost
 // stage (the opportunity cannot be saved as lost without one). A move is a save of the opportunity on the
 // server (crm_module/access/overrides.py), so the deal's stage history and timeline follow.

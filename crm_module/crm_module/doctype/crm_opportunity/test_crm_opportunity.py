@@ -5,7 +5,7 @@ from frappe.utils import add_days, getdate, nowdate
 
 from crm_module import constants
 from crm_module.exceptions import StageTransitionError
-from crm_module.services.opportunity_jobs import refresh_days_in_pipeline
+from crm_module.services.sales.opportunity_jobs import refresh_days_in_pipeline
 from crm_module.tests import factories as f
 from crm_module.tests.compat import IntegrationTestCase
 

@@ -9,8 +9,8 @@ from frappe.utils import cint, flt
 from crm_module import constants
 from crm_module.domain.forecasting import default_stage_category
 from crm_module.domain.pipeline import Stage, check_order_free, validate_stage
-from crm_module.services import forecast
 from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.sales import forecast
 from crm_module.utils import domain_call, throw_input
 
 

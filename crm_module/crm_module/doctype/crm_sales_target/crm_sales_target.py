@@ -2,7 +2,7 @@
 # For license information, please see license.txt
 
 """A sales target: the rules (one subject per kind, periods, amounts) are `crm_module.domain.targets`;
-the figures against it are `crm_module.services.targets`."""
+the figures against it are `crm_module.services.sales.targets`."""
 
 import frappe
 from frappe import _

@@ -3,7 +3,7 @@
 
 from frappe.model.document import Document
 
-from crm_module.services import teams
+from crm_module.services.sales import teams
 
 
 class CRMSalesTeam(Document):

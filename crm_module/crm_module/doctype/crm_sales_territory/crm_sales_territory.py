@@ -3,7 +3,7 @@
 
 from frappe.utils.nestedset import NestedSet
 
-from crm_module.services import teams
+from crm_module.services.sales import teams
 
 
 class CRMSalesTerritory(NestedSet):

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 
-"""Where a migrated record came from (see crm_module/services/migration.py)."""
+"""Where a migrated record came from (see crm_module/services/migration/runs.py)."""
 
 import frappe
 from frappe.model.document import Document

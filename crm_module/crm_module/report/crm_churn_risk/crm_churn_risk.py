@@ -1,6 +1,6 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
-"""Active customers most likely to churn (the nightly prediction of `crm_module.services.churn`), highest
+"""Active customers most likely to churn (the nightly prediction of `crm_module.services.insights.churn`), highest
 first, with the reasons, health and last interaction, so a manager can act on them. A rep sees only the
 customers they reach (`frappe.get_list`)."""
 
@@ -9,8 +9,8 @@ from frappe import _
 from frappe.utils import flt
 
 from crm_module import constants
-from crm_module.services.report_columns import customer_columns
-from crm_module.services.teams import territory_filter
+from crm_module.services.reporting.columns import customer_columns
+from crm_module.services.sales.teams import territory_filter
 
 LIMIT = 500
 

@@ -12,8 +12,8 @@ from frappe import _
 from frappe.utils import add_days, nowdate
 
 from crm_module import constants
-from crm_module.services import metrics
 from crm_module.services.common import acting_user
+from crm_module.services.reporting import metrics
 from crm_module.utils import default_currency
 
 ROWS = (

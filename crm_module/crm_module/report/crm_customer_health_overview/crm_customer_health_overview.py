@@ -14,8 +14,8 @@ from frappe.utils import cint
 
 from crm_module import constants
 from crm_module.services.bulk import latest_rows
-from crm_module.services.report_columns import customer_columns
-from crm_module.services.teams import territory_filter
+from crm_module.services.reporting.columns import customer_columns
+from crm_module.services.sales.teams import territory_filter
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000

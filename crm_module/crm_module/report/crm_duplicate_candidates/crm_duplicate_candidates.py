@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 
 from crm_module import constants
-from crm_module.services.duplicate_candidates import find_candidates
+from crm_module.services.dedupe.candidates import find_candidates
 
 
 def execute(filters: dict | None = None):

@@ -10,9 +10,9 @@ import frappe
 from frappe import _
 
 from crm_module import constants
-from crm_module.services import metrics
 from crm_module.services.common import acting_user
-from crm_module.services.report_columns import (
+from crm_module.services.reporting import metrics
+from crm_module.services.reporting.columns import (
 	currency_chart,
 	currency_column,
 	money_card,

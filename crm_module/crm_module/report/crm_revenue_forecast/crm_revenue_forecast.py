@@ -2,7 +2,7 @@
 # For license information, please see license.txt
 """The revenue forecast by close month and forecast category (Pipeline, Best Case, Commit, Closed), and
 what changed since the pipeline snapshot of a week ago ("Show": Forecast / Changes). Every figure is
-defined in `crm_module.services.forecast` and counts only the deals the viewer reaches (a manager may
+defined in `crm_module.services.sales.forecast` and counts only the deals the viewer reaches (a manager may
 look as a rep sees it with "Sales Rep"). Lost deals are never counted."""
 
 import frappe
@@ -10,9 +10,8 @@ from frappe import _
 from frappe.utils import add_days, add_months, getdate, nowdate
 
 from crm_module import constants
-from crm_module.services import forecast
 from crm_module.services.common import acting_user
-from crm_module.services.report_columns import (
+from crm_module.services.reporting.columns import (
 	column,
 	currency_chart,
 	currency_column,
@@ -21,6 +20,7 @@ from crm_module.services.report_columns import (
 	money_column,
 	one_currency,
 )
+from crm_module.services.sales import forecast
 from crm_module.utils import default_currency
 
 # translated where shown

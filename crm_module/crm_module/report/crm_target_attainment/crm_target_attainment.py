@@ -1,7 +1,7 @@
 # Copyright (c) 2026, crm_module contributors
 # For license information, please see license.txt
 """Targets against closed won deals and the open forecast, per target and period
-(`crm_module.services.targets` defines every figure). A CRM User sees their own targets, a team lead
+(`crm_module.services.sales.targets` defines every figure). A CRM User sees their own targets, a team lead
 their team's too (`crm_module.access.targets`); managers see all. Team rows count the deals of their
 sub-teams' people, territory rows those of their sub-territories."""
 
@@ -9,15 +9,15 @@ import frappe
 from frappe import _
 
 from crm_module import constants
-from crm_module.services import targets
 from crm_module.services.common import acting_user
-from crm_module.services.report_columns import (
+from crm_module.services.reporting.columns import (
 	column,
 	currency_chart,
 	currency_column,
 	mixed_currencies_note,
 	money_column,
 )
+from crm_module.services.sales import targets
 from crm_module.utils import default_currency
 
 FILTERS = ("period_type", "from_date", "to_date", "target_for", "sales_team", "territory")

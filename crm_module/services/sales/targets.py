@@ -37,8 +37,8 @@ from crm_module.access.targets import target_conditions
 from crm_module.access.teams import load_teams
 from crm_module.domain import targets as domain
 from crm_module.domain import teams as team_tree
-from crm_module.services import teams
-from crm_module.services.metrics import RowCondition, currencies
+from crm_module.services.reporting.metrics import RowCondition, currencies
+from crm_module.services.sales import teams
 
 Year = CustomFunction("YEAR", ["d"])
 Month = CustomFunction("MONTH", ["d"])

@@ -13,8 +13,9 @@ import frappe
 from frappe.utils import add_days, cint, getdate, strip_html, today
 
 from crm_module import constants
-from crm_module.services import contacts, health, notes, opportunities, timeline
+from crm_module.services import contacts, notes, opportunities, timeline
 from crm_module.services.common import get_record
+from crm_module.services.insights import health
 from crm_module.services.pipeline import get_pipeline_stages
 
 HISTORY_DAYS = 365

@@ -6,7 +6,7 @@ Every record is written with its controller's validation on (insert / save throu
 Per-row side effects that a migration does not want are switched off with document flags:
 
 * ``crm_migrating``: no assignment ToDo / notification for a lead's owner (CRM Sales Lead.on_update), no
-  ERPNext draft for an opportunity migrated as won (services/erpnext_handoff.py);
+  ERPNext draft for an opportunity migrated as won (services/integrations/erpnext_handoff.py);
 * ``ignore_duplicates``: the email / phone duplicate guard (source systems keep a lead and the contact it
   became side by side; merge them afterwards with the merge tool);
 * ``crm_system_update``: the app-maintained fields a migration sets (conversion links, ERPNext customer).

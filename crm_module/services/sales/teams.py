@@ -18,7 +18,7 @@ from crm_module.domain.statuses import LEAD_ACTIVE_STATUSES
 from crm_module.domain.teams import Team, TeamCycleError, check_parent
 from crm_module.domain.teams import team_users as users_of_team
 from crm_module.exceptions import CRMInputError
-from crm_module.services import metrics_cache
+from crm_module.services.reporting import cache as metrics_cache
 
 ROUTED = {  # doctype -> (owner field, filters of its "open" records)
 	constants.CUSTOMER: ("account_owner", {"status": "Active"}),

@@ -11,8 +11,9 @@ from frappe.utils import add_days, getdate, now_datetime, today
 from crm_module import constants
 from crm_module.domain import health
 from crm_module.exceptions import CRMNotFoundError
-from crm_module.services import bulk, customer_stats
+from crm_module.services import bulk
 from crm_module.services.common import get_record
+from crm_module.services.insights import customer_stats
 from crm_module.services.settings import get_health_weights
 from crm_module.services.timeline import record_system_entries
 

@@ -26,8 +26,10 @@ from frappe.utils import now_datetime
 from crm_module import constants
 from crm_module.access import index as access_index
 from crm_module.access.rules import RULES
-from crm_module.services import bulk, metrics_cache, prediction, scoring
-from crm_module.services.import_context import DATA_IMPORT
+from crm_module.services import bulk
+from crm_module.services.imports.context import DATA_IMPORT
+from crm_module.services.insights import prediction, scoring
+from crm_module.services.reporting import cache as metrics_cache
 
 LOG = "Data Import Log"
 FINISHED = ("Success", "Partial Success", "Error", "Timed Out")
@@ -60,7 +62,7 @@ def finished(doc) -> bool:
 def enqueue_followup(data_import: str):
 	"""Queue `run` after the current transaction commits (tests: run it now)."""
 	return frappe.enqueue(
-		"crm_module.services.import_followup.run",
+		"crm_module.services.imports.followup.run",
 		queue="long",
 		timeout=7200,
 		job_id=job_id(data_import),

@@ -10,7 +10,7 @@ from crm_module.domain import predictive
 from crm_module.domain.statuses import LEAD_DECIDED_STATUSES
 from crm_module.services import bulk
 from crm_module.services.common import require_manager
-from crm_module.services.lead_inputs import lead_properties
+from crm_module.services.insights.lead_inputs import lead_properties
 
 
 def train_model() -> dict:

@@ -10,7 +10,7 @@ bounds memory: correctness never depends on it.
 import frappe
 
 from crm_module import constants
-from crm_module.services.import_context import data_import_of
+from crm_module.services.imports.context import data_import_of
 
 GENERATION_KEY = "crm_module:metrics_generation"
 EXPIRES_IN = 24 * 3600
@@ -37,13 +37,13 @@ def cached(name: str, user: str, compute, *args):
 def invalidate(*args, **_kwargs) -> None:
 	"""Start a new generation now and again after commit (document hook and job helper)."""
 	if args and data_import_of(args[0]):
-		return  # a Data Import invalidates once when it has finished (services/import_followup.py)
+		return  # a Data Import invalidates once when it has finished (services/imports/followup.py)
 	_new_generation()
 	if getattr(frappe.db, "after_commit", None) is not None:
 		frappe.db.after_commit.add(_new_generation)
 
 
-# the doctypes the cached figures are computed from (`crm_module.services.metrics`); their writes
+# the doctypes the cached figures are computed from (`crm_module.services.reporting.metrics`); their writes
 # invalidate (hooks.py), and so do assignments on them, which change who sees what
 FIGURE_SOURCES = (constants.CUSTOMER, constants.LEAD, constants.OPPORTUNITY, constants.INTERACTION)
 

@@ -8,8 +8,8 @@ import frappe
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services.migration_core import Migration, SkipRecord, children, source_rows
-from crm_module.services.migration_values import (
+from crm_module.services.migration.core import Migration, SkipRecord, children, source_rows
+from crm_module.services.migration.values import (
 	LEAD_FIELDS,
 	contact_rows,
 	contact_values,

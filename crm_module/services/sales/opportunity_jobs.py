@@ -11,7 +11,7 @@ from frappe.query_builder.functions import Coalesce, Date
 from frappe.utils import nowdate
 
 from crm_module import constants
-from crm_module.services import metrics_cache
+from crm_module.services.reporting import cache as metrics_cache
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 Greatest = CustomFunction("GREATEST", ["a", "b"])

@@ -19,8 +19,9 @@ from frappe.utils import add_days, getdate, now_datetime, today
 
 from crm_module import constants
 from crm_module.domain import churn as domain
-from crm_module.services import bulk, customer_stats
+from crm_module.services import bulk
 from crm_module.services.bulk import count_if, run_chunked
+from crm_module.services.insights import customer_stats
 
 # Newton steps cost rows x features^2: a few thousand customers fit the model as well as 100,000 do
 TRAINING_SAMPLE = 5000

@@ -13,8 +13,8 @@ from pypika.terms import CustomFunction
 
 from crm_module import constants
 from crm_module.domain import trends as domain
-from crm_module.services import metrics_cache
-from crm_module.services.metrics import require_read, scoped
+from crm_module.services.reporting import cache as metrics_cache
+from crm_module.services.reporting.metrics import require_read, scoped
 
 DateFormat = CustomFunction("DATE_FORMAT", ["date", "format"])
 DEFAULT_MONTHS = 12

@@ -19,9 +19,9 @@ from crm_module import constants
 from crm_module.domain import lead_scoring
 from crm_module.services import bulk
 from crm_module.services.common import get_record, require_manager
-from crm_module.services.lead_inputs import lead_properties
+from crm_module.services.insights.lead_inputs import lead_properties
+from crm_module.services.insights.prediction import predict_leads, train_model
 from crm_module.services.payload import require_object, snake, to_fields
-from crm_module.services.prediction import predict_leads, train_model
 from crm_module.services.settings import get_scoring_config
 from crm_module.utils import labelled_call, throw_input
 
@@ -233,7 +233,7 @@ def enqueue_bulk_scoring(names: list | str | None = None) -> dict:
 	if names is not None and not isinstance(names, list):
 		throw_input(_("Leads (leads) must be a list of lead names"))
 	job = frappe.enqueue(
-		"crm_module.services.scoring.score_leads",
+		"crm_module.services.insights.scoring.score_leads",
 		queue="long",
 		timeout=3600,
 		names=names or None,

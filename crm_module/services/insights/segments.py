@@ -11,8 +11,9 @@ from frappe.utils import cint, getdate, now_datetime, today
 from crm_module import constants
 from crm_module.domain import segments as domain
 from crm_module.exceptions import CRMInputError, CRMNotFoundError
-from crm_module.services import bulk, customer_stats
+from crm_module.services import bulk
 from crm_module.services.common import get_record
+from crm_module.services.insights import customer_stats
 
 MEMBER = constants.SEGMENT_MEMBER
 

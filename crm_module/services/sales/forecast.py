@@ -17,7 +17,7 @@ snapshot of the pipeline taken a week earlier.
 Every figure is scoped to what ``user`` reaches (`crm_module.access.conditions`, the same semi-join as
 the dashboard): a rep sees their own deals, a team lead their team's, a manager everything. Snapshot rows
 are scoped through the deal they copy (a deal the user no longer reaches drops out of both sides).
-Money is summed as stored, in each deal's currency (see `crm_module.services.metrics`).
+Money is summed as stored, in each deal's currency (see `crm_module.services.reporting.metrics`).
 """
 
 import frappe
@@ -29,7 +29,7 @@ from pypika.terms import Case, CustomFunction
 from crm_module import constants
 from crm_module.domain.forecasting import FORECAST_CATEGORIES, OPEN_CATEGORIES, classify_changes
 from crm_module.permissions import get_query_conditions
-from crm_module.services.metrics import RowCondition, currencies, require_read
+from crm_module.services.reporting.metrics import RowCondition, currencies, require_read
 
 KEEP_DAYS = 8 * 7 + 1  # eight weeks of history, so "a week ago" is there for eight weeks
 COMPARE_DAYS = 7

@@ -51,8 +51,8 @@ from crm_module.access.conditions import reaches_many
 from crm_module.domain import metrics as domain
 from crm_module.domain.statuses import LEAD_ACTIVE_STATUSES
 from crm_module.permissions import get_query_conditions
-from crm_module.services import metrics_cache
 from crm_module.services.pipeline import get_all_stages, get_default_pipeline
+from crm_module.services.reporting import cache as metrics_cache
 from crm_module.utils import default_currency
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])

@@ -14,8 +14,8 @@ from frappe.utils import get_datetime, getdate
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services.migration_core import Migration, SkipRecord, children, existing_fields, source_rows
-from crm_module.services.migration_values import (
+from crm_module.services.migration.core import Migration, SkipRecord, children, existing_fields, source_rows
+from crm_module.services.migration.values import (
 	LEAD_FIELDS,
 	contact_rows,
 	contact_values,

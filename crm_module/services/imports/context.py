@@ -1,5 +1,5 @@
 """Is this record being written by Frappe's Data Import? Controllers and hooks ask before per-row side
-effects that `crm_module.services.import_followup` does set-based once the import has finished.
+effects that `crm_module.services.imports.followup` does set-based once the import has finished.
 
 Frappe's importer (frappe/core/doctype/data_import/importer.py) sets `frappe.flags.in_import` for the
 whole run and names itself on every record it inserts or updates (`doc.flags.updater_reference`).

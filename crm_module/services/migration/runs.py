@@ -14,9 +14,11 @@ from frappe.utils import now_datetime
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services import migration_erpnext, migration_frappe_crm, scoring
 from crm_module.services.common import require_manager
-from crm_module.services.migration_core import Migration
+from crm_module.services.insights import scoring
+from crm_module.services.migration import erpnext as migration_erpnext
+from crm_module.services.migration import frappe_crm as migration_frappe_crm
+from crm_module.services.migration.core import Migration
 from crm_module.services.pipeline import clear_stage_cache
 from crm_module.utils import throw_input
 
@@ -135,7 +137,7 @@ def enqueue_migration(source: str, dry_run: bool = False) -> dict:
 	require_source(label)
 	run = start_run(label, bool(dry_run), status="Queued")
 	frappe.enqueue(
-		"crm_module.services.migration.run_job",
+		"crm_module.services.migration.runs.run_job",
 		queue="long",
 		timeout=4 * 3600,
 		enqueue_after_commit=True,

@@ -9,7 +9,7 @@ from frappe.utils import add_days, now_datetime, today
 from crm_module import constants
 from crm_module.domain import automation as rules_domain
 from crm_module.services import bulk, tags
-from crm_module.services.automation_rules import settable_fields
+from crm_module.services.automation.rules import settable_fields
 from crm_module.services.common import OWNER_FIELDS
 
 TITLE_FIELDS = {
@@ -120,9 +120,9 @@ def add_tag(rule, records: list[dict]) -> str:
 def rescore(rule, records: list[dict]) -> str:
 	names = [r["name"] for r in records]
 	method = (
-		"crm_module.services.scoring.score_leads"
+		"crm_module.services.insights.scoring.score_leads"
 		if rule.document_type == constants.LEAD
-		else "crm_module.services.health.compute_all_health_scores"
+		else "crm_module.services.insights.health.compute_all_health_scores"
 	)
 	frappe.enqueue(method, queue="long", timeout=3600, names=names, now=bool(frappe.flags.in_test))
 	return _("re-score queued")

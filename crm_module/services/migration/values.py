@@ -6,7 +6,7 @@ from frappe.utils import getdate
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services.migration_core import Migration, SkipRecord, children, existing_fields
+from crm_module.services.migration.core import Migration, SkipRecord, children, existing_fields
 
 
 def contact_rows(names: list[str]) -> list:

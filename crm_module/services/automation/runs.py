@@ -23,8 +23,8 @@ from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
 from crm_module import constants
 from crm_module.domain import automation as rules_domain
 from crm_module.services import bulk
-from crm_module.services.automation_actions import TITLE_FIELDS, do_action, send_digests, write_log
-from crm_module.services.automation_rules import value_fields
+from crm_module.services.automation.actions import TITLE_FIELDS, do_action, send_digests, write_log
+from crm_module.services.automation.rules import value_fields
 from crm_module.services.common import OWNER_FIELDS, require_manager
 
 LISTENED_KEY = "crm_module:automation:listened_events"
@@ -308,7 +308,7 @@ def run_rule_now(rule: str) -> dict:
 	if not isinstance(rule, str) or not frappe.db.exists(constants.AUTOMATION_RULE, rule):
 		frappe.throw(_("Automation rule {0} not found").format(rule), frappe.DoesNotExistError)
 	job = frappe.enqueue(
-		"crm_module.services.automation.run_rules",
+		"crm_module.services.automation.runs.run_rules",
 		queue="long",
 		timeout=3600,
 		rules=[rule],

@@ -1,0 +1,1 @@
+"""Duplicates: the guard on save, the likely-duplicate candidates, and the all-or-nothing merge."""
