@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm_module.domain.teams import Team, TeamCycleError, check_parent, reach_map, team_users
+from crm_module.domain.teams import Team, TeamCycleError, check_parent, led_teams, reach_map, team_users
 
 TEAMS = [
 	Team("Sales", "vp@x", None),
@@ -67,3 +67,16 @@ def test_check_parent_refuses_loops(team, parent):
 def test_check_parent_accepts_a_move():
 	check_parent("East Inside", "West", TEAMS)
 	check_parent("Other", None, TEAMS)
+
+
+def test_led_teams_follow_the_team_tree():
+	assert led_teams("east@x", TEAMS, MEMBERS) == ["East", "East Inside"]
+	assert sorted(led_teams("vp@x", TEAMS, MEMBERS)) == ["East", "East Inside", "Sales", "West"]
+	assert led_teams("e1@x", TEAMS, MEMBERS) == []
+
+
+def test_led_teams_close_over_members_who_lead_like_reach():
+	"""m leads B and is a member of A: A's lead reads B's targets as they reach B's people."""
+	teams = [Team("A", "lead@x"), Team("B", "m@x")]
+	assert led_teams("lead@x", teams, [("A", "m@x")]) == ["A", "B"]
+	assert led_teams("m@x", teams, [("A", "m@x")]) == ["B"]

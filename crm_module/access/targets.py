@@ -15,23 +15,12 @@ from crm_module.access.conditions import NOTHING
 from crm_module.access.rules import READ_TYPES
 from crm_module.access.teams import load_teams, reach_users
 from crm_module.access.users import has_crm_role, is_unrestricted
-from crm_module.domain.teams import children_of, subtree
+from crm_module.domain import teams as team_rules
 
 
 def led_teams(user: str) -> list[str]:
-	"""The teams `user` leads and all their sub-teams."""
-	teams, _members = load_teams()
-	children = children_of(teams)
-	found: dict[str, None] = {}
-	for team in teams:
-		if team.lead == user:
-			found.update(dict.fromkeys(subtree(team.name, children)))
-	return list(found)
-
-
-def reachable_reps(user: str) -> tuple[str, ...]:
-	"""`user`, and the members and leads of the teams they lead (sub-teams included): `access.teams`."""
-	return reach_users(user)
+	"""The teams under the teams `user` leads, through the same closure as `reach_users` (`domain/teams`)."""
+	return team_rules.led_teams(user, *load_teams())
 
 
 def target_conditions(user: str | None = None, doctype: str | None = None) -> str:
@@ -42,7 +31,7 @@ def target_conditions(user: str | None = None, doctype: str | None = None) -> st
 	if not has_crm_role(user):
 		return NOTHING
 	table = f"`tab{constants.SALES_TARGET}`"
-	reps = ", ".join(frappe.db.escape(u) for u in reachable_reps(user))
+	reps = ", ".join(frappe.db.escape(u) for u in reach_users(user))
 	parts = [f"({table}.`target_for` = 'Rep' and {table}.`user` in ({reps}))"]
 	teams = led_teams(user)
 	if teams:
@@ -53,7 +42,7 @@ def target_conditions(user: str | None = None, doctype: str | None = None) -> st
 
 def can_read_target(row, user: str) -> bool:
 	if row.get("target_for") == "Rep":
-		return row.get("user") in reachable_reps(user)
+		return row.get("user") in reach_users(user)
 	if row.get("target_for") == "Team":
 		return row.get("sales_team") in led_teams(user)
 	return False

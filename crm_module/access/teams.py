@@ -3,12 +3,13 @@
 `reach_users(user)` is the user plus everyone in the teams they lead (sub-teams and members' members
 included, see `domain/teams.py`). The rule table, the access-index conditions and the single-record
 checks all ask it, so lists, counts, reports, search and the dashboard agree for team leads too. The
-map is computed for the whole site at once (teams are few) and cached until a team changes.
+map is computed for the whole site at once (teams are few) and cached (`crm_module.caching`) until a team
+changes: dropped at the change and again after its commit, and never kept longer than the caches' TTL.
 """
 
 import frappe
 
-from crm_module import constants
+from crm_module import caching, constants
 from crm_module.domain.teams import Team, reach_map
 
 CACHE_KEY = "crm_module:team_reach"
@@ -36,10 +37,7 @@ def load_teams() -> tuple[list[Team], list[tuple[str, str]]]:
 def team_reach_map() -> dict[str, list[str]]:
 	memo = getattr(frappe.local, "crm_team_reach", None)
 	if memo is None:
-		memo = frappe.cache.get_value(CACHE_KEY)
-		if memo is None:
-			memo = reach_map(*load_teams())
-			frappe.cache.set_value(CACHE_KEY, memo)
+		memo = caching.cached(CACHE_KEY, lambda: reach_map(*load_teams()))
 		frappe.local.crm_team_reach = memo
 	return memo
 
@@ -49,10 +47,6 @@ def reach_users(user: str) -> tuple[str, ...]:
 	return (user, *team_reach_map().get(user, ()))
 
 
-def leads_a_team(user: str) -> bool:
-	return bool(team_reach_map().get(user))
-
-
 def clear() -> None:
-	frappe.cache.delete_value(CACHE_KEY)
+	caching.drop(CACHE_KEY)
 	frappe.local.crm_team_reach = None

@@ -32,12 +32,6 @@ def train_prediction_model() -> dict:
 	return prediction.retrain()
 
 
-@frappe.whitelist(methods=["POST"])
-def recompute_health(customer: str) -> dict:
-	"""Recompute today's health score of a customer."""
-	return health.recompute_health_score(customer)
-
-
 @frappe.whitelist()
 @frappe.read_only()
 def get_latest_health_score(customer: str) -> dict | None:

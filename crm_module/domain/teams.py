@@ -100,6 +100,19 @@ def reach_map(teams: Iterable[Team], members: Iterable[tuple[str, str]]) -> dict
 	return result
 
 
+def led_teams(user: str, teams: Iterable[Team], members: Iterable[tuple[str, str]]) -> list[str]:
+	"""The teams under the teams `user` leads, with the closure of `reach_map`: the teams led by `user` or by
+	anyone `user` reaches, and all their sub-teams (each once)."""
+	teams = list(teams)
+	leads = {user, *reach_map(teams, members).get(user, ())}
+	children = children_of(teams)
+	found: dict[str, None] = {}
+	for team in teams:
+		if team.lead in leads:
+			found.update(dict.fromkeys(subtree(team.name, children)))
+	return list(found)
+
+
 def check_parent(team: str, parent: str | None, teams: Iterable[Team]) -> None:
 	"""Raise `TeamCycleError` when making `parent` the parent of `team` would close a loop."""
 	if not parent:

@@ -2,7 +2,7 @@
 
 import frappe
 
-from crm_module import constants
+from crm_module import caching, constants
 
 STAGES_CACHE_KEY = "crm_module:pipeline_stages"
 STAGE_FIELDS = (
@@ -26,7 +26,7 @@ def get_default_pipeline() -> str | None:
 
 def clear_stage_cache() -> None:
 	"""Forget every pipeline's cached stages (called whenever a stage or pipeline changes)."""
-	frappe.cache.delete_value(STAGES_CACHE_KEY)
+	caching.drop(STAGES_CACHE_KEY)
 
 
 ALL_PIPELINES = "*"  # cache field of every pipeline's stages
@@ -34,26 +34,26 @@ ALL_PIPELINES = "*"  # cache field of every pipeline's stages
 
 def get_all_stages() -> list[dict]:
 	"""Every stage of every pipeline, ordered by pipeline and stage order (cached like `get_pipeline_stages`)."""
-	cached = frappe.cache.hget(STAGES_CACHE_KEY, ALL_PIPELINES)
-	if cached is None:
-		cached = frappe.get_all(
+	return caching.cached(
+		STAGES_CACHE_KEY,
+		lambda: frappe.get_all(
 			constants.PIPELINE_STAGE,
 			fields=["pipeline", *STAGE_FIELDS],
 			order_by="pipeline asc, stage_order asc",
-		)
-		frappe.cache.hset(STAGES_CACHE_KEY, ALL_PIPELINES, cached)
-	return cached
+		),
+		field=ALL_PIPELINES,
+	)
 
 
 def get_pipeline_stages(pipeline: str) -> list[dict]:
 	"""Ordered stages of a pipeline, cached per site and cleared whenever a stage changes."""
-	cached = frappe.cache.hget(STAGES_CACHE_KEY, pipeline)
-	if cached is None:
-		cached = frappe.get_all(
+	return caching.cached(
+		STAGES_CACHE_KEY,
+		lambda: frappe.get_all(
 			constants.PIPELINE_STAGE,
 			filters={"pipeline": pipeline},
 			fields=list(STAGE_FIELDS),
 			order_by="stage_order asc",
-		)
-		frappe.cache.hset(STAGES_CACHE_KEY, pipeline, cached)
-	return cached
+		),
+		field=pipeline,
+	)

@@ -9,7 +9,7 @@ building both from the unsaved document; readers get them from a cache cleared o
 import frappe
 from frappe import _
 
-from crm_module import constants
+from crm_module import caching, constants
 from crm_module.domain.fit_rules import FitRule
 from crm_module.domain.health import HealthWeights
 from crm_module.domain.lead_scoring import ScoringConfig
@@ -86,7 +86,7 @@ def domain_check(build, field_names: dict[str, str], value) -> None:
 
 
 def clear_settings_cache() -> None:
-	frappe.cache.delete_value([SCORING_CACHE_KEY, HEALTH_CACHE_KEY])
+	caching.drop(SCORING_CACHE_KEY, HEALTH_CACHE_KEY)
 
 
 def get_scoring_config() -> ScoringConfig:
@@ -97,7 +97,7 @@ def get_scoring_config() -> ScoringConfig:
 			scoring_config_dict(frappe.get_cached_doc(constants.SETTINGS))
 		).to_dict()
 
-	return ScoringConfig.from_dict(frappe.cache.get_value(SCORING_CACHE_KEY, generator))
+	return ScoringConfig.from_dict(caching.cached(SCORING_CACHE_KEY, generator))
 
 
 def get_health_weights() -> HealthWeights:
@@ -107,5 +107,5 @@ def get_health_weights() -> HealthWeights:
 		weights = health_weight_values(frappe.get_cached_doc(constants.SETTINGS))
 		return weights if any(weights) else None  # never saved: the domain defaults apply
 
-	weights = frappe.cache.get_value(HEALTH_CACHE_KEY, generator)
+	weights = caching.cached(HEALTH_CACHE_KEY, generator)
 	return HealthWeights(*weights) if weights else HealthWeights()

@@ -20,7 +20,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
 
-from crm_module import constants
+from crm_module import caching, constants
 from crm_module.domain import automation as rules_domain
 from crm_module.services import bulk
 from crm_module.services.automation.actions import TITLE_FIELDS, do_action, send_digests, write_log
@@ -38,24 +38,23 @@ RUN_MARGIN = timedelta(days=1)  # queued events are re-read this far before the 
 
 def listened_events() -> frozenset[str]:
 	"""Events at least one enabled rule listens to (cached until a rule changes)."""
-	cached = frappe.cache.get_value(LISTENED_KEY)
-	if cached is None:
-		try:
-			events = frappe.get_all(constants.AUTOMATION_RULE, filters={"enabled": 1}, pluck="event")
-		except Exception as error:
-			if frappe.db.is_table_missing(error):  # saves during a migrate, before the doctype exists
-				return frozenset()
-			raise
-		cached = sorted(set(events))
-		frappe.cache.set_value(LISTENED_KEY, cached)
+	try:
+		cached = caching.cached(
+			LISTENED_KEY,
+			lambda: sorted(
+				set(frappe.get_all(constants.AUTOMATION_RULE, filters={"enabled": 1}, pluck="event"))
+			),
+		)
+	except Exception as error:
+		if frappe.db.is_table_missing(error):  # saves during a migrate, before the doctype exists
+			return frozenset()
+		raise
 	return frozenset(cached)
 
 
 def rules_changed(*_args, **_kwargs) -> None:
 	"""Drop the cached listened events now and after the transaction commits."""
-	frappe.cache.delete_value(LISTENED_KEY)
-	if getattr(frappe.db, "after_commit", None) is not None:
-		frappe.db.after_commit.add(lambda: frappe.cache.delete_value(LISTENED_KEY))
+	caching.drop(LISTENED_KEY)
 
 
 def capture_event(doc, method: str | None = None) -> None:

@@ -238,12 +238,6 @@ def record_health_score(customer: str, score_date: str | None = None) -> dict:
 	return as_result(doc.as_dict())
 
 
-def recompute_health_score(customer: str) -> dict:
-	"""Recompute today's health score of a customer the session user may write."""
-	get_record(constants.CUSTOMER, customer, "customer", ptype="write")
-	return record_health_score(customer)
-
-
 def get_latest_health_score(customer: str) -> dict | None:
 	"""The latest health row of a customer the session user may read, or None when it was never scored."""
 	get_record(constants.CUSTOMER, customer, "customer")

@@ -15,7 +15,7 @@ from crm_module import constants
 from crm_module.access import teams as team_access
 from crm_module.access.users import is_unrestricted
 from crm_module.domain.statuses import LEAD_ACTIVE_STATUSES
-from crm_module.domain.teams import Team, TeamCycleError, check_parent
+from crm_module.domain.teams import TeamCycleError, check_parent
 from crm_module.domain.teams import team_users as users_of_team
 from crm_module.exceptions import CRMInputError
 from crm_module.services.reporting import cache as metrics_cache
@@ -79,11 +79,6 @@ def visible_users(user: str) -> list[str] | None:
 	return list(team_access.reach_users(user))
 
 
-def led_teams(user: str) -> list[Team]:
-	teams, _members = team_access.load_teams()
-	return [team for team in teams if team.lead == user]
-
-
 # ------------------------------------------------------------------ territories
 
 
@@ -106,23 +101,27 @@ def territory_filter(territory: str) -> tuple[str, list[str]]:
 
 
 def territory_reps(territory: str) -> list[str]:
-	"""The enabled reps of `territory`, or of its nearest ancestor that has any."""
-	current = territory
-	seen = set()
-	while current and current not in seen:
-		seen.add(current)
-		reps = frappe.get_all(
-			constants.TERRITORY_REP,
-			filters={"parent": current, "parenttype": constants.TERRITORY},
-			pluck="user",
-			order_by="idx",
-		)
-		enabled = set(frappe.get_all("User", filters={"name": ("in", reps), "enabled": 1}, pluck="name"))
-		reps = [rep for rep in reps if rep in enabled]
-		if reps:
-			return reps
-		current = frappe.db.get_value(constants.TERRITORY, current, "parent_crm_sales_territory")
-	return []
+	"""The enabled reps of `territory`, or of its nearest ancestor that has any: one query over the
+	territory's ancestors in the nested set (lft/rgt), nearest first."""
+	node = frappe.qb.DocType(constants.TERRITORY)
+	ancestor = frappe.qb.DocType(constants.TERRITORY).as_("ancestor")
+	rep = frappe.qb.DocType(constants.TERRITORY_REP)
+	user = frappe.qb.DocType("User")
+	rows = (
+		frappe.qb.from_(node)
+		.join(ancestor)
+		.on((ancestor.lft <= node.lft) & (ancestor.rgt >= node.rgt))
+		.join(rep)
+		.on((rep.parent == ancestor.name) & (rep.parenttype == constants.TERRITORY))
+		.join(user)
+		.on((user.name == rep.user) & (user.enabled == 1))
+		.where(node.name == territory)
+		.select(ancestor.name.as_("territory"), rep.user)
+		.orderby(ancestor.lft, order=frappe.qb.desc)
+		.orderby(rep.idx)
+	).run(as_dict=True)
+	nearest = rows[0].territory if rows else None
+	return [row.user for row in rows if row.territory == nearest]
 
 
 def route_by_territory(doc) -> None:

@@ -1,0 +1,53 @@
+"""App caches that cannot serve stale rows.
+
+Every app cache goes through here:
+
+* `cached(key, generator)` reads a key (or one field of a hash) and fills it from `generator` on a miss, always
+  with a time to live (`TTL`), the last resort should a drop ever be missed;
+* `drop(*keys)` forgets keys **now and again after the transaction commits**. A reader that runs between the
+  change and the commit still sees the old rows and may put them back in the cache; the second drop, after the
+  commit, removes what it put there, so the next reader computes from the committed rows.
+
+Frappe's own `frappe.cache` is used underneath (site-prefixed keys, pickled values).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import frappe
+
+TTL = 600  # seconds; every app cache expires at the latest after this
+
+
+def cached(key: str, generator: Callable[[], Any], *, field: str | None = None, ttl: int = TTL) -> Any:
+	"""The cached value of `key` (or of `field` in the hash `key`); `generator()` on a miss, stored with `ttl`.
+	A generator that returns None is asked again next time (None is never cached)."""
+	value = frappe.cache.get_value(key, expires=True) if field is None else frappe.cache.hget(key, field)
+	if value is None:
+		value = generator()
+		if value is not None:
+			store(key, value, field=field, ttl=ttl)
+	return value
+
+
+def store(key: str, value: Any, *, field: str | None = None, ttl: int = TTL) -> None:
+	if field is None:
+		frappe.cache.set_value(key, value, expires_in_sec=ttl)
+		return
+	frappe.cache.hset(key, field, value)
+	# a hash expires as a whole: set its TTL when it has none yet, so fields added later never extend it
+	redis_key = frappe.cache.make_key(key)
+	if frappe.cache.ttl(redis_key) < 0:
+		frappe.cache.expire(redis_key, ttl)
+
+
+def drop(*keys: str) -> None:
+	"""Forget `keys` now and once more when the current transaction commits."""
+	_drop(keys)
+	after_commit = getattr(getattr(frappe.local, "db", None), "after_commit", None)
+	if after_commit is not None:
+		after_commit.add(lambda: _drop(keys))
+
+
+def _drop(keys: tuple[str, ...]) -> None:
+	frappe.cache.delete_value(list(keys))
