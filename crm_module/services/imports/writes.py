@@ -1,0 +1,170 @@
+"""The import engine's writes for one batch: multi-row inserts of the records (and their child rows),
+then, set-based, what the controllers and hooks do after a save: owner assignments, access index rows,
+timeline entries, last-contact dates, lead scores and predictions. Updates of matched records write
+only the changed fields. Nothing here commits; the engine commits once per batch."""
+
+import json
+from collections import defaultdict
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+from pypika.terms import Tuple
+
+from crm_module import constants
+from crm_module.access import index as access_index
+from crm_module.services import bulk
+from crm_module.services.imports import followup
+from crm_module.services.imports.specs import Spec
+from crm_module.services.insights import prediction, scoring
+
+CHILD_STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
+
+
+def insert_batch(spec: Spec, records: list[dict]) -> list[str]:
+	"""Insert `records` (values by fieldname, child tables as lists of dicts) as new documents named by
+	the doctype's series, then their after-save effects. Returns the names, in order."""
+	names = bulk.reserve_names(spec.prefix, len(records), spec.digits)
+	now, user = now_datetime(), frappe.session.user
+	columns = list(dict.fromkeys(k for r in records for k in r if k not in spec.children))
+	values = [
+		(name, now, now, user, user, 0, 0, *(r.get(c) for c in columns))
+		for name, r in zip(names, records, strict=True)
+	]
+	bulk.insert_rows(spec.doctype, [*bulk.STANDARD, *columns], values)
+	for table, child_doctype in spec.children.items():
+		insert_children(spec.doctype, table, child_doctype, names, [r.get(table) or [] for r in records], now)
+	after_insert(spec.doctype, names)
+	return names
+
+
+def insert_children(
+	parenttype: str, table: str, doctype: str, parents: list[str], rows: list[list[dict]], now
+) -> None:
+	user = frappe.session.user
+	columns = list(dict.fromkeys(k for children in rows for child in children for k in child))
+	values = [
+		(
+			frappe.generate_hash(length=10),
+			now,
+			now,
+			user,
+			user,
+			0,
+			idx,
+			parent,
+			table,
+			parenttype,
+			*(child.get(c) for c in columns),
+		)
+		for parent, children in zip(parents, rows, strict=True)
+		for idx, child in enumerate(children, start=1)
+	]
+	if values:
+		bulk.insert_rows(doctype, [*CHILD_STANDARD, "parent", "parentfield", "parenttype", *columns], values)
+
+
+def after_insert(doctype: str, names: list[str]) -> None:
+	if doctype == constants.LEAD:
+		followup.assign_owners(names)  # ToDo + _assign for leads given to someone else than the importer
+		access_index.refresh(doctype, names)
+		scoring.score_leads(names)
+		prediction.predict_leads(names)
+	elif doctype == constants.INTERACTION:
+		access_index.refresh(doctype, names)
+		followup.write_timeline_entries(names)
+		followup.touch_parents(names)
+	else:
+		access_index.refresh(doctype, names)
+
+
+# ------------------------------------------------------------------ updates
+
+
+def update_batch(spec: Spec, changes: dict[str, dict], previous_owners: dict[str, str | None]) -> None:
+	"""Write the changed fields of matched records (`{name: {field: value}}`), grouped by the set of
+	fields that changed; child tables that differ are replaced. Then what a save of those changes does:
+	the access index (with the records hanging off them), owner assignments of leads, scores."""
+	now, user = now_datetime(), frappe.session.user
+	groups: dict[tuple, dict] = defaultdict(dict)
+	children: dict[str, dict[str, list]] = defaultdict(dict)
+	for name, fields in changes.items():
+		plain = {k: v for k, v in fields.items() if k not in spec.children}
+		for table in spec.children:
+			if table in fields:
+				children[table][name] = fields[table]
+		groups[tuple(sorted(plain))][name] = {**plain, "modified": now, "modified_by": user}
+	for updates in groups.values():
+		bulk.update_values(spec.doctype, updates)
+	for table, by_parent in children.items():
+		child_doctype = spec.children[table]
+		parents = list(by_parent)
+		for chunk in bulk.chunks(parents):
+			frappe.db.delete(
+				child_doctype,
+				{"parenttype": spec.doctype, "parentfield": table, "parent": ("in", list(chunk))},
+			)
+		insert_children(spec.doctype, table, child_doctype, parents, [by_parent[p] for p in parents], now)
+	names = list(changes)
+	if spec.doctype == constants.LEAD and previous_owners:
+		reassign_leads(previous_owners)
+	access_index.refresh(spec.doctype, names, cascade=True)
+	if spec.doctype == constants.LEAD:
+		scoring.score_leads(names)
+		prediction.predict_leads(names)
+	elif spec.doctype == constants.INTERACTION:
+		followup.touch_parents(names)
+
+
+def reassign_leads(previous_owners: dict[str, str | None]) -> None:
+	"""Leads whose owner changed: the new owner assigned (ToDo + _assign), the previous owner's open
+	assignment closed (`services.assignment.assign_new_owner`, set-based)."""
+	todo = frappe.qb.DocType("ToDo")
+	lead = frappe.qb.DocType(constants.LEAD)
+	names = list(previous_owners)
+	now, user = now_datetime(), frappe.session.user
+	new_todos, assign, closed = [], {}, []
+	for chunk in bulk.chunks(names):
+		rows = (
+			frappe.qb.from_(lead)
+			.select(lead.name, lead.lead_name, lead.lead_owner, lead._assign)
+			.where(lead.name.isin(list(chunk)))
+			.run(as_dict=True)
+		)
+		for row in rows:
+			assignees = frappe.parse_json(row._assign or "[]") or []
+			previous = previous_owners[row.name]
+			if row.lead_owner and row.lead_owner not in assignees:
+				assignees.append(row.lead_owner)
+				new_todos.append(
+					(
+						frappe.generate_hash(length=10),
+						now,
+						now,
+						user,
+						user,
+						0,
+						0,
+						"Open",
+						"Medium",
+						row.lead_owner,
+						_("Lead {0} was assigned to you").format(row.lead_name),
+						constants.LEAD,
+						row.name,
+						user,
+					)
+				)
+			if previous and previous in assignees and previous != row.lead_owner:
+				assignees.remove(previous)
+				closed.append((row.name, previous))
+			assign[row.name] = {"_assign": json.dumps(assignees)}
+	for chunk in bulk.chunks(closed):
+		(
+			frappe.qb.update(todo)
+			.set(todo.status, "Cancelled")
+			.where((todo.reference_type == constants.LEAD) & (todo.status == "Open"))
+			.where(Tuple(todo.reference_name, todo.allocated_to).isin([Tuple(*pair) for pair in chunk]))
+		).run()
+	fields = [*followup.STANDARD_VALUES, "status", "priority", "allocated_to", "description"]
+	bulk.insert_rows("ToDo", [*fields, "reference_type", "reference_name", "assigned_by"], new_todos)
+	bulk.update_values(constants.LEAD, assign)
