@@ -11,8 +11,10 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh churn    # churn model AUC: generated data and the site's
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh all      # reads, peer, load, jobs-l on dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
-#   CRM_SITE=bench.localhost bash scripts/benchmark.sh import [--rows N]  # Data Import of N leads and
-#       N interactions (default 100000), its follow-up job, Report View export of the leads
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh import [--rows N] [--doctype leads|contacts|interactions]
+#       # the set-based import engine on a generated file (default 100000 leads, 1 % bad rows), twice
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh data-import [--rows N]  # Frappe's per-row Data Import of
+#       N leads and N interactions (default 100000), its follow-up job, Report View export of the leads
 #
 # load: CRM_LOAD_CLIENTS (50), CRM_LOAD_SECONDS (60), CRM_LOAD_WORKERS (gunicorn workers, 4),
 #       CRM_LOAD_PORT (8013); CRM_LOAD_URL points at an already served site instead (loopback only).
@@ -65,18 +67,25 @@ case "${1:-jobs}" in
 		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.jobs_at_scale.run"
 		;;
 	remove) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.remove" ;;
-	import)
-		rows=100000
+	import | data-import)
+		what="$1" rows=100000 doctype=leads
 		shift
 		while [ $# -gt 0 ]; do
 			case "$1" in
 				--rows) rows="${2:-}"; shift 2 || shift ;;
 				--rows=*) rows="${1#--rows=}"; shift ;;
-				*) echo "unknown option for import: $1 (use --rows N)" >&2; exit 2 ;;
+				--doctype) doctype="${2:-}"; shift 2 || shift ;;
+				--doctype=*) doctype="${1#--doctype=}"; shift ;;
+				*) echo "unknown option for $what: $1 (use --rows N, --doctype leads|contacts|interactions)" >&2; exit 2 ;;
 			esac
 		done
 		case "$rows" in '' | *[!0-9]*) echo "--rows takes a positive number" >&2; exit 2 ;; esac
-		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.imports.run --kwargs \"{'rows': $rows}\""
+		case "$doctype" in leads | contacts | interactions) ;; *) echo "--doctype takes leads, contacts or interactions" >&2; exit 2 ;; esac
+		if [ "$what" = import ]; then
+			as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.import_engine.run --kwargs \"{'rows': $rows, 'doctype': '$doctype'}\""
+		else
+			as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.imports.run --kwargs \"{'rows': $rows}\""
+		fi
 		;;
 	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|peer|load|churn|jobs-l|all|remove|import [--rows N]]" >&2; exit 2 ;;
 esac

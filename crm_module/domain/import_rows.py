@@ -123,8 +123,9 @@ def coerce(df: Field, value):
 			allowed = ", ".join(c for c in df.choices() if c)
 			raise ValueError(f"'{text}' is not one of {allowed}")
 		return text
-	if kind not in TEXT_TYPES:
+	if kind == "Link":
 		text = text.strip()
+	if kind not in TEXT_TYPES:
 		limit = df.length or VARCHAR
 		if len(text) > limit:
 			raise ValueError(f"is longer than {limit} characters ({len(text)})")

@@ -131,12 +131,17 @@ def import_rows(
 	fields = writable_fields(doctype)
 	now, user, region = now_datetime(), frappe.session.user, default_region()
 	numbered = [(int(row.get("_row") or i), row) for i, row in enumerate(rows, start=1)]
+	form_defaults = new_doc_defaults(doctype, fields)
 
 	matched, key_refusals = match(spec, key, key_column, numbered)
 	checked: list[Checked] = []
 	for number, row in numbered:
 		item = row_rules.check_row(number, row, fields, now, defaults=number not in matched)
 		item.refusals += key_refusals.get(number, [])
+		if number not in matched:
+			for fieldname, value in form_defaults.items():
+				if item.values.get(fieldname) is None:
+					item.values[fieldname] = value
 		if spec.children:
 			check_children(spec, item, row, now)
 		frappe_field_rules(item, fields)
@@ -178,6 +183,20 @@ def in_batch(result: ImportResult, write):
 	except Exception as error:
 		frappe.db.rollback()
 		raise ImportInterrupted(result, result.batches, error) from error
+
+
+def new_doc_defaults(doctype: str, fields: dict) -> dict:
+	"""What a new document starts with besides the DocType defaults (`frappe.new_doc`: a Select without
+	default takes its first option, user defaults), for the fields a save would fill that way."""
+	values = frappe.new_doc(doctype, as_dict=True)
+	return {
+		fieldname: value
+		for fieldname, value in values.items()
+		if fieldname in fields
+		and value is not None
+		and fields[fieldname].fieldtype not in ("Date", "Datetime", "Int", "Check")
+		and not fields[fieldname].default
+	}
 
 
 # ------------------------------------------------------------------ keys

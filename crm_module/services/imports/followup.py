@@ -21,7 +21,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import now_datetime, nowdate
 
 from crm_module import constants
 from crm_module.access import index as access_index
@@ -124,7 +124,7 @@ def assign_owners(names: list[str]) -> int:
 	creator, for many leads: an open ToDo for the lead owner and the lead's `_assign`. Leads whose owner
 	is already among their assignees are left alone."""
 	lead = frappe.qb.DocType(constants.LEAD)
-	now = now_datetime()
+	now, today = now_datetime(), nowdate()
 	todos, assign, user = [], {}, frappe.session.user
 	for chunk in bulk.chunks(names):
 		rows = (
@@ -148,6 +148,7 @@ def assign_owners(names: list[str]) -> int:
 					0,
 					"Open",
 					"Medium",
+					today,
 					row.lead_owner,
 					_("Lead {0} was assigned to you").format(row.lead_name),
 					constants.LEAD,
@@ -156,7 +157,7 @@ def assign_owners(names: list[str]) -> int:
 				)
 			)
 			assign[row.name] = {"_assign": json.dumps([*assignees, row.lead_owner])}
-	fields = [*STANDARD_VALUES, "status", "priority", "allocated_to", "description"]
+	fields = [*STANDARD_VALUES, "status", "priority", "date", "allocated_to", "description"]
 	bulk.insert_rows("ToDo", [*fields, "reference_type", "reference_name", "assigned_by"], todos)
 	bulk.update_values(constants.LEAD, assign)
 	access_index.refresh(constants.LEAD, list(assign))  # assignments are a way to reach a lead

@@ -147,6 +147,7 @@ def reassign_leads(previous_owners: dict[str, str | None]) -> None:
 						0,
 						"Open",
 						"Medium",
+						now.date(),
 						row.lead_owner,
 						_("Lead {0} was assigned to you").format(row.lead_name),
 						constants.LEAD,
@@ -165,6 +166,6 @@ def reassign_leads(previous_owners: dict[str, str | None]) -> None:
 			.where((todo.reference_type == constants.LEAD) & (todo.status == "Open"))
 			.where(Tuple(todo.reference_name, todo.allocated_to).isin([Tuple(*pair) for pair in chunk]))
 		).run()
-	fields = [*followup.STANDARD_VALUES, "status", "priority", "allocated_to", "description"]
+	fields = [*followup.STANDARD_VALUES, "status", "priority", "date", "allocated_to", "description"]
 	bulk.insert_rows("ToDo", [*fields, "reference_type", "reference_name", "assigned_by"], new_todos)
 	bulk.update_values(constants.LEAD, assign)
