@@ -136,7 +136,7 @@ def default_value(df: Field, now: datetime):
 	"""The DocType default of a field a row leaves empty (None when it has none)."""
 	default = df.default
 	if default in (None, ""):
-		return 0 if df.fieldtype in ("Int", "Check") else None
+		return 0 if df.fieldtype in ("Int", "Check") else 0.0 if df.fieldtype in NUMBER_TYPES else None
 	if df.fieldtype == "Datetime" and default.lower() == "now":
 		return now
 	if df.fieldtype == "Date" and default.lower() == "today":
@@ -157,9 +157,8 @@ def check_row(
 			if defaults:
 				checked.values[fieldname] = default_value(df, now)
 			elif present:
-				checked.values[fieldname] = (
-					default_value(df, now) if df.fieldtype in ("Int", "Check") else None
-				)
+				numeric = df.fieldtype in ("Int", "Check", *NUMBER_TYPES)
+				checked.values[fieldname] = 0 if numeric else None
 				if df.reqd:
 					checked.refuse(fieldname, f"{df.title} is required")
 			continue

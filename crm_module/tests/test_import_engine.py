@@ -90,7 +90,8 @@ class TestImportEngine(IntegrationTestCase):
 			self.lead(8, status="Converted"),
 			self.lead(9, website="not a url"),
 			self.lead(10, territory=territory, phone="(415) 555-0199"),
-			self.lead(11, email_id=f"{self.tag.lower()}.10@example.com", lead_owner="nobody@example.com"),
+			self.lead(11, email_id=f"{self.tag.lower()}.10@example.com"),  # the key of row 10 again
+			self.lead(12, lead_owner="nobody@example.com"),
 		]
 		result = engine.import_rows(constants.LEAD, rows)
 		self.assertEqual(
@@ -104,7 +105,8 @@ class TestImportEngine(IntegrationTestCase):
 				(7, "lead_owner"),
 				(8, "status"),
 				(9, "website"),
-				(11, "lead_owner"),
+				(11, "email_id"),
+				(12, "lead_owner"),
 			],
 		)
 		self.assertIn("Lead Name (lead_name) is required", result.refused[0].reason)
@@ -113,7 +115,9 @@ class TestImportEngine(IntegrationTestCase):
 		self.assertEqual(len(result.created), 2)
 		for i in range(3, 10):
 			self.assertIsNone(self.stored(i), i)
+		self.assertIn("repeats the key of row 10", result.refused[8].reason)
 		self.assertIsNone(self.stored(11))
+		self.assertIsNone(self.stored(12))
 		stored = self.stored(10)
 		self.assertEqual((stored.phone, stored.territory), ("+14155550199", territory))
 		# nothing of the refused rows anywhere: only the two stored leads have access rows and scores
@@ -229,14 +233,14 @@ class TestImportEngine(IntegrationTestCase):
 
 	def test_dry_run_writes_nothing_and_reports_what_would_happen(self):
 		engine.import_rows(constants.LEAD, [self.lead(0)])
-		series = frappe.db.get_value("Series", "CRM-LEAD-", "current")
+		series = frappe.db.sql("select current from tabSeries where name = 'CRM-LEAD-'")
 		rows = [self.lead(0, source="Referral"), self.lead(1), self.lead(2, email_id="bad")]
 		result = engine.import_rows(constants.LEAD, rows, update_existing=True, dry_run=True)
 		self.assertEqual((result.to_create, result.to_update, len(result.refused)), (1, 1, 1))
 		self.assertEqual((result.created, result.updated), ([], []))
 		self.assertEqual(len(lead_names(self.tag)), 1)
 		self.assertEqual(self.stored(0).source, "Website")
-		self.assertEqual(frappe.db.get_value("Series", "CRM-LEAD-", "current"), series)
+		self.assertEqual(frappe.db.sql("select current from tabSeries where name = 'CRM-LEAD-'"), series)
 
 	# ------------------------------------------------------------------ permissions
 
