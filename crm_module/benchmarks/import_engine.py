@@ -64,7 +64,7 @@ def lead_file(tag: str, rows: int, path: str) -> None:
 				rng.choice(("New", "Contacted", "Qualified")),
 				rng.choice(("1-10", "11-50", "51-200", "201-500", "1000+")),
 				REP if i % 2 else MANAGER,
-				f"+1415{i % 10_000_000:07d}" if i % 3 == 0 else "",
+				f"+1415{200 + i // 10_000 % 700:03d}{i % 10_000:04d}" if i % 3 == 0 else "",
 			)
 
 	write_csv(path, header, lines())

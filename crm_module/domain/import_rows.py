@@ -45,7 +45,8 @@ class Refusal:
 	reason: str
 
 	def as_text(self) -> str:
-		return f"row {self.row}: {self.field}: {self.reason}"
+		reason = self.reason.removeprefix(f"{self.field}: ")
+		return f"row {self.row}: {self.field}: {reason}"
 
 
 @dataclass
