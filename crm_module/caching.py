@@ -16,16 +16,20 @@ from typing import Any
 
 import frappe
 
+from crm_module import replica
+
 TTL = 600  # seconds; every app cache expires at the latest after this
 
 
 def cached(key: str, generator: Callable[[], Any], *, field: str | None = None, ttl: int = TTL) -> Any:
 	"""The cached value of `key` (or of `field` in the hash `key`); `generator()` on a miss, stored with `ttl`.
-	A generator that returns None is asked again next time (None is never cached)."""
+	A generator that returns None is asked again next time (None is never cached), and so is one that read a
+	read replica lagging behind the primary (`crm_module.replica.may_cache`)."""
 	value = frappe.cache.get_value(key, expires=True) if field is None else frappe.cache.hget(key, field)
 	if value is None:
+		fresh = replica.may_cache()
 		value = generator()
-		if value is not None:
+		if value is not None and fresh:
 			store(key, value, field=field, ttl=ttl)
 	return value
 
