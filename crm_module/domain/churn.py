@@ -23,6 +23,8 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from crm_module.domain import logistic
+from crm_module.domain.logistic import sigmoid
 from crm_module.domain.validation import as_fraction
 
 FEATURES = (
@@ -123,33 +125,6 @@ class Prediction:
 	reasons: list[str]
 
 
-def sigmoid(x: float) -> float:
-	if x >= 0:
-		return 1 / (1 + math.exp(-x))
-	z = math.exp(x)
-	return z / (1 + z)
-
-
-def solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
-	"""Solve ``matrix x = vector`` by Gaussian elimination with partial pivoting (matrix is positive
-	definite here: the penalised Hessian)."""
-	n = len(vector)
-	rows = [[*matrix[i], vector[i]] for i in range(n)]
-	for col in range(n):
-		pivot = max(range(col, n), key=lambda r: abs(rows[r][col]))
-		rows[col], rows[pivot] = rows[pivot], rows[col]
-		if abs(rows[col][col]) < 1e-12:
-			raise ValueError("history: the facts do not vary enough to fit a model")
-		for r in range(col + 1, n):
-			factor = rows[r][col] / rows[col][col]
-			for c in range(col, n + 1):
-				rows[r][c] -= factor * rows[col][c]
-	solution = [0.0] * n
-	for r in range(n - 1, -1, -1):
-		solution[r] = (rows[r][n] - sum(rows[r][c] * solution[c] for c in range(r + 1, n))) / rows[r][r]
-	return solution
-
-
 def train(history: Iterable[Mapping]) -> Model | None:
 	"""Fit the model on rows ``{"churned": bool, **facts}`` (see the module docstring)."""
 	rows = list(history)
@@ -157,37 +132,8 @@ def train(history: Iterable[Mapping]) -> Model | None:
 	churned = sum(labels)
 	if len(rows) < MIN_HISTORY or min(churned, len(rows) - churned) < MIN_CLASS_ROWS:
 		return None
-	matrix = [inputs(row) for row in rows]
-	d = len(FEATURES)
-	means = [sum(x[j] for x in matrix) / len(matrix) for j in range(d)]
-	scales = []
-	for j in range(d):
-		spread = math.sqrt(sum((x[j] - means[j]) ** 2 for x in matrix) / len(matrix))
-		scales.append(spread if spread > 1e-9 else 1.0)
-	z = [[1.0, *((x[j] - means[j]) / scales[j] for j in range(d))] for x in matrix]
-	beta = [0.0] * (d + 1)
-	for _step in range(MAX_STEPS):
-		gradient = [0.0] * (d + 1)
-		hessian = [[0.0] * (d + 1) for _ in range(d + 1)]
-		for row, label in zip(z, labels, strict=True):
-			p = sigmoid(sum(b * v for b, v in zip(beta, row, strict=True)))
-			error, curvature = (1.0 if label else 0.0) - p, p * (1 - p)
-			for i in range(d + 1):
-				gradient[i] += error * row[i]
-				weighted = curvature * row[i]
-				for k in range(i, d + 1):
-					hessian[i][k] += weighted * row[k]
-		for i in range(d + 1):
-			for k in range(i):
-				hessian[i][k] = hessian[k][i]
-			if i:  # the penalty leaves the bias alone
-				gradient[i] -= LAMBDA * beta[i]
-				hessian[i][i] += LAMBDA
-		step = solve(hessian, gradient)
-		beta = [b + s for b, s in zip(beta, step, strict=True)]
-		if max(abs(s) for s in step) < 1e-6:
-			break
-	return Model(beta[1:], beta[0], means, scales, len(rows), churned)
+	fitted = logistic.fit([inputs(row) for row in rows], labels, l2=LAMBDA, max_steps=MAX_STEPS)
+	return Model(fitted.weights, fitted.bias, fitted.means, fitted.scales, len(rows), churned)
 
 
 def predict(model: Model, facts: Mapping) -> Prediction:
