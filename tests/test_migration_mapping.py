@@ -209,14 +209,62 @@ def test_report_counts_and_text():
 	report.skipped("Lead", "L-2", "no name or email")
 	report.updated("Opportunity")
 	report.note("Lead", "L-1", "owner x is not an enabled user: not mapped")
+	report.created("Lead (as customer)")
+	report.joined("Lead (as customer)")
 	assert report.counts() == {
-		"Lead": {"created": 1, "updated": 0, "skipped": 2, "unchanged": 1, "refused": 1},
-		"Opportunity": {"created": 0, "updated": 1, "skipped": 0, "unchanged": 0, "refused": 0},
+		"Lead": {"created": 1, "updated": 0, "joined": 0, "skipped": 2, "unchanged": 1, "refused": 1},
+		"Opportunity": {"created": 0, "updated": 1, "joined": 0, "skipped": 0, "unchanged": 0, "refused": 0},
+		"Lead (as customer)": {
+			"created": 1,
+			"updated": 0,
+			"joined": 1,
+			"skipped": 0,
+			"unchanged": 0,
+			"refused": 0,
+		},
 	}
-	assert report.totals()["skipped"] == 2
-	text = report.as_text()
-	assert "Lead: created 1, updated 0, skipped 2" in text
-	assert "skipped: Lead L-2: no name or email" in text
-	assert "note: Lead L-1: owner x" in text
-	assert "Total: created 1, updated 1, skipped 2" in text
+	assert report.totals() == {
+		"created": 2,
+		"updated": 1,
+		"joined": 1,
+		"skipped": 2,
+		"unchanged": 1,
+		"refused": 1,
+	}
+	assert report.as_text().splitlines() == [
+		"Migration from ERPNext",
+		"======================",
+		"Lead: created 1, updated 0, skipped 2 (1 unchanged since the last migration, 1 refused)",
+		"Opportunity: created 0, updated 1, skipped 0",
+		"Lead (as customer): created 1, updated 0, skipped 0, joined 1 to a record already there (the same person)",
+		"Total: created 2, updated 1, skipped 2 (1 unchanged since the last migration, 1 refused), joined 1 to a"
+		" record already there (the same person)",
+		"",
+		"Lead:",
+		"  - refused: Lead L-2: no name or email",
+		"  - note: Lead L-1: owner x is not an enabled user: not mapped",
+	]
 	assert "dry run" in mm.MigrationReport(mm.FRAPPE_CRM, dry_run=True).as_text()
+
+
+def test_customers_made_from_a_person():
+	assert mm.as_customer("Contact") == "Contact (as customer)"
+	assert mm.person_customer(" Ada ", "Lovelace", "ignored", "ada@x.org") == ("Ada Lovelace", mm.INDIVIDUAL)
+	assert mm.person_customer("", None, " Grace Hopper ", None) == ("Grace Hopper", mm.INDIVIDUAL)
+	assert mm.person_customer(None, None, "", "alan@x.org") == ("alan", mm.INDIVIDUAL)
+	assert mm.person_customer(None, " ", None, "not-an-email") is None
+
+
+def test_customers_made_from_a_lead():
+	# a lead naming its company becomes a company customer, else a person customer
+	assert mm.lead_customer(" Initech ", "Peter", "Peter", "Gibbons", None) == ("Initech", mm.COMPANY)
+	assert mm.lead_customer("", "Peter Gibbons", None, None, None) == ("Peter Gibbons", mm.INDIVIDUAL)
+	assert mm.lead_customer(None, "", "Peter", "Gibbons", None) == ("Peter Gibbons", mm.INDIVIDUAL)
+	assert mm.lead_customer(None, None, None, None, "peter@initech.example") == ("peter", mm.INDIVIDUAL)
+	assert mm.lead_customer(" ", None, None, None, None) is None
+
+
+def test_customer_type_and_lifecycle():
+	assert mm.customer_type("Individual") == mm.INDIVIDUAL
+	assert [mm.customer_type(v) for v in ("Company", "Partnership", None)] == [mm.COMPANY] * 3
+	assert (mm.lifecycle_stage(True), mm.lifecycle_stage(False)) == ("Customer", "Prospect")

@@ -18,17 +18,24 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from crm_module.domain.migration_records import (  # noqa: F401  (one module for the services)
+	COMPANY,
 	CREATE,
+	INDIVIDUAL,
 	SKIP,
 	UPDATE,
 	MigrationReport,
 	Section,
+	as_customer,
 	assignees,
 	call_subject,
+	customer_type,
 	decide,
 	duration_minutes,
+	lead_customer,
 	lead_name,
+	lifecycle_stage,
 	notes_text,
+	person_customer,
 	person_name,
 	pick_owner,
 	split_name,
@@ -136,7 +143,7 @@ def frappe_crm_lead_status(
 			return "Converted", None
 		return (
 			"Qualified",
-			"converted in Frappe CRM but its deal's organization is not migrated: status Qualified",
+			"converted in Frappe CRM but its deal's customer is not migrated: status Qualified",
 		)
 	return FRAPPE_CRM_LEAD_STATUS.get(status or "", "New"), None
 

@@ -52,6 +52,50 @@ def lead_name(
 	return name or None
 
 
+# ------------------------------------------------------------------ customers made from a person
+
+COMPANY, INDIVIDUAL = "Company", "Individual"  # CRM Customer Profile.customer_type
+
+
+def as_customer(source_doctype: str) -> str:
+	"""The source key (CRM Source Link.source_doctype) of a customer profile made from a person record of
+	`source_doctype` (a Contact or a lead): the record itself keeps its own link (to a contact or a lead),
+	and a source record links one target."""
+	return f"{source_doctype} (as customer)"
+
+
+def person_customer(
+	first: str | None, last: str | None, full_name: str | None, email: str | None
+) -> tuple[str, str] | None:
+	"""(company_name, customer_type) of the customer made from a contact: the person's first + last name,
+	else the full name, else the email's local part; None when there is none of them."""
+	name = person_name(first, last) or (full_name or "").strip()
+	if not name and email and "@" in email:
+		name = email.split("@")[0].strip()
+	return (name, INDIVIDUAL) if name else None
+
+
+def lead_customer(
+	company: str | None, lead_name_: str | None, first: str | None, last: str | None, email: str | None
+) -> tuple[str, str] | None:
+	"""(company_name, customer_type) of the customer made from a lead: its company when it names one
+	(Company), else the person (Individual) named as `lead_name` names a lead; None without any name."""
+	if (company or "").strip():
+		return company.strip(), COMPANY
+	name = lead_name(lead_name_, first, last, None, email)
+	return (name, INDIVIDUAL) if name else None
+
+
+def customer_type(value: str | None) -> str:
+	"""ERPNext's Customer.customer_type (Company / Individual / Partnership) -> ours (Company / Individual)."""
+	return INDIVIDUAL if value == INDIVIDUAL else COMPANY
+
+
+def lifecycle_stage(won: bool) -> str:
+	"""A migrated customer's lifecycle stage: Customer once it won a deal, else Prospect."""
+	return "Customer" if won else "Prospect"
+
+
 def split_name(full_name: str | None) -> tuple[str | None, str | None]:
 	first, _sep, last = (full_name or "").strip().partition(" ")
 	return (first or None), (last.strip() or None)
@@ -121,6 +165,7 @@ def decide(stored_modified: datetime | None, source_modified: datetime, target_e
 class Section:
 	created: int = 0
 	updated: int = 0
+	joined: int = 0  # the same person / record as one already there: linked to it, nothing written
 	unchanged: int = 0
 	problems: list[str] = field(default_factory=list)
 	notes: list[str] = field(default_factory=list)
@@ -148,6 +193,9 @@ class MigrationReport:
 	def updated(self, doctype: str) -> None:
 		self.section(doctype).updated += 1
 
+	def joined(self, doctype: str) -> None:
+		self.section(doctype).joined += 1
+
 	def unchanged(self, doctype: str) -> None:
 		self.section(doctype).unchanged += 1
 
@@ -162,6 +210,7 @@ class MigrationReport:
 			doctype: {
 				"created": s.created,
 				"updated": s.updated,
+				"joined": s.joined,
 				"skipped": s.skipped,
 				"unchanged": s.unchanged,
 				"refused": len(s.problems),
@@ -170,18 +219,39 @@ class MigrationReport:
 		}
 
 	def totals(self) -> dict[str, int]:
-		keys = ("created", "updated", "skipped", "unchanged", "refused")
+		keys = ("created", "updated", "joined", "skipped", "unchanged", "refused")
 		return {k: sum(c[k] for c in self.counts().values()) for k in keys}
 
 	def as_text(self) -> str:
+		"""A summary line per source doctype and the total first, then each refused record with its reason
+		and each note, per source doctype."""
 		title = f"Migration from {self.source}" + (" (dry run: nothing was saved)" if self.dry_run else "")
 		lines = [title, "=" * len(title)]
 		for doctype, s in self.sections.items():
-			lines.append(f"{doctype}: created {s.created}, updated {s.updated}, skipped {s.skipped}")
-			if s.unchanged:
-				lines.append(f"  - {s.unchanged} unchanged since the last migration")
-			lines.extend(f"  - skipped: {p}" for p in s.problems)
-			lines.extend(f"  - note: {n}" for n in s.notes)
+			lines.append(
+				f"{doctype}: {summary(s.created, s.updated, s.joined, s.unchanged, len(s.problems))}"
+			)
 		t = self.totals()
-		lines.append(f"Total: created {t['created']}, updated {t['updated']}, skipped {t['skipped']}")
+		lines.append(
+			f"Total: {summary(t['created'], t['updated'], t['joined'], t['unchanged'], t['refused'])}"
+		)
+		for doctype, s in self.sections.items():
+			if s.problems or s.notes:
+				lines.extend(["", f"{doctype}:"])
+				lines.extend(f"  - refused: {p}" for p in s.problems)
+				lines.extend(f"  - note: {n}" for n in s.notes)
 		return "\n".join(lines)
+
+
+def summary(created: int, updated: int, joined: int, unchanged: int, refused: int) -> str:
+	"""'created 1, updated 0, skipped 2 (1 unchanged since the last migration, 1 refused)'."""
+	text = f"created {created}, updated {updated}, skipped {unchanged + refused}"
+	parts = [
+		f"{unchanged} unchanged since the last migration" if unchanged else "",
+		f"{refused} refused" if refused else "",
+	]
+	if any(parts):
+		text += " ({})".format(", ".join(p for p in parts if p))
+	if joined:
+		text += f", joined {joined} to a record already there (the same person)"
+	return text

@@ -103,14 +103,14 @@ def erpnext_customer(name: str, **kwargs) -> str:
 	)
 
 
-def erpnext_contact(first: str, last: str, link: tuple[str, str], emails=(), phones=()) -> str:
+def erpnext_contact(first: str, last: str, link: tuple[str, str] | None, emails=(), phones=()) -> str:
 	doc = frappe.get_doc(
 		{
 			"doctype": "Contact",
 			"first_name": first,
 			"last_name": last,
 			"designation": "CFO",
-			"links": [{"link_doctype": link[0], "link_name": link[1]}],
+			"links": [{"link_doctype": link[0], "link_name": link[1]}] if link else [],
 			"email_ids": [{"email_id": e, "is_primary": 1 if i == 0 else 0} for i, e in enumerate(emails)],
 			"phone_nos": [
 				{"phone": p, "is_primary_mobile_no": 1 if i == 0 else 0} for i, p in enumerate(phones)
@@ -118,6 +118,12 @@ def erpnext_contact(first: str, last: str, link: tuple[str, str], emails=(), pho
 		}
 	)
 	return doc.insert(ignore_permissions=True).name
+
+
+def lead_contact(lead: str) -> str | None:
+	return frappe.db.get_value(
+		"Dynamic Link", {"parenttype": "Contact", "link_doctype": "Lead", "link_name": lead}, "parent"
+	)
 
 
 def erpnext_opportunity(company: str, party_from: str, party: str, **kwargs) -> str:
@@ -295,9 +301,18 @@ class TestERPNextMigration(IntegrationTestCase):
 		self.assertEqual((lost.status, flt(lost.value, 2)), ("Lost", 999.99))
 		self.assertEqual(lost.win_loss_reason, "Too expensive\nBudget cut\nChose a competitor")
 
-		self.assertIn(
-			f"Opportunity {src.orphan}: party Lead {src.lead} has no migrated customer or prospect",
-			problems(report, "Opportunity"),
+		# an opportunity of a lead without an ERPNext customer goes to a customer made from the lead
+		springfield = target(mm.as_customer("Lead"), src.lead)
+		self.assertEqual(
+			frappe.db.get_value(constants.CUSTOMER, springfield, ["company_name", "customer_type"]),
+			(f"Springfield {TAG}", "Company"),
+		)
+		self.assertEqual(
+			frappe.db.get_value(constants.OPPORTUNITY, target("Opportunity", src.orphan), "customer"),
+			springfield,
+		)
+		self.assertEqual(
+			[p for p in problems(report, "Opportunity") if p.startswith(f"Opportunity {src.orphan}:")], []
 		)
 
 		# the links back are stored once per source record
@@ -314,11 +329,12 @@ class TestERPNextMigration(IntegrationTestCase):
 		self.assertEqual(frappe.db.get_value(constants.OPPORTUNITY, won.name, "modified"), modified)
 		self.assertIn(f"Lead {src.nameless}: no name or email", problems(again, "Lead"))
 
-		# a source change is brought over, and only that one
+		# a source change is brought over, and only that one (the lead and the customer made from it)
 		touch("Lead", src.lead, status="Interested", job_title="Owner")
 		third = migration.run_migration("erpnext")
 		self.assertEqual(third.counts()["Lead"]["updated"], 1, third.as_text())
-		self.assertEqual(third.totals()["updated"], 1, third.as_text())
+		self.assertEqual(third.counts()["Lead (as customer)"]["updated"], 1, third.as_text())
+		self.assertEqual(third.totals()["updated"], 2, third.as_text())
 		self.assertEqual(third.totals()["created"], 0, third.as_text())
 		self.assertEqual(
 			frappe.db.get_value(constants.LEAD, lead.name, ["status", "job_title"]), ("Qualified", "Owner")
@@ -330,6 +346,80 @@ class TestERPNextMigration(IntegrationTestCase):
 		won.reload()
 		self.assertEqual(won.status, "Won")
 		self.assertFalse(won.erpnext_sales_document)
+
+	def test_opportunities_of_leads_without_a_customer_keep_their_customer(self):
+		owner = rep(44)
+		walter = (
+			frappe.get_doc(
+				{
+					"doctype": "Lead",
+					"lead_name": f"Walter White {TAG}",
+					"email_id": f"walter.{TAG}@example.com",
+					"mobile_no": "+1 505 555 0148",
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		# the Contact ERPNext makes for a lead (CRM Settings "Auto Creation of Contact"), else one by hand
+		contact = lead_contact(walter) or erpnext_contact(
+			"Walter", f"White {TAG}", ("Lead", walter), emails=(f"walter.{TAG}@example.com",)
+		)
+		pollos = (
+			frappe.get_doc(
+				{"doctype": "Lead", "lead_name": f"Gus {TAG}", "company_name": f"Los Pollos {TAG}"}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		first = erpnext_opportunity(
+			self.basics.company, "Lead", walter, opportunity_amount=500.005, opportunity_owner=owner
+		)
+		won = erpnext_opportunity(
+			self.basics.company, "Lead", walter, opportunity_amount=20, status="Converted"
+		)
+		chicken = erpnext_opportunity(self.basics.company, "Lead", pollos, opportunity_amount=7)
+
+		report = migration.run_migration("erpnext")
+
+		person = frappe.get_doc(constants.CUSTOMER, target(mm.as_customer("Lead"), walter))
+		self.assertEqual(
+			(person.company_name, person.customer_type, person.email_id, person.phone),
+			(f"Walter White {TAG}", "Individual", f"walter.{TAG}@example.com", "+15055550148"),
+		)
+		self.assertEqual((person.lifecycle_stage, person.account_owner), ("Customer", owner))
+		self.assertEqual(person.source_lead, target("Lead", walter))
+		company = frappe.get_doc(constants.CUSTOMER, target(mm.as_customer("Lead"), pollos))
+		self.assertEqual(
+			(company.company_name, company.customer_type, company.lifecycle_stage),
+			(f"Los Pollos {TAG}", "Company", "Prospect"),
+		)
+
+		# the lead's Contact is the person customer's contact, and the opportunities' contact
+		self.assertEqual(
+			frappe.db.get_value(constants.CONTACT, target("Contact", contact), "customer"), person.name
+		)
+		opp = frappe.get_doc(constants.OPPORTUNITY, target("Opportunity", first))
+		self.assertEqual(
+			(opp.customer, opp.contact, opp.lead, opp.status, flt(opp.value, 2)),
+			(person.name, target("Contact", contact), target("Lead", walter), "Open", 500.01),
+		)
+		self.assertEqual(
+			frappe.db.get_value(constants.OPPORTUNITY, target("Opportunity", won), ["customer", "status"]),
+			(person.name, "Won"),
+		)
+		self.assertEqual(
+			frappe.db.get_value(constants.OPPORTUNITY, target("Opportunity", chicken), "customer"),
+			company.name,
+		)
+		self.assertEqual(frappe.db.count(constants.CUSTOMER, {"company_name": f"Walter White {TAG}"}), 1)
+		for name in (first, won, chicken):
+			self.assertEqual([p for p in problems(report, "Opportunity") if f" {name}:" in p], [])
+
+		again = migration.run_migration("erpnext")
+		totals = again.totals()
+		self.assertEqual((totals["created"], totals["updated"], totals["joined"]), (0, 0, 0), again.as_text())
+		self.assertEqual(frappe.db.count(constants.CUSTOMER, {"company_name": f"Walter White {TAG}"}), 1)
 
 	def test_dry_run_saves_nothing(self):
 		lead = frappe.get_doc({"doctype": "Lead", "lead_name": f"Dry {TAG}"}).insert(ignore_permissions=True)
@@ -564,7 +654,11 @@ class TestFrappeCRMMigration(IntegrationTestCase):
 		self.assertEqual((opp.pipeline, opp.status), ("Frappe CRM", "Open"))
 		won = frappe.get_doc(constants.OPPORTUNITY, target("CRM Deal", src.won_deal))
 		self.assertEqual(won.status, "Won")
-		self.assertIn(f"CRM Deal {src.orphan_deal}: no organization", problems(report, "CRM Deal"))
+		self.assertIn(
+			f"CRM Deal {src.orphan_deal}: no organization, no contact and no lead: nobody to make its customer"
+			" from",
+			problems(report, "CRM Deal"),
+		)
 
 		note = frappe.get_doc(constants.NOTE, target("FCRM Note", src.note))
 		self.assertEqual((note.reference_doctype, note.reference_name), (constants.OPPORTUNITY, opp.name))
@@ -584,10 +678,147 @@ class TestFrappeCRMMigration(IntegrationTestCase):
 
 		again = migration.run_migration("frappe-crm")
 		self.assertEqual((again.totals()["created"], again.totals()["updated"]), (0, 0), again.as_text())
-		self.assertIn(f"CRM Deal {src.orphan_deal}: no organization", problems(again, "CRM Deal"))
+		self.assertIn(
+			f"CRM Deal {src.orphan_deal}: no organization, no contact and no lead: nobody to make its customer"
+			" from",
+			problems(again, "CRM Deal"),
+		)
 
 		touch("CRM Deal", src.deal, deal_value=8000)
 		third = migration.run_migration("frappe-crm")
 		self.assertEqual(third.counts()["CRM Deal"]["updated"], 1, third.as_text())
 		self.assertEqual(third.totals()["updated"], 1, third.as_text())
 		self.assertEqual(flt(frappe.db.get_value(constants.OPPORTUNITY, opp.name, "value"), 2), 8000)
+
+	def test_deals_without_organization_become_opportunities_of_person_customers(self):
+		owner = rep(45)
+		won_status = frappe.db.get_value("CRM Deal Status", {"type": "Won"}, "name")
+		open_status = frappe.db.get_value("CRM Deal Status", {"type": ("in", ["Open", "Ongoing"])}, "name")
+		jerry = erpnext_contact(
+			"Jerry",
+			f"Seinfeld {TAG}",
+			None,
+			emails=(f"jerry.{TAG}@example.com",),
+			phones=("+1 212 555 0142",),
+		)
+		# another Contact record of the same person (same email, other case): joined, not a second customer
+		jerry_again = erpnext_contact("J.", f"Seinfeld {TAG}", None, emails=(f"Jerry.{TAG}@EXAMPLE.com",))
+		elaine = frappe.get_doc(
+			{
+				"doctype": "CRM Lead",
+				"first_name": "Elaine",
+				"last_name": f"Benes {TAG}",
+				"email": f"elaine.{TAG}@example.com",
+				"mobile_no": "+1 212 555 0177",
+			}
+		).insert(ignore_permissions=True)
+
+		def deal(status, value, contacts=(), lead=None, deal_owner=None):
+			return (
+				frappe.get_doc(
+					{
+						"doctype": "CRM Deal",
+						"status": status,
+						"deal_value": value,
+						"currency": "USD",
+						"lead": lead,
+						"deal_owner": deal_owner,
+						"contacts": [
+							{"contact": c, "is_primary": 1 if i == 0 else 0} for i, c in enumerate(contacts)
+						],
+					}
+				)
+				.insert(ignore_permissions=True)
+				.name
+			)
+
+		first = deal(open_status, 1234.565, [jerry], deal_owner=owner)
+		second = deal(won_status, 50, [jerry])
+		third = deal(open_status, 10, [jerry_again])
+		from_lead = deal(open_status, 99, lead=elaine.name)
+		nobody = deal(open_status, 1)
+
+		report = migration.run_migration("frappe-crm")
+
+		# the person of the first deal became a customer of type Individual, won (the second deal)
+		customer = frappe.get_doc(constants.CUSTOMER, target(mm.as_customer("Contact"), jerry))
+		self.assertEqual(
+			(customer.company_name, customer.customer_type, customer.email_id, customer.phone),
+			(f"Jerry Seinfeld {TAG}", "Individual", f"jerry.{TAG}@example.com", "+12125550142"),
+		)
+		self.assertEqual((customer.lifecycle_stage, customer.account_owner), ("Customer", owner))
+		self.assertEqual(target(mm.as_customer("Contact"), jerry_again), customer.name)
+		self.assertIn(
+			f"Contact (as customer) {jerry_again}: the same email (Jerry.{TAG}@example.com) as customer {customer.name}:"
+			" joined to it",
+			report.sections[mm.as_customer("Contact")].notes,
+		)
+		self.assertEqual(frappe.db.count(constants.CUSTOMER, {"company_name": f"Jerry Seinfeld {TAG}"}), 1)
+
+		# the contact is the customer's contact; the other Contact of the same person is joined to it
+		contact = frappe.get_doc(constants.CONTACT, target("Contact", jerry))
+		self.assertEqual(
+			(contact.first_name, contact.last_name, contact.customer),
+			("Jerry", f"Seinfeld {TAG}", customer.name),
+		)
+		self.assertEqual(target("Contact", jerry_again), contact.name)
+		self.assertEqual(frappe.db.count(constants.CONTACT, {"customer": customer.name}), 1)
+
+		# the deals: value to the cent, stage and status mapped, the contact linked
+		opp = frappe.get_doc(constants.OPPORTUNITY, target("CRM Deal", first))
+		self.assertEqual(
+			(opp.customer, opp.contact, opp.stage, opp.status, flt(opp.value, 2)),
+			(customer.name, contact.name, target("CRM Deal Status", open_status), "Open", 1234.57),
+		)
+		self.assertEqual(
+			(opp.opportunity_name, opp.opportunity_owner), (f"Jerry Seinfeld {TAG} ({first})", owner)
+		)
+		self.assertEqual(
+			frappe.db.get_value(
+				constants.OPPORTUNITY, target("CRM Deal", second), ["customer", "contact", "status", "stage"]
+			),
+			(customer.name, contact.name, "Won", target("CRM Deal Status", won_status)),
+		)
+		self.assertEqual(
+			frappe.db.get_value(constants.OPPORTUNITY, target("CRM Deal", third), ["customer", "contact"]),
+			(customer.name, contact.name),
+		)
+
+		# a deal with neither organization nor contact: its customer is made from its lead
+		lead = frappe.get_doc(constants.LEAD, target("CRM Lead", elaine.name))
+		person = frappe.get_doc(constants.CUSTOMER, target(mm.as_customer("CRM Lead"), elaine.name))
+		self.assertEqual(
+			(
+				person.company_name,
+				person.customer_type,
+				person.email_id,
+				person.phone,
+				person.lifecycle_stage,
+			),
+			(f"Elaine Benes {TAG}", "Individual", f"elaine.{TAG}@example.com", "+12125550177", "Prospect"),
+		)
+		self.assertEqual(person.source_lead, lead.name)
+		self.assertEqual((lead.status, lead.converted_customer), ("Converted", person.name))
+		self.assertEqual(
+			frappe.db.get_value(
+				constants.OPPORTUNITY, target("CRM Deal", from_lead), ["customer", "lead", "contact"]
+			),
+			(person.name, lead.name, None),
+		)
+
+		# nobody to make a customer from: refused, and said why
+		self.assertIn(
+			f"CRM Deal {nobody}: no organization, no contact and no lead: nobody to make its customer from",
+			problems(report, "CRM Deal"),
+		)
+		for name in (first, second, third, from_lead):
+			self.assertEqual([p for p in problems(report, "CRM Deal") if f" {name}:" in p], [])
+
+		# a second run creates nothing, changes nothing and joins nothing
+		again = migration.run_migration("frappe-crm")
+		totals = again.totals()
+		self.assertEqual((totals["created"], totals["updated"], totals["joined"]), (0, 0, 0), again.as_text())
+		self.assertEqual(frappe.db.count(constants.CUSTOMER, {"company_name": f"Jerry Seinfeld {TAG}"}), 1)
+		self.assertEqual(
+			frappe.db.count(constants.SOURCE_LINK, {"source_doctype": "CRM Deal", "source_name": first}), 1
+		)

@@ -30,6 +30,9 @@ from crm_module.services.contact_points import default_region
 from crm_module.services.pipeline import clear_stage_cache
 
 ADOPT = "__adopt__"
+# build() returns {JOIN: name} for a source record that is the same as `name`, a record already there (the
+# same person met again): the link back is stored, nothing is written, and the report counts it as joined
+JOIN = "__join__"
 
 
 class SkipRecord(Exception):
@@ -47,6 +50,7 @@ class Migration:
 		self.enabled_users = set(frappe.get_all("User", filters={"enabled": 1}, pluck="name"))
 		self.region = default_region()
 		self.touched_leads: list[str] = []
+		self.state: dict = {}  # what a runner's steps compute once per run and share
 
 	# ------------------------------------------------------------------ links back to the source
 
@@ -105,8 +109,9 @@ class Migration:
 	) -> str | None:
 		"""Create, update or skip the record for `source` (a dict with at least name and modified).
 
-		`build(source, notes)` returns the target's field values (child tables as lists of dicts) or raises
-		SkipRecord; `notes` collects what was left out, reported when the record is written. `after(doc)`
+		`build(source, notes)` returns the target's field values (child tables as lists of dicts), or
+		{JOIN: name} to link the source to `name`, a record already there, without writing; or it raises
+		SkipRecord. `notes` collects what was left out, reported when the record is written. `after(doc)`
 		runs after the write, in the same savepoint. Returns the target's name (None when skipped without
 		one)."""
 		source.name = str(source.name)  # CRM Task names are integers
@@ -125,12 +130,15 @@ class Migration:
 		notes: list[str] = []
 		try:
 			values = build(source, notes)
+			joined = values.pop(JOIN, None)
 			# a record of the same identity made before the link existed (a stage of the same name) is adopted
 			adopt = values.pop(ADOPT, None)
-			doc = write(target_doctype, target_name if action == mm.UPDATE else adopt, values)
-			if after:
-				after(doc)
-			self.store_link(source_doctype, source, target_doctype, doc.name)
+			doc = None
+			if not joined:
+				doc = write(target_doctype, target_name if action == mm.UPDATE else adopt, values)
+				if after:
+					after(doc)
+			self.store_link(source_doctype, source, target_doctype, joined or doc.name)
 		except SkipRecord as reason:
 			frappe.db.rollback(save_point=savepoint)
 			self.report.skipped(source_doctype, source.name, str(reason))
@@ -139,12 +147,16 @@ class Migration:
 			frappe.db.rollback(save_point=savepoint)
 			self.report.skipped(source_doctype, source.name, describe_error(error))
 			return target_name
-		if action == mm.CREATE:
+		if joined:
+			self.report.joined(source_doctype)
+		elif action == mm.CREATE:
 			self.report.created(source_doctype)
 		else:
 			self.report.updated(source_doctype)
 		for note in notes:
 			self.report.note(source_doctype, source.name, note)
+		if joined:
+			return joined
 		if target_doctype == constants.LEAD:
 			self.touched_leads.append(doc.name)
 		return doc.name

@@ -1,14 +1,19 @@
 """Migration from ERPNext's CRM (issue 12): Sales Stage -> CRM Pipeline Stage (pipeline "ERPNext"),
 Customer / Prospect -> CRM Customer Profile, Contact -> CRM Contact, Lead -> CRM Sales Lead,
 Opportunity (+ items, lost reasons) -> CRM Opportunity. The mapping rules are in
-`crm_module/domain/migration_map.py`; the shared mechanics in `migration_core.py`.
+`crm_module/domain/migration_map.py`; the shared mechanics in `core.py`.
+
+An Opportunity whose party is a Lead that has no Customer (nor Prospect) in ERPNext becomes an opportunity
+of a customer made from that lead ("Lead (as customer)": a company customer when the lead names a
+company, else a person customer; see `persons.py`); the Contacts linked to that lead become its contacts.
 """
 
 import frappe
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services.migration.core import Migration, SkipRecord, children, source_rows
+from crm_module.services.migration import persons
+from crm_module.services.migration.core import Migration, SkipRecord, children, existing_fields, source_rows
 from crm_module.services.migration.values import (
 	LEAD_FIELDS,
 	contact_rows,
@@ -19,6 +24,7 @@ from crm_module.services.migration.values import (
 )
 
 PIPELINE = "ERPNext"
+LEAD_CUSTOMER = mm.as_customer("Lead")
 
 
 def run(m: Migration) -> None:
@@ -27,6 +33,7 @@ def run(m: Migration) -> None:
 			("Sales Stage", migrate_stages),
 			("Customer", migrate_customers),
 			("Prospect", migrate_prospects),
+			("Customers from leads", migrate_lead_customers),
 			("Contact", migrate_contacts),
 			("Lead", migrate_leads),
 			("Opportunity", migrate_opportunities),
@@ -60,6 +67,7 @@ def migrate_customers(m: Migration) -> None:
 			"disabled",
 			"default_currency",
 			"customer_details",
+			"customer_type",
 			"_assign",
 		],
 	):
@@ -70,6 +78,7 @@ def migrate_customers(m: Migration) -> None:
 				raise SkipRecord("no customer name")
 			return {
 				"company_name": name,
+				"customer_type": mm.customer_type(source.customer_type),
 				"industry": source.industry,
 				"website": source.website,
 				"email_id": m.email(source.email_id, notes),
@@ -116,6 +125,76 @@ def migrate_prospects(m: Migration) -> None:
 		m.migrate("Prospect", source, constants.CUSTOMER, build)
 
 
+# ------------------------------------------------------------------ customers made from leads
+
+
+def lead_parties(m: Migration) -> frappe._dict:
+	"""What the opportunities of Lead parties need, read once per run: each lead's ERPNext Customer
+	(`customer`, by Customer.lead_name) and Prospect (`prospect`), the leads that exist (`leads`) and the
+	opportunities from leads (`opportunities`, oldest first)."""
+	if "lead_parties" not in m.state:
+		m.state["lead_parties"] = frappe._dict(
+			customer={
+				row.lead_name: row.name
+				for row in frappe.get_all(
+					"Customer",
+					filters={"lead_name": ("is", "set")},
+					fields=["name", "lead_name"],
+					order_by="creation desc",  # the oldest wins
+				)
+			},
+			prospect=(
+				{row.lead: row.parent for row in frappe.get_all("Prospect Lead", fields=["parent", "lead"])}
+				if frappe.db.exists("DocType", "Prospect Lead")
+				else {}
+			),
+			opportunities=frappe.get_all(
+				"Opportunity",
+				filters={"opportunity_from": "Lead", "party_name": ("is", "set")},
+				fields=["name", "party_name", "status", "opportunity_owner", "_assign"],
+				order_by="creation asc",
+			),
+		)
+		parties = m.state["lead_parties"]
+		names = list({o.party_name for o in parties.opportunities})
+		parties.leads = set(
+			frappe.get_all("Lead", filters={"name": ("in", names)}, pluck="name") if names else []
+		)
+	return m.state["lead_parties"]
+
+
+def migrate_lead_customers(m: Migration) -> None:
+	"""A customer for every Lead that is an Opportunity's party without a Customer or Prospect."""
+	parties = lead_parties(m)
+	won: dict[str, bool] = {}
+	owner: dict[str, str | None] = {}
+	for opp in parties.opportunities:
+		lead = opp.party_name
+		if lead in parties.customer or lead in parties.prospect or lead not in parties.leads:
+			continue
+		won[lead] = won.get(lead, False) or mm.erpnext_opportunity_outcome(opp.status) == "Won"
+		owner.setdefault(lead, opp.opportunity_owner)
+	if not won:
+		return
+	fields = existing_fields("Lead", ["name", "modified", *LEAD_FIELDS, "company_name", "email_id"])
+	for source in frappe.get_all(
+		"Lead", filters={"name": ("in", list(won))}, fields=fields, order_by="creation asc"
+	):
+
+		def values_of(source, notes):
+			return persons.lead_customer_values(
+				m,
+				source,
+				notes,
+				source.company_name,
+				source.email_id,
+				won[source.name],
+				[owner[source.name]],
+			)
+
+		persons.migrate_customer(m, LEAD_CUSTOMER, source, values_of)
+
+
 # ------------------------------------------------------------------ contacts
 
 
@@ -142,11 +221,20 @@ def migrate_contacts(m: Migration) -> None:
 					if p.link_doctype in ("Customer", "Prospect") and m.target(p.link_doctype, p.link_name)
 				),
 				None,
+			) or next(  # a contact of a lead that an opportunity made a customer of
+				(
+					m.target(LEAD_CUSTOMER, p.link_name)
+					for p in parties
+					if p.link_doctype == "Lead" and m.target(LEAD_CUSTOMER, p.link_name)
+				),
+				None,
 			)
 			if not customer:
 				named = ", ".join(f"{p.link_doctype} {p.link_name}" for p in parties)
 				if all(p.link_doctype == "Lead" for p in parties):
-					raise SkipRecord(f"linked to {named} only: its details migrate with the lead")
+					raise SkipRecord(
+						f"linked to {named} only (a lead without a customer): its details migrate with the lead"
+					)
 				raise SkipRecord(f"linked to {named}, none of them migrated")
 			return contact_values(m, source, customer, notes)
 
@@ -192,7 +280,10 @@ def migrate_leads(m: Migration) -> None:
 			values["notes"] = mm.notes_text(notes_by_lead.get(source.name, []))
 			return values
 
-		m.migrate("Lead", source, constants.LEAD, build)
+		def after(doc, source=source):
+			persons.mark_source_lead(m, LEAD_CUSTOMER, source.name, doc.name)
+
+		m.migrate("Lead", source, constants.LEAD, build, after)
 
 
 # ------------------------------------------------------------------ opportunities
@@ -231,33 +322,52 @@ def migrate_opportunities(m: Migration) -> None:
 		else {}
 	)
 	notes_by_opp = children("CRM Note", "Opportunity", ["note", "added_by", "added_on"])
-	lead_customer = {
-		row.lead_name: row.name
-		for row in frappe.get_all(
-			"Customer", filters={"lead_name": ("is", "set")}, fields=["name", "lead_name"]
-		)
-	}
-	lead_prospect = (
-		{row.lead: row.parent for row in frappe.get_all("Prospect Lead", fields=["parent", "lead"])}
-		if frappe.db.exists("DocType", "Prospect Lead")
-		else {}
-	)
+	parties = lead_parties(m)
+	lead_contacts: dict[str, list[str]] = {}
+	for link in frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Contact", "link_doctype": "Lead"},
+		fields=["parent", "link_name"],
+		order_by="parent asc, idx asc",
+	):
+		lead_contacts.setdefault(link.link_name, []).append(link.parent)
 
 	def party_customer(source) -> str:
 		kind, party = source.opportunity_from, source.party_name
 		if kind in ("Customer", "Prospect"):
 			customer = m.target(kind, party)
 			if not customer:
-				raise SkipRecord(f"party {kind} {party} not migrated")
+				raise SkipRecord(f"its party {kind} {party} was not migrated")
 			return customer
-		if kind == "Lead":
-			customer = m.target("Customer", lead_customer.get(party)) or m.target(
-				"Prospect", lead_prospect.get(party)
-			)
-			if not customer:
-				raise SkipRecord(f"party Lead {party} has no migrated customer or prospect")
+		if kind != "Lead":
+			raise SkipRecord(f"its party {kind} {party} cannot be mapped (only Customer, Prospect or Lead)")
+		if party in parties.customer:
+			customer = m.target("Customer", parties.customer[party])
+			what = f"Customer {parties.customer[party]}"
+		elif party in parties.prospect:
+			customer = m.target("Prospect", parties.prospect[party])
+			what = f"Prospect {parties.prospect[party]}"
+		else:
+			customer = m.target(LEAD_CUSTOMER, party)
+			what = None
+		if customer:
 			return customer
-		raise SkipRecord(f"party {kind} {party} cannot be mapped (only Customer, Prospect or Lead)")
+		if what:
+			raise SkipRecord(f"its party Lead {party} became {what} in ERPNext, which was not migrated")
+		if party not in parties.leads:
+			raise SkipRecord(f"its party Lead {party} no longer exists in ERPNext")
+		raise SkipRecord(f"no customer could be made from its party Lead {party} (see {LEAD_CUSTOMER})")
+
+	def lead_contact(lead: str, customer: str) -> str | None:
+		"""The first migrated Contact of `lead` that is a contact of `customer`."""
+		return next(
+			(
+				customer_contact(m.target("Contact", c), customer)
+				for c in lead_contacts.get(lead, [])
+				if customer_contact(m.target("Contact", c), customer)
+			),
+			None,
+		)
 
 	for source in sources:
 
@@ -276,6 +386,8 @@ def migrate_opportunities(m: Migration) -> None:
 			if contact and not customer_contact(contact, customer):
 				notes.append(f"contact {source.contact_person} belongs to another customer: left out")
 				contact = None
+			if not contact and source.opportunity_from == "Lead":
+				contact = lead_contact(source.party_name, customer)
 			reasons = [r.lost_reason for r in lost.get(source.name, [])]
 			competitor_names = [r.competitor for r in competitors.get(source.name, []) if r.competitor]
 			return opportunity_values(

@@ -3,18 +3,33 @@ CRM Organization -> CRM Customer Profile, Contact (linked to a deal or an organi
 CRM Lead -> CRM Sales Lead, CRM Deal -> CRM Opportunity, FCRM Note -> CRM Internal Note,
 CRM Call Log -> CRM Interaction (Call), CRM Task -> CRM Interaction (Task).
 
+A deal without organization (a person buying) becomes an opportunity of a customer made from its primary
+contact ("Contact (as customer)"), else from its lead ("CRM Lead (as customer)"), see
+`services/migration/persons.py`; when that contact belongs to a Frappe CRM organization, the deal goes to
+that organization's customer. The contact becomes a CRM Contact of the person customer.
+
 Tasks become interactions of type Task, not ToDos: in this app an open ToDo on a lead gives its assignee
 access to the lead and makes them its owner (services/assignment.py), which a migration must not do
 behind the managers' backs. An open task keeps its title and due date as the interaction's next step
 (next_step / next_step_date), which the follow-up reminders read; a done or cancelled one is history.
 """
 
+from dataclasses import dataclass
+
 import frappe
 from frappe.utils import get_datetime, getdate
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
-from crm_module.services.migration.core import Migration, SkipRecord, children, existing_fields, source_rows
+from crm_module.services.migration import persons
+from crm_module.services.migration.core import (
+	JOIN,
+	Migration,
+	SkipRecord,
+	children,
+	existing_fields,
+	source_rows,
+)
 from crm_module.services.migration.values import (
 	LEAD_FIELDS,
 	contact_rows,
@@ -25,6 +40,9 @@ from crm_module.services.migration.values import (
 )
 
 PIPELINE = "Frappe CRM"
+ORGANIZATION = "CRM Organization"
+CONTACT_CUSTOMER = mm.as_customer("Contact")
+LEAD_CUSTOMER = mm.as_customer("CRM Lead")
 
 
 def run(m: Migration) -> None:
@@ -32,6 +50,7 @@ def run(m: Migration) -> None:
 		(
 			("CRM Deal Status", migrate_stages),
 			("CRM Organization", migrate_organizations),
+			("Customers from contacts and leads", migrate_person_customers),
 			("Contact", migrate_contacts),
 			("CRM Lead", migrate_leads),
 			("CRM Deal", migrate_deals),
@@ -97,6 +116,129 @@ def won_statuses() -> list[str]:
 	return frappe.get_all("CRM Deal Status", filters={"type": "Won"}, pluck="name")
 
 
+# ------------------------------------------------------------------ deals without organization
+
+
+@dataclass(frozen=True)
+class Party:
+	"""Where a deal's customer comes from: the source key and record whose migrated target is the customer
+	("CRM Organization", CONTACT_CUSTOMER or LEAD_CUSTOMER), and a note for the deal's report."""
+
+	key: str
+	name: str
+	note: str | None = None
+
+
+def deal_parties(m: Migration) -> dict[str, Party | None]:
+	"""Every deal's party (None: no organization, no contact and no lead). Without an organization: its
+	primary contact (else its first existing one), or that contact's organization when the contact belongs
+	to one; else its lead. Computed once per run."""
+	if "deal_parties" in m.state:
+		return m.state["deal_parties"]
+	deals = frappe.get_all("CRM Deal", fields=["name", "organization", "lead"], order_by="creation asc")
+	orgless = [d.name for d in deals if not d.organization]
+	rows = children("CRM Contacts", "CRM Deal", ["contact", "is_primary"], orgless) if orgless else {}
+	named = list({r.contact for deal_rows in rows.values() for r in deal_rows if r.contact})
+	company = {
+		c.name: c.company_name
+		for c in (
+			frappe.get_all("Contact", filters={"name": ("in", named)}, fields=["name", "company_name"])
+			if named
+			else []
+		)
+	}
+	orgs = set(
+		frappe.get_all(
+			ORGANIZATION, filters={"name": ("in", list(set(filter(None, company.values()))))}, pluck="name"
+		)
+		if any(company.values())
+		else []
+	)
+	wanted_leads = list({d.lead for d in deals if not d.organization and d.lead})
+	leads = set(
+		frappe.get_all("CRM Lead", filters={"name": ("in", wanted_leads)}, pluck="name")
+		if wanted_leads
+		else []
+	)
+	parties: dict[str, Party | None] = {}
+	for deal in deals:
+		if deal.organization:
+			parties[deal.name] = Party(ORGANIZATION, deal.organization)
+			continue
+		ordered = sorted(rows.get(deal.name, []), key=lambda r: not r.is_primary)
+		contact = next((r.contact for r in ordered if r.contact in company), None)
+		if contact and company[contact] in orgs:
+			org = company[contact]
+			note = f"no organization: its contact {contact} belongs to organization {org}, so does the deal"
+			parties[deal.name] = Party(ORGANIZATION, org, note)
+		elif contact:
+			parties[deal.name] = Party(CONTACT_CUSTOMER, contact)
+		elif deal.lead in leads:
+			parties[deal.name] = Party(LEAD_CUSTOMER, deal.lead)
+		else:
+			parties[deal.name] = None
+	m.state["deal_parties"] = parties
+	return parties
+
+
+def migrate_person_customers(m: Migration) -> None:
+	"""The customers of the deals without organization, made from their contact or lead (persons.py)."""
+	parties = deal_parties(m)
+	people = {p for p in parties.values() if p and p.key != ORGANIZATION}
+	if not people:
+		return
+	won = set(won_statuses())
+	deals = frappe.get_all(
+		"CRM Deal",
+		filters={"organization": ("is", "not set")},
+		fields=["name", "status", "deal_owner", "_assign"],
+		order_by="creation asc",
+	)
+	won_by: dict[Party, bool] = {}
+	first_deal: dict[Party, frappe._dict] = {}
+	for deal in deals:
+		party = parties.get(deal.name)
+		if party not in people:
+			continue
+		won_by[party] = won_by.get(party, False) or deal.status in won
+		first_deal.setdefault(party, deal)
+	contacts = {c.name: c for c in contact_rows([p.name for p in first_deal if p.key == CONTACT_CUSTOMER])}
+	lead_names = [p.name for p in first_deal if p.key == LEAD_CUSTOMER]
+	leads = {
+		row.name: row
+		for row in (
+			frappe.get_all(
+				"CRM Lead",
+				filters={"name": ("in", lead_names)},
+				fields=existing_fields(
+					"CRM Lead", ["name", "modified", *LEAD_FIELDS, "organization", "email"]
+				),
+			)
+			if lead_names
+			else []
+		)
+	}
+	for party, deal in first_deal.items():
+		won_deal, owner = won_by[party], deal.deal_owner
+		source = (contacts if party.key == CONTACT_CUSTOMER else leads).get(party.name)
+		if not source:  # deleted in Frappe CRM while this run read it
+			continue
+		if party.key == CONTACT_CUSTOMER:
+
+			def values_of(source, notes, won_deal=won_deal, owner=owner, assign=deal._assign):
+				return persons.contact_customer_values(m, source, notes, won_deal, [owner], assign)
+
+			persons.migrate_customer(m, CONTACT_CUSTOMER, source, values_of)
+		else:
+
+			def values_of(source, notes, won_deal=won_deal, owner=owner):
+				return persons.lead_customer_values(
+					m, source, notes, source.organization, source.email, won_deal, [owner]
+				)
+
+			persons.migrate_customer(m, LEAD_CUSTOMER, source, values_of)
+
+
 def migrate_contacts(m: Migration) -> None:
 	deal_contacts = frappe.get_all(
 		"CRM Contacts",
@@ -121,14 +263,37 @@ def migrate_contacts(m: Migration) -> None:
 			candidates = [source.company_name] if source.company_name in orgs else []
 			candidates += [deal_org.get(deal) for deal in by_contact.get(source.name, [])]
 			customer = next(
-				(m.target("CRM Organization", o) for o in candidates if m.target("CRM Organization", o)), None
+				(m.target(ORGANIZATION, o) for o in candidates if m.target(ORGANIZATION, o)), None
 			)
+			if customer:
+				return contact_values(m, source, customer, notes)
+			customer = m.target(CONTACT_CUSTOMER, source.name)  # a person buying: their own customer
 			if not customer:
-				named = ", ".join(filter(None, candidates)) or "none"
-				raise SkipRecord(f"no migrated organization (organizations: {named})")
-			return contact_values(m, source, customer, notes)
+				named = ", ".join(dict.fromkeys(filter(None, candidates)))
+				if named:
+					raise SkipRecord(f"its organization ({named}) was not migrated")
+				raise SkipRecord(
+					f"no organization, and no customer could be made from it (see {CONTACT_CUSTOMER})"
+				)
+			values = contact_values(m, source, customer, notes)
+			same = same_person_contact(m, source, customer, values)
+			if same:
+				notes.append(f"the same email as contact {same} of customer {customer}: joined to it")
+				return {JOIN: same}
+			return values
 
 		m.migrate("Contact", source, constants.CONTACT, build)
+
+
+def same_person_contact(m: Migration, source, customer: str, values: dict) -> str | None:
+	"""The CRM Contact of person customer `customer` with the primary email of `source` (a Contact first
+	met now: another Contact record of the same person), else None."""
+	if m.target("Contact", source.name):
+		return None
+	email = next((r["email_id"] for r in values["emails"] if r["is_primary"]), None)
+	if not email:
+		return None
+	return frappe.db.get_value(constants.CONTACT, {"customer": customer, "email_id": email}, "name")
 
 
 # ------------------------------------------------------------------ leads and deals
@@ -145,11 +310,13 @@ def migrate_leads(m: Migration) -> None:
 			order_by="creation asc",
 		)
 	}
+	parties = deal_parties(m)
 	for source in sources:
 
 		def build(source, notes):
 			deal = deal_of_lead.get(source.name)
-			customer = m.target("CRM Organization", deal.organization) if deal else None
+			party = parties.get(deal.name) if deal else None
+			customer = m.target(party.key, party.name) if party else None
 			return lead_values(
 				m,
 				source,
@@ -165,7 +332,10 @@ def migrate_leads(m: Migration) -> None:
 				email=source.email,
 			)
 
-		m.migrate("CRM Lead", source, constants.LEAD, build)
+		def after(doc, source=source):
+			persons.mark_source_lead(m, LEAD_CUSTOMER, source.name, doc.name)
+
+		m.migrate("CRM Lead", source, constants.LEAD, build, after)
 
 
 def migrate_deals(m: Migration) -> None:
@@ -196,14 +366,14 @@ def migrate_deals(m: Migration) -> None:
 		return
 	types = dict(frappe.get_all("CRM Deal Status", fields=["name", "type"], as_list=True))
 	contacts = children("CRM Contacts", "CRM Deal", ["contact", "is_primary"])
+	parties = deal_parties(m)
 	for source in sources:
 
 		def build(source, notes):
-			if not source.organization:
-				raise SkipRecord("no organization")
-			customer = m.target("CRM Organization", source.organization)
-			if not customer:
-				raise SkipRecord(f"organization {source.organization} not migrated")
+			party = parties.get(source.name)
+			customer = deal_customer(m, party, source.organization)
+			if party.note:
+				notes.append(party.note)
 			outcome = mm.FRAPPE_CRM_STATUS_OUTCOME.get(types.get(source.status) or "Open")
 			stage = m.target("CRM Deal Status", source.status)
 			if not stage or (
@@ -223,7 +393,12 @@ def migrate_deals(m: Migration) -> None:
 				closed_on=source.closed_date or source.modified,
 				owner=source.deal_owner,
 				assign=source._assign,
-				opportunity_name=f"{source.organization_name or source.organization} ({source.name})",
+				opportunity_name="{} ({})".format(
+					source.organization_name
+					or source.organization
+					or frappe.db.get_value(constants.CUSTOMER, customer, "company_name"),
+					source.name,
+				),
 				customer=customer,
 				contact=customer_contact(contact, customer),
 				pipeline=PIPELINE,
@@ -238,6 +413,23 @@ def migrate_deals(m: Migration) -> None:
 			)
 
 		m.migrate("CRM Deal", source, constants.OPPORTUNITY, build)
+
+
+def deal_customer(m: Migration, party: Party | None, organization: str | None) -> str:
+	"""The migrated customer of a deal's party; SkipRecord with the reason when there is none."""
+	if party is None:
+		if organization:  # a deal made after `deal_parties` read them
+			raise SkipRecord(f"its organization {organization} was not migrated")
+		raise SkipRecord("no organization, no contact and no lead: nobody to make its customer from")
+	customer = m.target(party.key, party.name)
+	if customer:
+		return customer
+	if party.key == ORGANIZATION:
+		raise SkipRecord(f"its organization {party.name} was not migrated")
+	what = "contact" if party.key == CONTACT_CUSTOMER else "lead"
+	raise SkipRecord(
+		f"no organization, and no customer could be made from its {what} {party.name} (see {party.key})"
+	)
 
 
 # ------------------------------------------------------------------ notes, calls and tasks

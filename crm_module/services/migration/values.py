@@ -25,13 +25,9 @@ def contact_rows(names: list[str]) -> list:
 	return rows
 
 
-def contact_values(m: Migration, source, customer: str, notes: list[str]) -> dict:
-	first, last = source.first_name, source.last_name
-	if not (first or "").strip():
-		first, last = mm.split_name(source.full_name)
-	if not (first or "").strip():
-		raise SkipRecord("no first name")
-	email_rows, phone_rows = m.contact_points(
+def contact_points_of(m: Migration, source, notes: list[str]) -> tuple[list[dict], list[dict]]:
+	"""CRM Email Address / CRM Phone Number rows of a Contact read by `contact_rows`."""
+	return m.contact_points(
 		[(r.email_id, bool(r.is_primary)) for r in source.emails],
 		[
 			(
@@ -43,6 +39,15 @@ def contact_values(m: Migration, source, customer: str, notes: list[str]) -> dic
 		],
 		notes,
 	)
+
+
+def contact_values(m: Migration, source, customer: str, notes: list[str]) -> dict:
+	first, last = source.first_name, source.last_name
+	if not (first or "").strip():
+		first, last = mm.split_name(source.full_name)
+	if not (first or "").strip():
+		raise SkipRecord("no first name")
+	email_rows, phone_rows = contact_points_of(m, source, notes)
 	return {
 		"first_name": first.strip(),
 		"last_name": (last or "").strip() or None,

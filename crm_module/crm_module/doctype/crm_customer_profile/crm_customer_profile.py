@@ -33,6 +33,7 @@ class CRMCustomerProfile(Document):
 		company_size: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
 		currency: DF.Link | None
 		custom_data: DF.JSON | None
+		customer_type: DF.Literal["Company", "Individual"]
 		description: DF.TextEditor | None
 		email_id: DF.Data | None
 		engagement_level: DF.Literal["", "Low", "Medium", "High"]
