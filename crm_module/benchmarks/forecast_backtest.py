@@ -4,10 +4,10 @@
 	bench --site <site> execute crm_module.benchmarks.forecast_backtest.run     # the site's own history too
 
 Each month is forecast from the pipeline as it stood on its first day, by a model trained only on the months
-before (`crm_module.domain.forecast_model.backtest`), and compared with the revenue won in it.
+before (`crm_module.domain.forecast_backtest.backtest`), and compared with the revenue won in it.
 """
 
-from crm_module.domain import forecast_model as fm
+from crm_module.domain import forecast_backtest as bt
 
 SEEDS = (1, 2, 3, 4, 5)
 TARGET_RATIO = 0.5  # the model's MAPE at most half the stage-weighted one's
@@ -24,11 +24,11 @@ def print_result(label: str, result: dict) -> None:
 def generated(seeds=SEEDS, months: int = 36) -> dict:
 	rows = []
 	for seed in seeds:
-		deals, first, last = fm.synthetic_history(months=months, seed=seed)
-		result = fm.backtest(deals, first, last)
+		deals, first, last = bt.synthetic_history(months=months, seed=seed)
+		result = bt.backtest(deals, first, last)
 		print_result(f"generated history, seed {seed} ({len(deals)} deals)", result)
 		rows.extend(result["rows"])
-	pooled = fm.summary(rows)
+	pooled = bt.summary(rows)
 	ratio = pooled["mape_model"] / pooled["mape_weighted"]
 	low, high = TARGET_COVERAGE
 	print_result(f"all {len(seeds)} histories", pooled)

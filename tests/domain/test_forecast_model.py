@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from crm_module.domain import forecast_backtest as bt
 from crm_module.domain import forecast_model as fm
 from crm_module.domain.logistic import Fit
 
@@ -100,16 +101,16 @@ def test_new_business_and_won_in():
 	quick = deal(name="Q", created=date(2026, 3, 3), closed=date(2026, 3, 20), won=True, value=250.0)
 	late = deal(name="L", created=date(2026, 2, 3), closed=date(2026, 3, 20), won=True, value=100.0)
 	assert fm.new_business([quick, late], date(2026, 3, 1)) == 250.0
-	assert fm.won_in([quick, late], date(2026, 3, 1)) == 350.0
+	assert bt.won_in([quick, late], date(2026, 3, 1)) == 350.0
 
 
 def test_summary_of_backtested_months():
 	rows = [
-		fm.BacktestMonth(date(2026, 1, 1), 100.0, 110.0, 90.0, 130.0, 150.0),
-		fm.BacktestMonth(date(2026, 2, 1), 200.0, 180.0, 185.0, 195.0, 100.0),
-		fm.BacktestMonth(date(2026, 3, 1), 0.0, 50.0, 0.0, 80.0, 10.0),
+		bt.BacktestMonth(date(2026, 1, 1), 100.0, 110.0, 90.0, 130.0, 150.0),
+		bt.BacktestMonth(date(2026, 2, 1), 200.0, 180.0, 185.0, 195.0, 100.0),
+		bt.BacktestMonth(date(2026, 3, 1), 0.0, 50.0, 0.0, 80.0, 10.0),
 	]
-	result = fm.summary(rows)
+	result = bt.summary(rows)
 	assert result["scored"] == 2
 	assert result["mape_model"] == 10.0  # (10 % + 10 %) / 2
 	assert result["mape_weighted"] == 50.0  # (50 % + 50 %) / 2
@@ -117,8 +118,8 @@ def test_summary_of_backtested_months():
 
 
 def test_on_generated_history_the_model_halves_the_weighted_error():
-	deals, first, last = fm.synthetic_history(months=24, seed=3)
-	result = fm.backtest(deals, first, last)
+	deals, first, last = bt.synthetic_history(months=24, seed=3)
+	result = bt.backtest(deals, first, last)
 	assert result["months"] == 18
 	assert result["mape_model"] * 2 <= result["mape_weighted"], result
 	assert 60 <= result["coverage"] <= 95, result
