@@ -4,6 +4,7 @@
 #   bash scripts/test.sh            # all tiers
 #   CRM_SKIP_INTEGRATION=1 bash scripts/test.sh   # pure tier only
 #   CRM_SKIP_BROWSER=1 bash scripts/test.sh       # without the browser tier
+#   CRM_SKIP_REPLICA=1 bash scripts/test.sh       # without the replica tier
 #
 # Tier 1 (always): ruff lint + format check, pytest over tests/ (domain maths, DocType JSON and
 #                  hooks static checks, reserved-name collisions). Needs only Python.
@@ -12,6 +13,11 @@
 #                  `bench --site <site> run-tests --app crm_module`, then drops the site.
 # Tier 2b (when that bench also has ERPNext and/or Frappe CRM): the same suite on a throwaway site that
 #                  has them installed before the app (coexistence; the migration tests run there).
+# Replica tier (after tier 2, as root, when the machine has a mariadbd binary): a MariaDB primary and read
+#                  replica of its own on loopback ports, a throwaway site on the primary reading from the
+#                  replica; proves GET endpoints and reports are answered by the replica, writes land on the
+#                  primary, and a lagging replica's figures are never cached (scripts/replica_tier.sh,
+#                  crm_module/tests/replica_check.py). Both servers and their folders are removed after.
 # Tier 3 (after tier 2, when Chromium can be had): another throwaway site with the demo data, served on
 #                  127.0.0.1, driven by headless Chromium through the desk (scripts/browser_tier.sh,
 #                  tests_browser/run_browser.py); screenshots go to a folder it prints.
@@ -25,6 +31,7 @@
 #   CRM_TEST_MODULE         run one module only, e.g. crm_module.tests.test_permissions
 #   CRM_SKIP_BROWSER=1      skip the browser tier; CRM_BROWSER_SHOTS sets its screenshot folder
 #   CRM_SKIP_PEERS=1        skip tier 2b
+#   CRM_SKIP_REPLICA=1      skip the replica tier
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -173,12 +180,21 @@ run_suite() {
 	fi
 }
 
+# ------------------------------------------------------------------ replica tier
+# shellcheck source=scripts/replica_tier.sh
+source "$REPO/scripts/replica_tier.sh"
+
 # ------------------------------------------------------------------ tier 3: browser
 # shellcheck source=scripts/browser_tier.sh
 source "$REPO/scripts/browser_tier.sh"
 
 pure_tier || { summary+=("pure tier: FAILED to run"); status=1; }
 integration_tier
+if [ -z "${CRM_SKIP_REPLICA:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
+	summary+=("replica tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
+else
+	replica_tier
+fi
 if [ -z "${CRM_SKIP_BROWSER:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
 	summary+=("browser tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
 else
