@@ -4,12 +4,13 @@ The cache key carries a *generation* that any write to what the figures read (do
 `FIGURE_SOURCES`, pipeline stages, ToDos that point at those records) and every bulk job replaces, right away and again
 after the transaction commits (so a reader that computed figures from the old data between the two
 cannot keep them). A warm read is one Redis GET; nothing is served after a change. The expiry only
-bounds memory: correctness never depends on it.
+bounds memory: correctness never depends on it. Figures computed on a read replica that has not yet
+applied everything the primary committed are returned but not stored (`crm_module.replica`).
 """
 
 import frappe
 
-from crm_module import constants
+from crm_module import constants, replica
 from crm_module.services.imports.context import data_import_of
 
 GENERATION_KEY = "crm_module:metrics_generation"
@@ -29,8 +30,12 @@ def cached(name: str, user: str, compute, *args):
 	key = f"crm_module:{name}:{generation()}:{user}:{':'.join(str(a) for a in args)}"
 	value = frappe.cache.get_value(key, expires=True)  # expires=True: no per-request memo of a miss
 	if value is None:
+		# on a read replica that lags behind the primary the figures may predate the write that started this
+		# generation: return them, never store them under it
+		fresh = replica.may_cache()
 		value = compute(*args)
-		frappe.cache.set_value(key, value, expires_in_sec=EXPIRES_IN)
+		if fresh:
+			frappe.cache.set_value(key, value, expires_in_sec=EXPIRES_IN)
 	return value
 
 
