@@ -6,7 +6,8 @@ Every app cache goes through here:
   with a time to live (`TTL`), the last resort should a drop ever be missed;
 * `drop(*keys)` forgets keys **now and again after the transaction commits**. A reader that runs between the
   change and the commit still sees the old rows and may put them back in the cache; the second drop, after the
-  commit, removes what it put there, so the next reader computes from the committed rows.
+  commit, removes what it put there, so the next reader computes from the committed rows. A rollback drops
+  them again too: whatever the writer's own transaction cached after the change is undone with it.
 
 Frappe's own `frappe.cache` is used underneath (site-prefixed keys, pickled values).
 """
@@ -46,11 +47,14 @@ def store(key: str, value: Any, *, field: str | None = None, ttl: int = TTL) -> 
 
 
 def drop(*keys: str) -> None:
-	"""Forget `keys` now and once more when the current transaction commits."""
+	"""Forget `keys` now and once more when the current transaction ends: after its commit (a concurrent
+	reader may have cached the old rows meanwhile) or its rollback (the writer itself may have cached rows
+	that are now undone)."""
 	_drop(keys)
-	after_commit = getattr(getattr(frappe.local, "db", None), "after_commit", None)
-	if after_commit is not None:
-		after_commit.add(lambda: _drop(keys))
+	db = getattr(frappe.local, "db", None)
+	for callbacks in (getattr(db, "after_commit", None), getattr(db, "after_rollback", None)):
+		if callbacks is not None:
+			callbacks.add(lambda: _drop(keys))
 
 
 def _drop(keys: tuple[str, ...]) -> None:

@@ -213,6 +213,8 @@ before_tests = "crm_module.tests.setup_site.before_tests"
 scheduler_events = {
 	# one ordered run (refresh -> scoring -> health -> segments -> alerts), see crm_module/services/daily.py
 	"daily_long": ["crm_module.services.daily.run_daily"],
+	# failed email captures are tried again (services/integrations/email_capture.py)
+	"hourly": ["crm_module.services.integrations.email_capture.retry_failed"],
 }
 
 # GDPR: Frappe's Personal Data Deletion / Download Requests reach CRM data through the doc_events

@@ -17,9 +17,15 @@ def step_names() -> list[str]:
 
 def test_one_daily_long_job_and_no_daily_jobs():
 	events = hooks()["scheduler_events"]
-	assert events == {"daily_long": ["crm_module.services.daily.run_daily"]}
+	# besides the nightly run, only the hourly retry of failed email captures
+	assert events == {
+		"daily_long": ["crm_module.services.daily.run_daily"],
+		"hourly": ["crm_module.services.integrations.email_capture.retry_failed"],
+	}
 	file, attribute = resolve_dotted(events["daily_long"][0])
 	assert file == DAILY and attribute == "run_daily"
+	file, attribute = resolve_dotted(events["hourly"][0])
+	assert file == APP / "services" / "integrations" / "email_capture.py" and attribute == "retry_failed"
 
 
 def test_steps_run_in_dependency_order():

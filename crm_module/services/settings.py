@@ -89,13 +89,18 @@ def clear_settings_cache() -> None:
 	caching.drop(SCORING_CACHE_KEY, HEALTH_CACHE_KEY)
 
 
+def stored_settings():
+	"""The settings as stored, not Frappe's document cache: this module's cache is filled from it, and the
+	document cache is dropped after a commit only after this module's keys, so a reader in between could
+	otherwise cache the old settings again."""
+	return frappe.get_doc(constants.SETTINGS)
+
+
 def get_scoring_config() -> ScoringConfig:
 	"""The lead scoring configuration (cached; cleared when the settings are saved)."""
 
 	def generator() -> dict:
-		return ScoringConfig.from_dict(
-			scoring_config_dict(frappe.get_cached_doc(constants.SETTINGS))
-		).to_dict()
+		return ScoringConfig.from_dict(scoring_config_dict(stored_settings())).to_dict()
 
 	return ScoringConfig.from_dict(caching.cached(SCORING_CACHE_KEY, generator))
 
@@ -104,7 +109,7 @@ def get_health_weights() -> HealthWeights:
 	"""The customer health weights (cached; cleared when the settings are saved)."""
 
 	def generator() -> list[float] | None:
-		weights = health_weight_values(frappe.get_cached_doc(constants.SETTINGS))
+		weights = health_weight_values(stored_settings())
 		return weights if any(weights) else None  # never saved: the domain defaults apply
 
 	weights = caching.cached(HEALTH_CACHE_KEY, generator)

@@ -2,11 +2,16 @@
 
 Mail goes through Frappe's own paths: `InboundMail` with raw RFC822 messages on Email Accounts without
 a mailbox (incoming disabled), and the desk composer (`communication.email.make`) for sent mail.
+
+In production the capture is a background job queued after the mail's commit; most tests here ask for it at
+once (`frappe.flags.crm_capture_mail_now`) to look at what it records. The tests of the job itself (queued
+after commit, once per Communication, failures logged and retried) leave the flag off.
 """
 
 import base64
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
 
 import frappe
 from frappe.core.doctype.communication.email import make
@@ -117,6 +122,39 @@ def set_setting(value: int) -> None:
 	frappe.db.set_single_value(constants.SETTINGS, "create_leads_from_unknown_senders", value)
 
 
+def received(sender: str, subject: str = "Capture job") -> "frappe.Document":
+	"""A received email's Communication, inserted the way Frappe's mail pull does."""
+	return frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Received",
+			"subject": subject,
+			"content": "x",
+			"message_id": f"{uuid.uuid4().hex}@x.example",
+			"sender": sender,
+			"recipients": "sales@our-company.example",
+			"email_account": ACCOUNT_1,
+		}
+	).insert(ignore_permissions=True)
+
+
+def failure_logs(communication: str) -> list[str]:
+	"""Titles of the Error Logs naming `communication`, oldest first."""
+	return frappe.get_all(
+		"Error Log",
+		filters={"reference_doctype": "Communication", "reference_name": communication},
+		pluck="method",
+		order_by="creation asc",
+	)
+
+
+def enqueue_failing_for_capture(method, *args, **kwargs):
+	"""`frappe.enqueue` with the job queue unreachable, for the capture job only."""
+	if method == email_capture.JOB:
+		raise ConnectionError("Error 111 connecting to redis queue")
+
+
 class TestEmailCalendar(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -147,9 +185,11 @@ class TestEmailCalendar(IntegrationTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		set_setting(0)
+		frappe.flags.crm_capture_mail_now = True
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
+		frappe.flags.crm_capture_mail_now = False
 
 	# --- email -> interactions -------------------------------------------------------------------------
 
@@ -347,6 +387,99 @@ class TestEmailCalendar(IntegrationTestCase):
 			}
 		).insert(ignore_permissions=True)
 		self.assertEqual(frappe.db.count(constants.INTERACTION), before)
+
+	# --- the capture job: after the commit, once, failures logged and retried --------------------------
+
+	def test_the_capture_is_queued_after_the_commit_once_per_communication(self):
+		frappe.flags.crm_capture_mail_now = False
+		with patch("frappe.enqueue") as enqueue:
+			comm = received(f"ada@capture-{TAG}.example")
+			email_capture.queue_capture(comm.name)  # asked again for the same mail (e.g. by the retry)
+		self.assertEqual(interactions(communication=comm.name), [])  # nothing inside the mail's insert
+		calls = [c for c in enqueue.call_args_list if c.args[:1] == (email_capture.JOB,)]
+		expected = {
+			"queue": "short",
+			"enqueue_after_commit": True,
+			"job_id": f"crm_email_capture::{comm.name}",
+			"deduplicate": True,
+			"communication": comm.name,
+		}
+		self.assertEqual([c.kwargs for c in calls], [expected, expected])
+		self.assertIs(frappe.get_attr(email_capture.JOB), email_capture.capture_job)
+		# should both jobs run (Frappe skips a job only while one with its id waits or runs): one interaction
+		job = frappe.get_attr(email_capture.JOB)
+		first, second = (job(communication=c.kwargs["communication"]) for c in calls)
+		rows = interactions(communication=comm.name)
+		self.assertEqual([r.name for r in rows], [first])
+		self.assertIsNone(second)
+		self.assertEqual((rows[0].customer, rows[0].contact), (self.customer.name, self.contact.name))
+		self.assertEqual(failure_logs(comm.name), [])
+
+	def test_a_capture_that_raises_leaves_the_mail_stored_and_the_retry_records_it_once(self):
+		# the harshest place: the job run inside the mail's own insert (tests only)
+		with patch.object(email_capture, "match_addresses", side_effect=RuntimeError("matching broke")):
+			comm = received(f"ada@capture-{TAG}.example", "Renewal, take two")
+		self.assertTrue(frappe.db.exists("Communication", comm.name))  # the insert returned, the mail is kept
+		self.assertEqual(frappe.db.get_value("Communication", comm.name, "subject"), "Renewal, take two")
+		self.assertEqual(interactions(communication=comm.name), [])
+		self.assertEqual(failure_logs(comm.name), [f"CRM email capture failed: Communication {comm.name}"])
+		log = frappe.get_all(
+			"Error Log", filters={"reference_name": comm.name}, fields=["reference_doctype", "error"]
+		)[0]
+		self.assertEqual(log.reference_doctype, "Communication")
+		self.assertIn("matching broke", log.error)
+
+		# the fault is gone: the hourly retry records the mail, once
+		done = email_capture.retry_failed()
+		self.assertEqual(done["retried"].count(comm.name), 1)
+		self.assertNotIn(comm.name, done["given up"])
+		rows = interactions(communication=comm.name)
+		self.assertEqual(
+			[(r.customer, r.contact, r.direction) for r in rows],
+			[(self.customer.name, self.contact.name, "Inbound")],
+		)
+		self.assertEqual(
+			failure_logs(comm.name), [f"CRM email capture failed (retried): Communication {comm.name}"]
+		)
+		done = email_capture.retry_failed()  # a handled failure is not tried again
+		self.assertNotIn(comm.name, done["retried"] + done["given up"])
+		self.assertEqual(len(interactions(communication=comm.name)), 1)
+
+	def test_a_capture_that_keeps_failing_is_tried_three_times_and_leaves_nothing_half_made(self):
+		set_setting(1)  # an unknown sender: the capture inserts a lead before the interaction fails
+		sender = f"ivan@prospect-{TAG}.example"
+		title = "CRM email capture failed{}: Communication {}"
+		with patch.object(email_capture, "insert_interaction", side_effect=RuntimeError("insert broke")):
+			comm = received(f'"Ivan Unlucky" <{sender}>')
+			self.assertEqual(failure_logs(comm.name), [title.format("", comm.name)])
+			for tries, state in ((2, "retried"), (3, "retried"), (3, "given up")):
+				done = email_capture.retry_failed()
+				self.assertEqual(done[state].count(comm.name), 1)
+				self.assertEqual(len(failure_logs(comm.name)), tries)
+			done = email_capture.retry_failed()
+			self.assertNotIn(comm.name, done["retried"] + done["given up"])
+		self.assertEqual(
+			failure_logs(comm.name),
+			[
+				title.format(" (retried)", comm.name),
+				title.format(" (retried)", comm.name),
+				title.format(" (given up)", comm.name),
+			],
+		)
+		self.assertFalse(frappe.db.exists(constants.LEAD, {"email_id": sender}))  # each try rolled back
+		self.assertEqual(interactions(communication=comm.name), [])
+		self.assertTrue(frappe.db.exists("Communication", comm.name))
+
+	def test_an_unreachable_job_queue_never_reaches_the_mail(self):
+		frappe.flags.crm_capture_mail_now = False
+		with patch("frappe.enqueue", side_effect=enqueue_failing_for_capture):
+			comm = received(f"office@capture-{TAG}.example")
+		self.assertTrue(frappe.db.exists("Communication", comm.name))
+		self.assertEqual(failure_logs(comm.name), [f"CRM email capture failed: Communication {comm.name}"])
+		frappe.flags.crm_capture_mail_now = True
+		email_capture.retry_failed()
+		rows = interactions(communication=comm.name)
+		self.assertEqual([(r.customer, r.contact) for r in rows], [(self.customer.name, None)])
 
 	# --- calendar --------------------------------------------------------------------------------------
 

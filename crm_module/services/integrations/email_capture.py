@@ -15,13 +15,22 @@ becomes one CRM Interaction of type Email.
 * Attachments: the Communication's File rows are copied onto the interaction (also those Frappe
   attaches after inserting the Communication: see `on_file_insert`).
 
+* When: never inside the mail's own insert. The Communication's `after_insert` only queues `capture_job`
+  once the mail's transaction commits (one job per Communication: `job_id` + `deduplicate`), and nothing
+  it does can raise into that insert. The job records the mail once (it skips a Communication already
+  recorded); a failure is rolled back and logged to Error Log titled with the Communication
+  (`failed_title`). `retry_failed` (hourly) tries each logged failure once more, up to `MAX_TRIES` tries
+  per Communication in all, and retitles the logs it handled (`(retried)`, `(given up)`).
+
 The interaction is written by the system (the Communication already passed Frappe's checks); CRM Users
 reach it through the record it links (crm_module/access/rules.py).
 """
 
+from collections import Counter
+
 import frappe
 from frappe import _
-from frappe.utils import now_datetime, parse_addr
+from frappe.utils import add_days, now_datetime, parse_addr
 
 from crm_module import constants
 from crm_module.domain.mail import (
@@ -32,19 +41,120 @@ from crm_module.domain.mail import (
 	lead_name_for,
 	text_to_html,
 )
+from crm_module.services.transactions import fatal_db_error, savepoint
 
 EMAIL = "Email"
 MATCHED_DOCTYPES = (constants.CUSTOMER, constants.LEAD, constants.OPPORTUNITY, constants.CONTACT)
+JOB = "crm_module.services.integrations.email_capture.capture_job"
+FAILED = "CRM email capture failed"  # Error Log title of a failed capture (`failed_title`)
+MAX_TRIES = 3  # per Communication: the queued job, then up to two hourly retries
+RETRY_DAYS = 7  # failures logged longer ago are left to the Error Log
 
 
 def on_communication_insert(comm, method: str | None = None) -> None:
-	"""`after_insert` of Communication: cheap exits first (not an email, imports, installs)."""
+	"""`after_insert` of Communication: cheap exits first (not an email, imports, installs), then the
+	capture is queued for after the commit. Nothing here raises into the mail's insert."""
 	if comm.communication_medium != EMAIL or (comm.communication_type or "Communication") != "Communication":
 		return
 	flags = frappe.flags
 	if flags.in_import or flags.in_install or flags.in_migrate or flags.in_patch:
 		return
-	capture(comm)
+	try:
+		queue_capture(comm.name)
+	except Exception:
+		# e.g. the job queue (Redis) unreachable: the mail is stored all the same; `retry_failed` queues it
+		log_failure(comm.name)
+
+
+def queue_capture(communication: str) -> None:
+	"""One `capture_job` for `communication`, queued when the current transaction commits (a job already
+	waiting or running for it is not doubled). Tests may ask for the job at once
+	(`frappe.flags.crm_capture_mail_now`)."""
+	if frappe.flags.in_test and frappe.flags.crm_capture_mail_now:
+		capture_job(communication)
+		return
+	frappe.enqueue(
+		JOB,
+		queue="short",
+		enqueue_after_commit=True,
+		job_id=job_id(communication),
+		deduplicate=True,
+		communication=communication,
+	)
+
+
+def job_id(communication: str) -> str:
+	return f"crm_email_capture::{communication}"
+
+
+def capture_job(communication: str) -> str | None:
+	"""Background job: record one Communication. Returns the interaction's name; None when the mail
+	concerns no CRM record, is already recorded (so running twice records it once), no longer exists, or
+	the capture failed: then everything it wrote is rolled back and the failure logged to Error Log
+	naming the Communication (`failed_title`), for `retry_failed`. Never raises."""
+	try:
+		if frappe.db.exists(constants.INTERACTION, {"communication": communication}):
+			return None
+		if not frappe.db.exists("Communication", communication):
+			return None  # deleted before the job ran
+		comm = frappe.get_doc("Communication", communication)
+		with savepoint("crm_email_capture_job"):
+			return capture(comm)
+	except Exception as error:
+		if fatal_db_error(error):
+			frappe.db.rollback()  # the transaction is gone (deadlock, lost connection): start afresh
+		log_failure(communication)
+		return None
+
+
+def failed_title(communication: str, state: str | None = None) -> str:
+	"""The Error Log title of a failed capture; `state` is set by `retry_failed` ("retried", "given up")."""
+	return f"{FAILED}{f' ({state})' if state else ''}: Communication {communication}"
+
+
+def log_failure(communication: str) -> None:
+	"""An Error Log (with the traceback being handled) naming the Communication; never raises."""
+	try:
+		frappe.log_error(
+			title=failed_title(communication),
+			reference_doctype="Communication",
+			reference_name=communication,
+		)
+	except Exception:
+		frappe.logger("crm_module").exception(failed_title(communication))
+
+
+def retry_failed() -> dict[str, list[str]]:
+	"""Hourly: every capture failure logged in the last `RETRY_DAYS` days and not handled yet is tried
+	once more (queued like the first try; a new failure logs anew), until its Communication has failed
+	`MAX_TRIES` times. Handled logs are retitled "(retried)" or "(given up)", so no failure is tried twice
+	and a Communication that then concerns no CRM record is not tried forever. Returns the Communications
+	retried and given up."""
+	log = frappe.qb.DocType("Error Log")
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.name, log.method, log.reference_name)
+		.where(
+			(log.reference_doctype == "Communication")
+			& log.method.like(f"{FAILED}%")
+			& (log.creation >= add_days(now_datetime(), -RETRY_DAYS))
+		)
+		.orderby(log.creation)
+	).run(as_dict=True)
+	failures = Counter(row.reference_name for row in rows)
+	done: dict[str, list[str]] = {"retried": [], "given up": []}
+	for row in rows:
+		if row.method != failed_title(row.reference_name):
+			continue  # handled by an earlier run
+		state = "given up" if failures[row.reference_name] >= MAX_TRIES else "retried"
+		frappe.db.set_value(
+			"Error Log", row.name, "method", failed_title(row.reference_name, state), update_modified=False
+		)
+		if row.reference_name not in done[state]:
+			done[state].append(row.reference_name)
+	for communication in done["retried"]:
+		queue_capture(communication)
+	return done
 
 
 def on_file_insert(file, method: str | None = None) -> None:
