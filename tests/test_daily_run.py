@@ -32,7 +32,8 @@ def test_steps_run_in_dependency_order():
 	# health before churn and segments (both read today's health); scoring before health is independent
 	# but keeps the documented order; alerts last
 	# automation rules after the nightly figures (they see today's health and grades)
-	# the forecast snapshot after everything else (it copies the day's deals as they end up)
+	# the forecast snapshot after every step that changes deals (it copies the day's deals as they end up),
+	# then the learned forecast, trained on that history
 	assert step_names() == [
 		"refresh",
 		"scoring",
@@ -42,4 +43,5 @@ def test_steps_run_in_dependency_order():
 		"automation",
 		"alerts",
 		"forecast",
+		"learned_forecast",
 	]

@@ -36,27 +36,34 @@ class BacktestMonth:
 	low: float
 	high: float
 	weighted: float
+	residual: float | None = None  # (actual - expected) / spread
 
 
-def backtest(deals: Sequence[Deal], first: date, last: date, warmup: int = 6) -> dict:
-	"""Walk forward month by month from ``warmup`` months after ``first`` to ``last`` (see the module docstring)."""
-	months: list[BacktestMonth] = []
+def backtest(
+	deals: Sequence[Deal], first: date, last: date, warmup: int = 6, months: int | None = None
+) -> dict:
+	"""Walk forward month by month to ``last``, from ``warmup`` months after ``first`` (or over the last ``months``
+	months only), training each month on the months since ``first`` (see the module docstring)."""
+	rows: list[BacktestMonth] = []
 	residuals: list[float] = []
 	model = None
 	month = add_months(month_start(first), warmup)
+	if months is not None:
+		month = max(month, add_months(month_start(last), 1 - months))
 	while month <= last:
 		model = train(deals, month_start(first), month, residuals, model)
 		(predicted,) = forecast(model, deals, month, months=1)
 		actual = won_in(deals, month)
-		months.append(
+		residual = (actual - predicted.expected) / predicted.spread if predicted.spread > 0 else None
+		rows.append(
 			BacktestMonth(
-				month, actual, predicted.expected, predicted.low, predicted.high, predicted.weighted
+				month, actual, predicted.expected, predicted.low, predicted.high, predicted.weighted, residual
 			)
 		)
-		if predicted.spread > 0:
-			residuals.append((actual - predicted.expected) / predicted.spread)
+		if residual is not None:
+			residuals.append(residual)
 		month = add_months(month, 1)
-	return summary(months)
+	return summary(rows)
 
 
 def summary(months: Sequence[BacktestMonth]) -> dict:

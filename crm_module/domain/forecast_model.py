@@ -45,7 +45,7 @@ FEATURES = (
 	"months_to_close",
 	"closes_this_month",
 )
-MAX_EXAMPLES = 4000  # training examples kept (the most recent), so a fit stays fast in plain Python
+MAX_EXAMPLES = 4000  # training rows at most (an even sample per month), so a fit stays fast in plain Python
 RUN_RATE_MONTHS = 6
 PRIOR_MONTHS = 6
 MIN_EXAMPLES = 50
@@ -158,8 +158,11 @@ def _month_outcome(deal: Deal, start: date, end: date) -> tuple[bool, bool]:
 def examples(
 	deals: Sequence[Deal], first: date, until: date
 ) -> tuple[list[list[float]], list[bool], list[bool]]:
-	"""Training rows: each deal open on the first day of each month from ``first`` to the month before ``until``,
-	with whether it was won / lost in that month (the most recent ``MAX_EXAMPLES`` rows)."""
+	"""Training rows: the deals open on the first day of each month from ``first`` to the month before ``until``,
+	with whether each was won / lost in that month. At most ``MAX_EXAMPLES`` rows in all: a month with more open
+	deals than its share gives an even sample of them (every n-th), so a fit costs the same at any size."""
+	months = max(1, months_between(first, until))
+	per_month = max(1, MAX_EXAMPLES // months)
 	rows: list[list[float]] = []
 	won: list[bool] = []
 	lost: list[bool] = []
@@ -167,14 +170,15 @@ def examples(
 	while month < until:
 		end = add_months(month, 1)
 		rates = owner_rates(deals, month)
-		for deal in deals:
-			if deal.open_on(month):
-				rows.append(facts(deal, month, rates))
-				w, lo = _month_outcome(deal, month, end)
-				won.append(w)
-				lost.append(lo)
+		open_deals = [deal for deal in deals if deal.open_on(month)]
+		stride = max(1, math.ceil(len(open_deals) / per_month))
+		for deal in open_deals[::stride]:
+			rows.append(facts(deal, month, rates))
+			w, lo = _month_outcome(deal, month, end)
+			won.append(w)
+			lost.append(lo)
 		month = end
-	return rows[-MAX_EXAMPLES:], won[-MAX_EXAMPLES:], lost[-MAX_EXAMPLES:]
+	return rows, won, lost
 
 
 def new_business(deals: Iterable[Deal], month: date) -> float:
@@ -238,10 +242,12 @@ def weighted_forecast(deals: Iterable[Deal], day: date, month: date) -> float:
 	return total
 
 
-def forecast(model: Model, deals: Sequence[Deal], day: date, months: int = 3) -> list[MonthForecast]:
+def forecast(
+	model: Model, deals: Sequence[Deal], day: date, months: int = 3, rates: dict[str, float] | None = None
+) -> list[MonthForecast]:
 	"""Expected revenue per month for ``months`` months from ``day``'s month, with P10-P90 and the stage-weighted
-	figure beside it."""
-	rates = owner_rates(deals, day)
+	figure beside it. ``rates``: the owners' win rates, when ``deals`` are not the whole history."""
+	rates = owner_rates(deals, day) if rates is None else rates
 	open_deals = [deal for deal in deals if deal.open_on(day)]
 	survival = [1.0] * len(open_deals)
 	result = []

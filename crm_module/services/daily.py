@@ -7,8 +7,10 @@
 5. ``segments``: re-evaluate the dynamic segments, which read today's health (`segments`);
 6. ``automation``: the managers' automation rules, which see today's health and grades (`automation`);
 7. ``alerts``: follow-up reminders for the leads due today (`followups`);
-8. ``forecast``: today's snapshot of the pipeline for the revenue forecast's week-over-week changes, last
-   so it sees the day's deals after every other step (`forecast`).
+8. ``forecast``: today's snapshot of the pipeline for the revenue forecast's week-over-week changes, after
+   every step that changes deals (`forecast`);
+9. ``learned_forecast``: backtest and retrain the learned revenue forecast on the day's history
+   (`learned_forecast`).
 
 Frappe's scheduler runs the jobs of one event in no guaranteed order, so the steps are not separate hooks.
 Each step is set-based and idempotent for its day. The steps done today are remembered (in the cache,
@@ -24,7 +26,7 @@ from frappe.utils import nowdate
 
 from crm_module.services.automation import runs as automation
 from crm_module.services.insights import churn, health, scoring, segments
-from crm_module.services.sales import followups, forecast, opportunity_jobs
+from crm_module.services.sales import followups, forecast, learned_forecast, opportunity_jobs
 
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
 	("refresh", opportunity_jobs.refresh_days_in_pipeline),
@@ -35,6 +37,7 @@ STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
 	("automation", automation.run_rules),
 	("alerts", followups.create_follow_up_todos),
 	("forecast", forecast.snapshot_pipeline),
+	("learned_forecast", learned_forecast.train_model),
 )
 DONE_TTL = 2 * 24 * 3600
 

@@ -47,6 +47,7 @@ class TestDailyRun(IntegrationTestCase):
 				"automation",
 				"alerts",
 				"forecast",
+				"learned_forecast",
 			],
 		)
 		self.assertEqual(
@@ -60,6 +61,7 @@ class TestDailyRun(IntegrationTestCase):
 				"automation": "done",
 				"alerts": "done",
 				"forecast": "done",
+				"learned_forecast": "done",
 			},
 		)
 		with patch.object(daily, "STEPS", self.fake_steps(calls, set())):
@@ -72,7 +74,17 @@ class TestDailyRun(IntegrationTestCase):
 		report = daily.run_daily(restart=True)
 		self.assertEqual(
 			list(report),
-			["refresh", "scoring", "health", "churn", "segments", "automation", "alerts", "forecast"],
+			[
+				"refresh",
+				"scoring",
+				"health",
+				"churn",
+				"segments",
+				"automation",
+				"alerts",
+				"forecast",
+				"learned_forecast",
+			],
 		)
 		self.assertEqual(set(report.values()), {"done"})
 		self.assertTrue(

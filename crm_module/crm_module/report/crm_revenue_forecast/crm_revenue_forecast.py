@@ -20,7 +20,7 @@ from crm_module.services.reporting.columns import (
 	money_column,
 	one_currency,
 )
-from crm_module.services.sales import forecast
+from crm_module.services.sales import forecast, learned_forecast
 from crm_module.utils import default_currency
 
 # translated where shown
@@ -83,9 +83,49 @@ def forecast_view(user: str, start, end):
 	message = _(
 		"Open deals by expected close month (weighted = value x probability), won deals by close month."
 	)
+	learned = learned_forecast.get_learned_forecast(user)
+	if learned["months"]:
+		summary += learned_cards(learned, currency)
+		message += " " + learned_message(learned)
 	if note := mixed_currencies_note(result["currencies"]):
 		message += " " + note
 	return columns, data, message, chart if data else None, summary
+
+
+def month_label(month: str) -> str:
+	return getdate(f"{month}-01").strftime("%b %Y")
+
+
+def learned_cards(learned: dict, currency: str) -> list[dict]:
+	"""The learned forecast of this month and the next two, beside the weighted cards."""
+	return [
+		money_card(
+			_("Learned forecast, {0}").format(month_label(row["month"])), row["expected"], currency, "Purple"
+		)
+		for row in learned["months"]
+	]
+
+
+def learned_message(learned: dict) -> str:
+	ranges = "; ".join(
+		_("{0}: {1} to {2}").format(
+			month_label(row["month"]),
+			frappe.format(row["low"], {"fieldtype": "Currency"}),
+			frappe.format(row["high"], {"fieldtype": "Currency"}),
+		)
+		for row in learned["months"]
+	)
+	return _(
+		"Learned forecast, 80 % range (P10-P90): {0}. Measured over the last {1} months, it erred by {2} % on "
+		"average against {3} % for the stage-weighted forecast, and its range held the actual revenue in {4} % "
+		"of months."
+	).format(
+		ranges,
+		learned["backtest_months"],
+		learned["mape_model"],
+		learned["mape_weighted"],
+		learned["coverage"],
+	)
 
 
 def changes(user: str, start, end, compare_to=None):
