@@ -1,0 +1,323 @@
+"""My Day: gather the facts `crm_module.domain.my_day.rank` ranks, for the records a user reaches.
+
+Set-based, a fixed number of queries whatever the user reaches (each scoped with the user's row rules,
+`crm_module.permissions.get_query_conditions(..., sets_only=True)`, like `services.sales.forecast.scope`):
+
+1. leads: open leads with a follow-up within the horizon (or overdue) or hot (grade A/B, predicted
+   conversion >= 50 %), each with its last interaction (a correlated MAX on the interaction's lead index);
+2. deals: every open deal with its latest next step date (MAX on the opportunity / date index);
+3. next steps: interactions whose next step is dated up to the horizon, not cancelled, with nothing
+   logged on the same deal (else lead, else customer) after them (NOT EXISTS on the same indexes);
+4. meetings: the Meeting interactions dated today (the interaction date index);
+5. customers: active customers that are Red or at high churn risk, with their won revenue of the last year;
+6. their health rows of the last 7 days (the unique customer / date index): when they turned Red, how far
+   health fell;
+7. the stage statistics (site-wide, cached for `caching.TTL`): the mean days deals spent in each stage
+   (CRM Deal Stage history), the next stage of each stage, the mean won deal of the last year;
+8. the user's own target of this month (`services.sales.targets.get_user_targets`, at most 3 queries).
+
+Money is taken as stored, in each record's currency (as the dashboard does).
+"""
+
+from datetime import timedelta
+from itertools import pairwise
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Avg, Count, Max, Sum
+from frappe.utils import add_days, getdate, nowdate
+
+from crm_module import caching, constants
+from crm_module.domain import my_day as domain
+from crm_module.domain.statuses import LEAD_FINISHED_STATUSES
+from crm_module.permissions import get_query_conditions
+from crm_module.services.reporting.metrics import RowCondition, require_read
+from crm_module.services.sales import targets as sales_targets
+
+STATS_KEY = "crm_module:my_day_stage_stats"
+RECORDS = {
+	"lead": constants.LEAD,
+	"deal": constants.OPPORTUNITY,
+	"customer": constants.CUSTOMER,
+	"interaction": constants.INTERACTION,
+	"target": constants.SALES_TARGET,
+}
+
+
+def scope(query, doctype: str, user: str):
+	"""`query` limited to the `doctype` records `user` reaches."""
+	condition = get_query_conditions(doctype, user, sets_only=True)
+	return query.where(RowCondition(condition)) if condition else query
+
+
+def get_my_day(user: str, day=None, limit: int = domain.LIMIT) -> dict:
+	"""``{"date", "user", "items": [...], "total"}``: the top `limit` items of `user`'s day, each with its
+	record (``doctype``, ``name``, ``route``), ``reasons`` in words, ``action`` and ``actions``."""
+	require_read(constants.OPPORTUNITY, user)
+	today = getdate(day or nowdate())
+	stats = stage_stats()
+	deals = open_deals(user, today, stats["next_stage"])
+	facts = {
+		"leads": leads(user, today),
+		"deals": deals,
+		"next_steps": next_steps(user, today),
+		"meetings": meetings(user, today),
+		"customers": customers(user, today),
+		"usual_days": stats["usual_days"],
+		"deal_size": stats["deal_size"],
+		"target": month_target(user, today),
+	}
+	ranked = domain.rank(facts, today, limit=10_000)
+	return {
+		"date": today.isoformat(),
+		"user": user,
+		"total": len(ranked),
+		"items": [as_payload(entry) for entry in ranked[:limit]],
+	}
+
+
+def as_payload(entry: dict) -> dict:
+	doctype = RECORDS[entry["record_type"]]
+	out = {k: v for k, v in entry.items() if k not in ("reasons", "at", "due")}
+	out.update(
+		doctype=doctype,
+		route=f"/app/{frappe.scrub(doctype).replace('_', '-')}/{entry['name']}",
+		reasons=[domain.render(reason, _) for reason in entry["reasons"]],
+		due=entry["due"].isoformat() if entry.get("due") else None,
+		at=str(entry["at"]) if entry.get("at") else None,
+	)
+	if entry.get("about"):
+		about_type, about_name = entry["about"]
+		out["about"] = {"doctype": about_type, "name": about_name}
+	return out
+
+
+# ------------------------------------------------------------------ facts
+
+
+def leads(user: str, today) -> list[dict]:
+	lead, i = DocType(constants.LEAD), DocType(constants.INTERACTION).as_("i")
+	touch = (
+		frappe.qb.from_(i).select(Max(i.interaction_date)).where((i.lead == lead.name) & (i.cancelled == 0))
+	)
+	query = (
+		frappe.qb.from_(lead)
+		.select(
+			lead.name,
+			lead.lead_name,
+			lead.company_name,
+			lead.follow_up_date,
+			lead.latest_grade.as_("grade"),
+			lead.conversion_probability,
+			lead.creation.as_("created"),
+			touch.as_("last_touch"),
+		)
+		.where(lead.status.notin(LEAD_FINISHED_STATUSES))
+		.where(
+			(lead.follow_up_date <= add_days(today, domain.HORIZON_DAYS))
+			| lead.latest_grade.isin(sorted(domain.HOT_GRADES))
+			| (lead.conversion_probability >= domain.HOT_CONVERSION)
+		)
+	)
+	rows = scope(query, constants.LEAD, user).run(as_dict=True)
+	for row in rows:
+		row["title"] = " - ".join(filter(None, (row.lead_name, row.company_name))) or row.name
+	return rows
+
+
+def open_deals(user: str, today, next_stage: dict) -> list[dict]:
+	opp, i = DocType(constants.OPPORTUNITY), DocType(constants.INTERACTION).as_("i")
+	step = (
+		frappe.qb.from_(i)
+		.select(Max(i.next_step_date))
+		.where((i.opportunity == opp.name) & (i.cancelled == 0))
+	)
+	query = (
+		frappe.qb.from_(opp)
+		.select(
+			opp.name,
+			opp.opportunity_name,
+			opp.customer_name,
+			opp.value,
+			opp.probability_percent.as_("probability"),
+			opp.expected_close_date,
+			opp.stage,
+			opp.stage_changed_on,
+			opp.creation,
+			step.as_("next_step_date"),
+		)
+		.where(opp.status == "Open")
+	)
+	rows = scope(query, constants.OPPORTUNITY, user).run(as_dict=True)
+	for row in rows:
+		row["title"] = " - ".join(filter(None, (row.opportunity_name, row.customer_name))) or row.name
+		row["stage_since"] = row.stage_changed_on or row.creation
+		row["next_stage"] = next_stage.get(row.stage)
+	return rows
+
+
+def next_steps(user: str, today) -> list[dict]:
+	"""Interactions with a next step due up to the horizon that nothing logged later on the same record
+	superseded (three NOT EXISTS, each on an index of its own)."""
+	condition = get_query_conditions(constants.INTERACTION, user, sets_only=True)
+	table = f"`tab{constants.INTERACTION}`"
+	later = f"""not exists (select 1 from {table} j where j.`{{field}}` = {table}.`{{field}}`
+		and j.`interaction_date` > {table}.`interaction_date` and j.`cancelled` = 0)"""
+	rows = frappe.db.sql(
+		f"""select `name`, `subject`, `next_step`, `next_step_date`, `opportunity`, `lead`, `customer`
+		from {table}
+		where `next_step_date` <= %(until)s and `cancelled` = 0 and ifnull(`next_step`, '') != ''
+		and (`opportunity` is null or {later.format(field="opportunity")})
+		and (`opportunity` is not null or `lead` is null or {later.format(field="lead")})
+		and (`opportunity` is not null or `lead` is not null or `customer` is null
+			or {later.format(field="customer")})
+		{"and " + condition if condition else ""}""",
+		{"until": add_days(today, domain.HORIZON_DAYS)},
+		as_dict=True,
+	)
+	for row in rows:
+		row["title"] = row.subject or row.next_step
+		row["about"] = about(row)
+	return rows
+
+
+def about(row) -> tuple | None:
+	for field, kind in (("opportunity", "deal"), ("lead", "lead"), ("customer", "customer")):
+		if row.get(field):
+			return (RECORDS[kind], row[field])
+	return None
+
+
+def meetings(user: str, today) -> list[dict]:
+	i = DocType(constants.INTERACTION)
+	start = getdate(today)
+	query = (
+		frappe.qb.from_(i)
+		.select(i.name, i.subject, i.interaction_date.as_("at"), i.opportunity, i.lead, i.customer)
+		.where(i.interaction_type == "Meeting")
+		.where(i.cancelled == 0)
+		.where(i.interaction_date >= start)
+		.where(i.interaction_date < start + timedelta(days=1))
+	)
+	rows = scope(query, constants.INTERACTION, user).run(as_dict=True)
+	for row in rows:
+		row["title"] = row.subject or _("Meeting")
+		row["about"] = about(row)
+	return rows
+
+
+def customers(user: str, today) -> list[dict]:
+	cust, opp = DocType(constants.CUSTOMER), DocType(constants.OPPORTUNITY).as_("o")
+	revenue = (
+		frappe.qb.from_(opp)
+		.select(Sum(opp.value))
+		.where((opp.customer == cust.name) & (opp.status == "Won"))
+		.where(opp.actual_close_date >= add_days(today, -365))
+	)
+	query = (
+		frappe.qb.from_(cust)
+		.select(
+			cust.name,
+			cust.company_name.as_("title"),
+			cust.risk_level,
+			cust.health_score,
+			cust.churn_probability,
+			revenue.as_("revenue"),
+		)
+		.where(cust.status == "Active")
+		.where((cust.risk_level == "Red") | (cust.churn_probability >= domain.CHURN_HIGH))
+	)
+	rows = scope(query, constants.CUSTOMER, user).run(as_dict=True)
+	if rows:
+		add_health_trend(rows, today)
+	return rows
+
+
+def add_health_trend(rows: list[dict], today) -> None:
+	"""``red_since`` (the first Red day after a day that was not Red, within 7 days) and
+	``health_change_7d`` (latest score minus the earliest in those 7 days) from the health rows."""
+	h = DocType(constants.HEALTH_SCORE)
+	history = (
+		frappe.qb.from_(h)
+		.select(h.customer, h.score_date, h.health_score, h.risk_level)
+		.where(h.customer.isin([row.name for row in rows]))
+		.where(h.score_date >= add_days(today, -7))
+		.orderby(h.customer)
+		.orderby(h.score_date)
+	).run(as_dict=True)
+	by_customer: dict[str, list] = {}
+	for point in history:
+		by_customer.setdefault(point.customer, []).append(point)
+	for row in rows:
+		points = by_customer.get(row.name) or []
+		row["health_change_7d"] = (points[-1].health_score - points[0].health_score) if points else 0
+		row["red_since"] = None
+		for before, after in pairwise(points):
+			if before.risk_level != "Red" and after.risk_level == "Red":
+				row["red_since"] = after.score_date
+		if row["red_since"] and points[-1].risk_level != "Red":
+			row["red_since"] = None
+
+
+def month_target(user: str, today) -> dict | None:
+	row = sales_targets.get_user_targets(user, today).get("month")
+	if not row:
+		return None
+	return {
+		"name": row["name"],
+		"title": _("Target {0}").format(row.get("period_label") or row["period_start"]),
+		"gap": row.get("gap"),
+		"target_amount": row.get("target_amount"),
+		"won": row.get("won"),
+		"period_start": row["period_start"],
+		"period_end": row.get("period_end") or sales_targets.domain.period_bounds("Month", today)[1],
+	}
+
+
+# ------------------------------------------------------------------ stage statistics
+
+
+def stage_stats() -> dict:
+	"""Site-wide figures that change slowly (cached up to `caching.TTL`)."""
+	return caching.cached(STATS_KEY, compute_stage_stats)
+
+
+def compute_stage_stats() -> dict:
+	"""``usual_days``: mean days_in_previous_stage per stage over the stage history (reopens left out);
+	``next_stage``: the next stage by order in the same pipeline (not a Lost one); ``deal_size``: the mean
+	value of the deals won in the last year (3 queries)."""
+	moves = DocType(constants.DEAL_STAGE)
+	usual = (
+		frappe.qb.from_(moves)
+		.select(moves.from_stage, Avg(moves.days_in_previous_stage).as_("days"), Count("*").as_("n"))
+		.where(moves.from_stage.isnotnull() & (moves.is_reopen == 0))
+		.groupby(moves.from_stage)
+	).run(as_dict=True)
+	stage = DocType(constants.PIPELINE_STAGE)
+	stages = (
+		frappe.qb.from_(stage)
+		.select(stage.name, stage.pipeline, stage.stage_order, stage.is_final, stage.outcome)
+		.orderby(stage.pipeline)
+		.orderby(stage.stage_order)
+	).run(as_dict=True)
+	next_stage = {}
+	for current in stages:
+		forward = [
+			s.name
+			for s in stages
+			if s.pipeline == current.pipeline and s.stage_order > current.stage_order and s.outcome != "Lost"
+		]
+		if forward and not current.is_final:
+			next_stage[current.name] = forward[0]
+	opp = DocType(constants.OPPORTUNITY)
+	won = (
+		frappe.qb.from_(opp)
+		.select(Avg(opp.value))
+		.where((opp.status == "Won") & (opp.actual_close_date >= add_days(nowdate(), -365)))
+	).run()
+	return {
+		"usual_days": {row.from_stage: float(row.days) for row in usual if row.days},
+		"next_stage": next_stage,
+		"deal_size": float(won[0][0] or 0) if won else 0.0,
+	}
