@@ -12,8 +12,9 @@ Set-based, a fixed number of queries whatever the user reaches (each scoped with
 5. customers: active customers that are Red or at high churn risk, with their won revenue of the last year;
 6. their health rows of the last 7 days (the unique customer / date index): when they turned Red, how far
    health fell;
-7. the stage statistics (site-wide, cached for `caching.TTL`): the mean days deals spent in each stage
-   (CRM Deal Stage history), the next stage of each stage, the mean won deal of the last year;
+7. the history statistics (site-wide, cached for `caching.TTL`: a new stage move shifts a mean a little,
+   never a record's facts): the mean days deals spent in each stage (CRM Deal Stage history) and the mean
+   won deal of the last year; the next stage of each stage from the pipeline's cached stages;
 8. the user's own target of this month (`services.sales.targets.get_user_targets`, at most 3 queries).
 
 Money is taken as stored, in each record's currency (as the dashboard does).
@@ -25,13 +26,14 @@ from itertools import pairwise
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Avg, Count, Max, Sum
+from frappe.query_builder.functions import Avg, Max, Sum
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_module import caching, constants
 from crm_module.domain import my_day as domain
 from crm_module.domain.statuses import LEAD_FINISHED_STATUSES
 from crm_module.permissions import get_query_conditions
+from crm_module.services.pipeline import get_all_stages
 from crm_module.services.reporting.metrics import RowCondition, require_read
 from crm_module.services.sales import targets as sales_targets
 
@@ -279,29 +281,14 @@ def month_target(user: str, today) -> dict | None:
 
 
 def stage_stats() -> dict:
-	"""Site-wide figures that change slowly (cached up to `caching.TTL`)."""
-	return caching.cached(STATS_KEY, compute_stage_stats)
+	"""The history figures (site-wide, slow to move: cached up to `caching.TTL`) and the next stages
+	(from `services.pipeline.get_all_stages`, whose cache every stage change drops)."""
+	return {**caching.cached(STATS_KEY, compute_history_stats), "next_stage": next_stages(get_all_stages())}
 
 
-def compute_stage_stats() -> dict:
-	"""``usual_days``: mean days_in_previous_stage per stage over the stage history (reopens left out);
-	``next_stage``: the next stage by order in the same pipeline (not a Lost one); ``deal_size``: the mean
-	value of the deals won in the last year (3 queries)."""
-	moves = DocType(constants.DEAL_STAGE)
-	usual = (
-		frappe.qb.from_(moves)
-		.select(moves.from_stage, Avg(moves.days_in_previous_stage).as_("days"), Count("*").as_("n"))
-		.where(moves.from_stage.isnotnull() & (moves.is_reopen == 0))
-		.groupby(moves.from_stage)
-	).run(as_dict=True)
-	stage = DocType(constants.PIPELINE_STAGE)
-	stages = (
-		frappe.qb.from_(stage)
-		.select(stage.name, stage.pipeline, stage.stage_order, stage.is_final, stage.outcome)
-		.orderby(stage.pipeline)
-		.orderby(stage.stage_order)
-	).run(as_dict=True)
-	next_stage = {}
+def next_stages(stages: list[dict]) -> dict:
+	"""{stage: the next stage by order in its pipeline that is not a Lost one} for non-final stages."""
+	out = {}
 	for current in stages:
 		forward = [
 			s.name
@@ -309,7 +296,20 @@ def compute_stage_stats() -> dict:
 			if s.pipeline == current.pipeline and s.stage_order > current.stage_order and s.outcome != "Lost"
 		]
 		if forward and not current.is_final:
-			next_stage[current.name] = forward[0]
+			out[current.name] = forward[0]
+	return out
+
+
+def compute_history_stats() -> dict:
+	"""``usual_days``: mean days_in_previous_stage per stage over the stage history (reopens left out);
+	``deal_size``: the mean value of the deals won in the last year (2 queries)."""
+	moves = DocType(constants.DEAL_STAGE)
+	usual = (
+		frappe.qb.from_(moves)
+		.select(moves.from_stage, Avg(moves.days_in_previous_stage).as_("days"))
+		.where(moves.from_stage.isnotnull() & (moves.is_reopen == 0))
+		.groupby(moves.from_stage)
+	).run(as_dict=True)
 	opp = DocType(constants.OPPORTUNITY)
 	won = (
 		frappe.qb.from_(opp)
@@ -318,6 +318,5 @@ def compute_stage_stats() -> dict:
 	).run()
 	return {
 		"usual_days": {row.from_stage: float(row.days) for row in usual if row.days},
-		"next_stage": next_stage,
 		"deal_size": float(won[0][0] or 0) if won else 0.0,
 	}
