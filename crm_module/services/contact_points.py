@@ -8,7 +8,8 @@ from crm_module.domain.contact_points import normalize_phone
 def default_region() -> str:
 	"""Region used to read national phone numbers: the system country, else US."""
 	country = frappe.db.get_single_value("System Settings", "country")
-	code = country and frappe.db.get_value("Country", country, "code")
+	# read on every save of a record with a phone number: from the document cache, not the database
+	code = country and frappe.get_cached_value("Country", country, "code")
 	return (code or "us").upper()
 
 
