@@ -71,15 +71,27 @@ def get_my_day(user: str, day=None, limit: int = domain.LIMIT) -> dict:
 		"target": month_target(user, today),
 	}
 	ranked = domain.rank(facts, today, limit=10_000)
+	links = record_links(facts)
 	return {
 		"date": today.isoformat(),
 		"user": user,
 		"total": len(ranked),
-		"items": [as_payload(entry) for entry in ranked[:limit]],
+		"items": [as_payload(entry, links) for entry in ranked[:limit]],
 	}
 
 
-def as_payload(entry: dict) -> dict:
+def record_links(facts: dict) -> dict:
+	"""{(record type, name): {customer, lead, opportunity}}: what a call logged from the item links to."""
+	links = {("lead", row.name): {"lead": row.name} for row in facts["leads"]}
+	links.update({("customer", row.name): {"customer": row.name} for row in facts["customers"]})
+	for row in facts["deals"]:
+		links[("deal", row.name)] = {"customer": row.customer, "opportunity": row.name}
+	for row in facts["next_steps"] + facts["meetings"]:
+		links[("interaction", row.name)] = {k: row[k] for k in ("customer", "lead", "opportunity") if row[k]}
+	return links
+
+
+def as_payload(entry: dict, links: dict) -> dict:
 	doctype = RECORDS[entry["record_type"]]
 	out = {k: v for k, v in entry.items() if k not in ("reasons", "at", "due")}
 	out.update(
@@ -88,6 +100,7 @@ def as_payload(entry: dict) -> dict:
 		reasons=[domain.render(reason, _) for reason in entry["reasons"]],
 		due=entry["due"].isoformat() if entry.get("due") else None,
 		at=str(entry["at"]) if entry.get("at") else None,
+		links=links.get((entry["record_type"], entry["name"]), {}),
 	)
 	if entry.get("about"):
 		about_type, about_name = entry["about"]
@@ -140,6 +153,7 @@ def open_deals(user: str, today, next_stage: dict) -> list[dict]:
 		.select(
 			opp.name,
 			opp.opportunity_name,
+			opp.customer,
 			opp.customer_name,
 			opp.value,
 			opp.probability_percent.as_("probability"),
