@@ -49,21 +49,44 @@ def _is_driver_error(error: BaseException) -> bool:
 		return False
 
 
+# ER_SP_DOES_NOT_EXIST: the savepoint is gone, because something inside the block committed (ERPNext
+# commits inside some saves, e.g. a Contact with a phone number) and a commit ends every savepoint
+SAVEPOINT_GONE = 1305
+
+
 @contextmanager
 def savepoint(name: str, discard: bool = False) -> Iterator[None]:
 	"""Run the block inside a savepoint called `name` (made unique, so blocks may nest): rolled back to
 	when the block raises (unless the database can no longer do it, see `fatal_db_error`), then the error
 	is raised again; released when it succeeds, or rolled back to all the same with `discard` (a dry
-	run)."""
+	run). A savepoint that a commit inside the block has already ended is no error of its own: the
+	block's error goes on and a success stays one; but a dry run whose savepoint is gone has written
+	for real, and says so (the database's error)."""
 	point = f"{name}_{next(_numbers)}"
 	frappe.db.savepoint(point)
 	try:
 		yield
 	except BaseException as error:
 		if not fatal_db_error(error):
-			frappe.db.rollback(save_point=point)
+			_end(point, rollback=True)
 		raise
 	if discard:
 		frappe.db.rollback(save_point=point)
 	else:
-		frappe.db.release_savepoint(point)
+		_end(point, rollback=False)
+
+
+def _end(point: str, rollback: bool) -> None:
+	try:
+		if rollback:
+			frappe.db.rollback(save_point=point)
+		else:
+			frappe.db.release_savepoint(point)
+	except Exception as error:
+		if not _savepoint_gone(error):
+			raise
+
+
+def _savepoint_gone(error: BaseException) -> bool:
+	args = getattr(error, "args", ())
+	return bool(args) and args[0] == SAVEPOINT_GONE

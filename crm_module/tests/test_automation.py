@@ -1,6 +1,8 @@
 """Automation rules on the site: each event kind, each action kind, conditions, exactly-once firing
 (the log), disabled rules, managers only, and no queue rows while no rule listens."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 
@@ -436,6 +438,24 @@ class TestAutomationRules(IntegrationTestCase):
 		self.assertEqual(log.reference_name, lead)
 		self.assertIn("latest_grade", log.error)
 		self.assertFalse(frappe.db.get_value(constants.LEAD, lead, "latest_grade"))
+
+	def test_a_deadlock_in_an_action_is_not_swallowed(self):
+		"""After a deadlock the transaction is gone (no savepoint to roll back to): the run fails and runs
+		again later, instead of logging the occurrence as failed and moving on."""
+		rule = self.make_rule(
+			"Lead Created",
+			"Set Field",
+			[("lead_name", "like", self.tag)],
+			set_field="quality",
+			set_value="Hot",
+		)
+		self.lead("Locked")
+		with (
+			patch.object(automation, "do_action", side_effect=frappe.QueryDeadlockError("deadlock")),
+			self.assertRaises(frappe.QueryDeadlockError),
+		):
+			automation.run_rules([rule])
+		self.assertEqual(self.logs(rule), [])
 
 	# ------------------------------------------------------------------ who may
 

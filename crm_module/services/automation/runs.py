@@ -26,6 +26,7 @@ from crm_module.services import bulk
 from crm_module.services.automation.actions import TITLE_FIELDS, do_action, send_digests, write_log
 from crm_module.services.automation.rules import value_fields
 from crm_module.services.common import OWNER_FIELDS, require_manager
+from crm_module.services.transactions import fatal_db_error, savepoint
 
 LISTENED_KEY = "crm_module:automation:listened_events"
 QUEUE_DAYS = 30  # captured changes are kept this long
@@ -267,11 +268,12 @@ def run_rule(name: str) -> dict:
 			targets = [records[c["name"]] for c in hits]
 		else:  # per record: set, tag or re-score once
 			targets = list({c["name"]: records[c["name"]] for c in hits}.values())
-		frappe.db.savepoint("crm_automation_rule")
 		try:
-			done, error = do_action(rule, targets, digests), None
+			with savepoint("crm_automation_rule"):
+				done, error = do_action(rule, targets, digests), None
 		except Exception as exc:
-			frappe.db.rollback(save_point="crm_automation_rule")
+			if fatal_db_error(exc):  # nothing to roll back to: the daily run fails and runs again
+				raise
 			frappe.log_error(title=_("Automation rule {0} failed").format(name))
 			done, error = None, str(exc)[:1000] or exc.__class__.__name__
 			failed += len(hits)

@@ -404,13 +404,11 @@ def insert_interaction(comm, links: dict, inbound: bool, message_id: str | None)
 	if not inbound and conducted_by:
 		doc.owner = conducted_by  # the rep's own activity
 	doc.flags.crm_system_update = True  # message_id / communication are the app's to set
-	savepoint = "crm_email_capture"
-	frappe.db.savepoint(savepoint)
 	try:
-		doc.insert(ignore_permissions=True)
+		with savepoint("crm_email_capture"):
+			doc.insert(ignore_permissions=True)
 	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
 		# the same message recorded meanwhile through another Email Account
-		frappe.db.rollback(save_point=savepoint)
 		return None
 	for file in frappe.get_all(
 		"File",

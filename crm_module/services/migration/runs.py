@@ -8,6 +8,8 @@ and changes nothing unless the source records changed since (see `migration_core
 same work inside a savepoint and rolls it back.
 """
 
+from contextlib import nullcontext
+
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
@@ -20,6 +22,7 @@ from crm_module.services.migration import erpnext as migration_erpnext
 from crm_module.services.migration import frappe_crm as migration_frappe_crm
 from crm_module.services.migration.core import Migration
 from crm_module.services.pipeline import clear_stage_cache
+from crm_module.services.transactions import savepoint
 from crm_module.utils import throw_input
 
 RUNNERS = {mm.ERPNEXT: migration_erpnext.run, mm.FRAPPE_CRM: migration_frappe_crm.run}
@@ -48,20 +51,18 @@ def run_migration(source: str, dry_run: bool = False, publish: bool = False) -> 
 	label = source_app(source)
 	require_source(label)
 	migration = Migration(label, dry_run=dry_run, publish=publish)
-	outer = "crm_migration_dry_run"
-	if dry_run:
-		frappe.db.savepoint(outer)
 	previous = frappe.flags.crm_migrating
 	frappe.flags.crm_migrating = True
 	try:
-		RUNNERS[label](migration)
-		if migration.touched_leads and not dry_run:
-			# one bulk scoring pass instead of a score per row
-			scoring.score_leads(list(dict.fromkeys(migration.touched_leads)))
+		# a dry run does all the work, then rolls it back
+		with savepoint("crm_migration_dry_run", discard=True) if dry_run else nullcontext():
+			RUNNERS[label](migration)
+			if migration.touched_leads and not dry_run:
+				# one bulk scoring pass instead of a score per row
+				scoring.score_leads(list(dict.fromkeys(migration.touched_leads)))
 	finally:
 		frappe.flags.crm_migrating = previous
 		if dry_run:
-			frappe.db.rollback(save_point=outer)
 			clear_stage_cache()
 	return migration.report
 
