@@ -3,7 +3,10 @@
 All or nothing: everything runs under a savepoint and is rolled back when any step fails. A lost or
 already converted lead is refused with CRMConflictError (409). When ERPNext is installed (a "Customer"
 DocType exists) and CRM Module Settings.create_erpnext_customer is set, an ERPNext Customer of the same
-name is linked (or created) and stored in the profile's `erpnext_customer`.
+name is linked, or created by the converting user under ERPNext's permissions, and stored in the
+profile's `erpnext_customer`. When ERPNext refuses it (the user may not create Customers, or its own
+checks fail) the conversion goes ahead without one: nothing of it is left in ERPNext, and the lead and
+the new customer say why in a comment (`erpnext_note` in the result).
 """
 
 import frappe
@@ -14,21 +17,24 @@ from crm_module import constants
 from crm_module.domain.sources import OPPORTUNITY_SOURCES
 from crm_module.exceptions import CRMConflictError
 from crm_module.services.common import get_record
+from crm_module.services.integrations import erpnext_handoff
 from crm_module.services.payload import require_object, to_fields
 from crm_module.services.timeline import record_activity_timeline
+from crm_module.services.transactions import savepoint
 from crm_module.utils import throw_input
 
 
 def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict | None = None) -> dict:
 	"""Convert `lead`; return the names of the records created ({lead, customer, contact, opportunity,
-	erpnext_customer})."""
+	erpnext_customer, erpnext_note: why no ERPNext Customer was made, else None})."""
 	get_record(constants.LEAD, lead, "lead", ptype="write")
 	doc = frappe.get_doc(constants.LEAD, lead, for_update=True)
 	refuse_if_closed(doc)
-	savepoint = "crm_convert_lead"
-	frappe.db.savepoint(savepoint)
-	try:
-		customer = make_customer(doc)
+	with savepoint("crm_convert_lead"):
+		erpnext_customer, erpnext_note = erpnext_handoff.customer_for_conversion(
+			doc.company_name or doc.lead_name
+		)
+		customer = make_customer(doc, erpnext_customer)
 		contact = make_contact(doc, customer)
 		opp = (
 			make_opportunity(doc, customer, contact, opportunity)
@@ -57,15 +63,16 @@ def convert_lead(lead: str, create_opportunity: bool = False, opportunity: dict 
 			is_important=True,
 			metadata={"contact": contact.name, "opportunity": opp.name if opp else None},
 		)
-	except Exception:
-		frappe.db.rollback(save_point=savepoint)
-		raise
+		if erpnext_note:
+			for doctype, name in ((constants.LEAD, doc.name), (constants.CUSTOMER, customer.name)):
+				erpnext_handoff.comment(doctype, name, erpnext_note)
 	return {
 		"lead": doc.name,
 		"customer": customer.name,
 		"contact": contact.name,
 		"opportunity": opp.name if opp else None,
 		"erpnext_customer": customer.erpnext_customer,
+		"erpnext_note": erpnext_note,
 	}
 
 
@@ -88,7 +95,7 @@ def refuse_if_closed(doc) -> None:
 		)
 
 
-def make_customer(lead):
+def make_customer(lead, erpnext_customer: str | None = None):
 	customer = frappe.get_doc(
 		{
 			"doctype": constants.CUSTOMER,
@@ -101,9 +108,9 @@ def make_customer(lead):
 			"lifecycle_stage": "Customer",
 			"account_owner": lead.lead_owner or frappe.session.user,
 			"source_lead": lead.name,
+			"erpnext_customer": erpnext_customer,
 		}
 	)
-	customer.erpnext_customer = link_erpnext_customer(customer.company_name)
 	customer.flags.crm_system_update = True  # owner and source lead come from the lead, not the caller
 	return customer.insert()
 
@@ -174,19 +181,3 @@ def make_opportunity(lead, customer, contact, values: dict | None):
 	)
 	opp.flags.crm_system_update = True  # owner follows the new customer; the lead link is derived
 	return opp.insert()
-
-
-def link_erpnext_customer(customer_name: str) -> str | None:
-	"""Name of the ERPNext Customer called `customer_name` (created when missing), or None without ERPNext
-	or when the setting is off."""
-	if not frappe.db.exists("DocType", "Customer"):
-		return None
-	if not frappe.db.get_single_value(constants.SETTINGS, "create_erpnext_customer"):
-		return None
-	existing = frappe.db.get_value("Customer", {"customer_name": customer_name}, "name")
-	if existing:
-		return existing
-	customer = frappe.get_doc(
-		{"doctype": "Customer", "customer_name": customer_name, "customer_type": "Company"}
-	)
-	return customer.insert(ignore_permissions=True).name

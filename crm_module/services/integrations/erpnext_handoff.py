@@ -1,21 +1,32 @@
-"""ERPNext hand-off of won opportunities (issue 12).
+"""ERPNext hand-offs: the ERPNext Customer of a converted lead, and the draft of a won opportunity.
 
-When an opportunity becomes Won and CRM Module Settings "Draft on Won Opportunity" says Quotation or Sales
-Order, a draft of that document is made in ERPNext for the customer's ERPNext Customer (the profile's
-`erpnext_customer`; linked or created by name when "Create ERPNext Customer on Conversion" is on), with one
-line: qty 1 of the "Default Item for CRM Deals" at the opportunity's value. The draft is linked back on
-the opportunity (`erpnext_sales_doctype` / `erpnext_sales_document`, read-only). Whatever prevents the
-draft (no ERPNext, no item, no ERPNext customer or company, ERPNext refusing the document) is written on
-the opportunity's timeline as a comment; the won opportunity is saved either way. Opportunities migrated
-as won (`crm_migrating`) get no draft.
+Both are made by the user whose action leads to them (the converting rep, the rep who saves the won
+opportunity), under ERPNext's own permissions: a normal insert as that user, never `ignore_permissions`.
+When the user may not create the document, or ERPNext refuses it, the CRM action still succeeds, nothing
+of the ERPNext side is left (it all ran in one savepoint), and the record says why in plain words (a
+comment on its form timeline). Database errors that end the transaction (deadlock, lock wait timeout,
+lost connection: `transactions.fatal_db_error`) are never swallowed here.
+
+Won opportunity (issue 12): when an opportunity becomes Won and CRM Module Settings "Draft on Won
+Opportunity" says Quotation or Sales Order, a draft of that document is made in ERPNext for the
+customer's ERPNext Customer (the profile's `erpnext_customer`; linked or created by name when "Create
+ERPNext Customer on Conversion" is on), with one line: qty 1 of the "Default Item for CRM Deals" at the
+opportunity's value. The draft is linked back on the opportunity (`erpnext_sales_doctype` /
+`erpnext_sales_document`, read-only). Whatever prevents the draft (no ERPNext, no item, no ERPNext
+customer or company, the user's ERPNext permissions, ERPNext refusing the document) is written on the
+opportunity's timeline as a comment; the won opportunity is saved either way. Opportunities migrated as
+won (`crm_migrating`) get no draft.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
 from frappe.utils import add_days, flt, nowdate, strip_html
 
 from crm_module import constants
-from crm_module.services.conversion import link_erpnext_customer
+from crm_module.services.transactions import fatal_db_error, savepoint
 
 DOCUMENTS = ("Quotation", "Sales Order")
 
@@ -39,50 +50,115 @@ def on_opportunity_update(doc, method: str | None = None) -> None:
 	draft_sales_document(doc, kind)
 
 
+class Refused(Exception):
+	"""Why a hand-off did not happen, in plain words (shown on the record's timeline)."""
+
+
 def draft_sales_document(opportunity, kind: str) -> str | None:
-	"""Make the draft `kind` for the won `opportunity`; return its name, or None (reason on the timeline)."""
-	problem = None
+	"""Make the draft `kind` for the won `opportunity` as the session user; return its name, or None (the
+	reason is on the opportunity's timeline)."""
 	item = (frappe.db.get_single_value(constants.SETTINGS, "erpnext_deal_item") or "").strip()
-	if not item:
-		problem = _("no Default Item for CRM Deals is set in CRM Module Settings")
-	elif not frappe.db.exists("Item", item):
-		problem = _("the Default Item for CRM Deals {0} is not an ERPNext Item").format(item)
-	customer = None if problem else erpnext_customer(opportunity.customer)
-	if not problem and not customer:
-		problem = _(
-			"customer {0} has no ERPNext Customer (turn on Create ERPNext Customer on Conversion to create one)"
-		).format(opportunity.customer)
-	company = None if problem else default_company()
-	if not problem and not company:
-		problem = _("ERPNext has no Company")
-	if problem:
-		log(opportunity, _("No ERPNext {0} drafted for this won opportunity: {1}.").format(_(kind), problem))
-		return None
-	savepoint = "crm_erpnext_draft"
-	frappe.db.savepoint(savepoint)
 	try:
-		draft = frappe.get_doc(sales_document_values(opportunity, kind, customer, company, item))
-		draft.flags.ignore_permissions = True
-		draft.insert()
-	except Exception as error:
-		frappe.db.rollback(save_point=savepoint)
-		reason = " ".join(strip_html(str(error) or error.__class__.__name__).split())
-		log(
-			opportunity,
-			_("No ERPNext {0} drafted for this won opportunity: ERPNext refused it ({1}).").format(
-				_(kind), reason
-			),
-		)
+		with refusals(), savepoint("crm_erpnext_draft"):
+			if not item:
+				raise Refused(_("no Default Item for CRM Deals is set in CRM Module Settings"))
+			if not frappe.db.exists("Item", item):
+				raise Refused(_("the Default Item for CRM Deals {0} is not an ERPNext Item").format(item))
+			company = default_company()
+			if not company:
+				raise Refused(_("ERPNext has no Company"))
+			require_create(kind)
+			customer = erpnext_customer(opportunity.customer)
+			if not customer:
+				raise Refused(
+					_(
+						"customer {0} has no ERPNext Customer (turn on Create ERPNext Customer on Conversion to create one)"
+					).format(opportunity.customer)
+				)
+			draft = frappe.get_doc(sales_document_values(opportunity, kind, customer, company, item))
+			draft.insert()
+			frappe.db.set_value(
+				constants.OPPORTUNITY,
+				opportunity.name,
+				{"erpnext_sales_doctype": kind, "erpnext_sales_document": draft.name},
+				update_modified=False,
+			)
+	except Refused as reason:
+		log(opportunity, _("No ERPNext {0} drafted for this won opportunity: {1}.").format(_(kind), reason))
 		return None
-	frappe.db.set_value(
-		constants.OPPORTUNITY,
-		opportunity.name,
-		{"erpnext_sales_doctype": kind, "erpnext_sales_document": draft.name},
-		update_modified=False,
-	)
 	opportunity.erpnext_sales_doctype, opportunity.erpnext_sales_document = kind, draft.name
 	log(opportunity, _("Draft ERPNext {0} {1} made for this won opportunity.").format(_(kind), draft.name))
 	return draft.name
+
+
+def customer_for_conversion(customer_name: str) -> tuple[str | None, str | None]:
+	"""(the ERPNext Customer for a lead converted into `customer_name`, None) or (None, why there is
+	none: a sentence for the lead's timeline). (None, None) without ERPNext or when the setting is off."""
+	try:
+		with refusals(), savepoint("crm_erpnext_customer"):
+			return link_erpnext_customer(customer_name), None
+	except Refused as reason:
+		return None, _("No ERPNext Customer was made for {0}: {1}.").format(customer_name, reason)
+
+
+def link_erpnext_customer(customer_name: str) -> str | None:
+	"""Name of the ERPNext Customer called `customer_name`, created by the session user when missing
+	(under ERPNext's permissions: frappe.PermissionError when they may not), or None without ERPNext or
+	when "Create ERPNext Customer on Conversion" is off."""
+	if not frappe.db.exists("DocType", "Customer"):
+		return None
+	if not frappe.db.get_single_value(constants.SETTINGS, "create_erpnext_customer"):
+		return None
+	existing = frappe.db.get_value("Customer", {"customer_name": customer_name}, "name")
+	if existing:
+		return existing
+	require_create("Customer")
+	customer = frappe.get_doc(
+		{"doctype": "Customer", "customer_name": customer_name, "customer_type": "Company"}
+	)
+	return customer.insert().name
+
+
+def require_create(doctype: str) -> None:
+	"""Refused, in plain words, unless the session user may create `doctype` in ERPNext."""
+	if not frappe.has_permission(doctype, "create"):
+		raise Refused(
+			_(
+				"{0} is not allowed to create an ERPNext {1} (ERPNext's permissions: a role such as Sales User allows it)"
+			).format(frappe.session.user, _(doctype))
+		)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+	"""Turn what ERPNext raises into `Refused` with its reason; database errors that end the transaction
+	go on. ERPNext's own error popup of a refusal is dropped (the CRM action succeeds; the record's
+	timeline says why)."""
+	messages = len(frappe.local.message_log)
+	error_message = frappe.flags.error_message
+	try:
+		yield
+	except Refused:
+		raise
+	except Exception as error:
+		if fatal_db_error(error):
+			raise
+		reason = plain(error)
+		del frappe.local.message_log[messages:]
+		frappe.flags.error_message = error_message
+		if isinstance(error, frappe.PermissionError):
+			raise Refused(
+				_("{0} is not allowed to do this under ERPNext's permissions ({1})").format(
+					frappe.session.user, reason or _("no permission")
+				)
+			) from error
+		raise Refused(_("ERPNext refused it ({0})").format(reason or error.__class__.__name__)) from error
+
+
+def plain(error: Exception) -> str:
+	"""The error's message as one line of plain text (Frappe keeps a PermissionError's in the flags)."""
+	text = str(error) or (frappe.flags.error_message if isinstance(error, frappe.PermissionError) else "")
+	return " ".join(strip_html(text or "").split())
 
 
 def sales_document_values(opportunity, kind: str, customer: str, company: str, item: str) -> dict:
@@ -129,12 +205,17 @@ def default_company() -> str | None:
 
 def log(opportunity, text: str) -> None:
 	"""A comment on the opportunity's form timeline."""
+	comment(constants.OPPORTUNITY, opportunity.name, text)
+
+
+def comment(doctype: str, name: str, text: str) -> None:
+	"""An Info comment on the record's form timeline (the app's own note, not the user's)."""
 	frappe.get_doc(
 		{
 			"doctype": "Comment",
 			"comment_type": "Info",
-			"reference_doctype": constants.OPPORTUNITY,
-			"reference_name": opportunity.name,
+			"reference_doctype": doctype,
+			"reference_name": name,
 			"content": text,
 		}
 	).insert(ignore_permissions=True)

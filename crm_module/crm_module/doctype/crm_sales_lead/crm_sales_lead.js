@@ -74,6 +74,13 @@ function crm_convert_lead_dialog(frm) {
 				callback: (r) => {
 					dialog.hide();
 					frappe.show_alert({ message: __("Lead converted"), indicator: "green" });
+					if (r.message.erpnext_note) {
+						// ERPNext refused its Customer (e.g. the user's ERPNext permissions); the lead converted anyway
+						frappe.show_alert(
+							{ message: frappe.utils.escape_html(r.message.erpnext_note), indicator: "orange" },
+							10
+						);
+					}
 					frappe.set_route("Form", "CRM Customer Profile", r.message.customer);
 				},
 			});
