@@ -1,5 +1,6 @@
 """Likely duplicates and merging them: every kind of record that points at the loser moves, conflicting
-fields are the caller's choice, nothing changes without write access to both, and it is all-or-nothing."""
+fields are the caller's choice, nothing changes without write access to the survivor and the right to
+delete the loser (a CRM User has none: only managers merge), and it is all-or-nothing."""
 
 from unittest.mock import patch
 
@@ -9,23 +10,27 @@ from frappe.utils import nowdate
 
 from crm_module import constants
 from crm_module.access.records import can_reach
+from crm_module.crm_module.report.crm_duplicate_candidates import crm_duplicate_candidates as report
 from crm_module.services import tags
 from crm_module.services.dedupe import candidates as duplicate_candidates
 from crm_module.services.dedupe import merge
+from crm_module.tests.api_case import CRMAPITestCase
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import (
 	as_user,
 	make_contact,
 	make_customer,
 	make_interaction,
+	make_lead,
 	make_opportunity,
+	manager,
 	rep,
 )
 
 
 class TestDuplicatesAndMerge(IntegrationTestCase):
 	def setUp(self):
-		self.rep, self.other = rep(71), rep(72)
+		self.rep, self.other, self.manager = rep(71), rep(72), manager()
 		if not frappe.db.exists(constants.TAG, "Merge Tag"):
 			frappe.get_doc({"doctype": constants.TAG, "tag_name": "Merge Tag"}).insert(
 				ignore_permissions=True
@@ -111,7 +116,7 @@ class TestDuplicatesAndMerge(IntegrationTestCase):
 		self.assertFalse([p for p in theirs if first in (p["a"], p["b"])])
 
 	def test_merge_moves_everything_and_deletes_the_loser(self):
-		with as_user(self.rep):
+		with as_user(self.manager):
 			result = merge.merge_records(constants.CUSTOMER, self.keep, self.gone, take=["website"])
 		self.assertFalse(frappe.db.exists(constants.CUSTOMER, self.gone))
 		survivor = frappe.get_doc(constants.CUSTOMER, self.keep)
@@ -148,9 +153,56 @@ class TestDuplicatesAndMerge(IntegrationTestCase):
 				"Runner",
 				emails=[{"email_id": "ROAD@acme.example"}, {"email_id": "beep@acme.example"}],
 			).name
+		with as_user(self.manager):
 			merge.merge_records(constants.CONTACT, first, second)
 		emails = frappe.get_all(constants.EMAIL_ADDRESS, {"parent": first}, pluck="email_id", order_by="idx")
 		self.assertEqual(emails, ["road@acme.example", "beep@acme.example"])
+
+	def test_a_rep_may_not_merge_even_their_own_records(self):
+		"""A merge deletes the loser; a CRM User has no right to delete (DELETE answers 403), so the merge
+		answers 403 too and changes nothing, for customers, leads and contacts alike."""
+		with as_user(self.rep):
+			other_contact = make_contact(self.keep, "Wile").name
+			leads = [make_lead(f"Dup Lead {i}", company_name="Dup Lead GmbH").name for i in (1, 2)]
+			refused = (
+				(constants.CUSTOMER, self.keep, self.gone),
+				(constants.CONTACT, other_contact, self.contact),
+				(constants.LEAD, *leads),
+			)
+			for doctype, survivor, loser in refused:
+				self.assertTrue(frappe.has_permission(doctype, "write", survivor), doctype)  # their own
+				with self.assertRaises(frappe.PermissionError, msg=doctype) as caught:
+					merge.merge_records(doctype, survivor, loser)
+				self.assertIn("not allowed to delete", str(caught.exception))
+				self.assertRaises(frappe.PermissionError, merge.preview, doctype, survivor, loser)
+		for doctype, _survivor, loser in refused:
+			self.assertTrue(frappe.db.exists(doctype, loser), doctype)
+		for doctype, name in (
+			(constants.CONTACT, self.contact),
+			(constants.OPPORTUNITY, self.opportunity),
+			(constants.INTERACTION, self.interaction),
+		):
+			self.assertEqual(frappe.db.get_value(doctype, name, "customer"), self.gone, doctype)
+		self.assertEqual(frappe.db.get_value(constants.NOTE, self.note, "reference_name"), self.gone)
+		self.assertEqual(frappe.db.count(constants.TAGGED_ITEM, {"reference_name": self.gone}), 1)
+		self.assertEqual(frappe.db.count(constants.HEALTH_SCORE, {"customer": self.gone}), 1)
+		self.assertFalse(
+			frappe.db.exists(constants.TIMELINE, {"customer": self.keep, "title": ("like", "Merged%")})
+		)
+
+	def test_the_report_offers_merge_only_to_those_who_may_delete(self):
+		tag = frappe.generate_hash(length=8)  # a pair of its own: the manager sees the whole site
+		with as_user(self.rep):
+			pair = {make_customer(f"Zyx {tag} Ltd").name, make_customer(f"ZYX {tag}").name}
+			columns, rows = report.execute({"doctype": constants.CUSTOMER})
+		mine = [row for row in rows if {row["a"], row["b"]} == pair]
+		self.assertEqual([row["can_merge"] for row in mine], [0])
+		self.assertNotIn("merge", [column["fieldname"] for column in columns])
+		with as_user(self.manager):
+			columns, rows = report.execute({"doctype": constants.CUSTOMER})
+		theirs = [row for row in rows if {row["a"], row["b"]} == pair]
+		self.assertEqual([row["can_merge"] for row in theirs], [1])
+		self.assertEqual(columns[-1]["fieldname"], "merge")
 
 	def test_no_merge_without_write_access_to_both(self):
 		with as_user(self.rep):
@@ -165,13 +217,13 @@ class TestDuplicatesAndMerge(IntegrationTestCase):
 		self.assertEqual(frappe.db.get_value(constants.CONTACT, self.contact, "customer"), self.gone)
 
 	def test_fields_that_cannot_be_taken_are_refused(self):
-		with as_user(self.rep), self.assertRaises(frappe.ValidationError) as caught:
+		with as_user(self.manager), self.assertRaises(frappe.ValidationError) as caught:
 			merge.merge_records(constants.CUSTOMER, self.keep, self.gone, take=["health_score"])
 		self.assertIn("health_score", str(caught.exception))
 
 	def test_a_failure_leaves_nothing_changed(self):
 		frappe.db.savepoint("before_merge")
-		with as_user(self.rep), patch.object(frappe, "delete_doc", side_effect=RuntimeError("disk full")):
+		with as_user(self.manager), patch.object(frappe, "delete_doc", side_effect=RuntimeError("disk full")):
 			with self.assertRaises(RuntimeError):
 				merge.merge_records(constants.CUSTOMER, self.keep, self.gone)
 		frappe.db.rollback(save_point="before_merge")  # what the request's rollback does
@@ -180,7 +232,7 @@ class TestDuplicatesAndMerge(IntegrationTestCase):
 
 	def test_assignments_follow_the_survivor(self):
 		assign_to.add({"assign_to": [self.other], "doctype": constants.CUSTOMER, "name": self.gone})
-		with as_user(self.rep):
+		with as_user(self.manager):
 			merge.merge_records(constants.CUSTOMER, self.keep, self.gone)
 		self.assertTrue(
 			frappe.db.exists(
@@ -202,3 +254,26 @@ class TestDuplicatesAndMerge(IntegrationTestCase):
 					constants.RECORD_ACCESS, {"user": self.other, "record_type": doctype, "record_name": name}
 				)
 			)
+
+
+class TestMergeOverHTTP(CRMAPITestCase):
+	"""The reproduction of issue 18 over HTTP: a rep may not DELETE their own customer, so merging two of
+	them answers 403 as well and changes nothing; a CRM Manager merges them."""
+
+	prefix = "merge"
+
+	def test_a_rep_cannot_merge_their_own_customers_a_manager_can(self):
+		with as_user(self.rep_a):
+			loser = make_customer("merge A Corporation").name
+			contact = make_contact(loser, "Milton").name
+		url = f"/api/resource/{constants.CUSTOMER}/{loser}"
+		self.assertEqual(self.call("DELETE", url, self.rep_a).status, 403)
+		body = {"doctype": constants.CUSTOMER, "survivor": self.customer_a, "loser": loser}
+		self.assertFails(self.post("merge.merge_records", self.rep_a, body), 403, "not allowed to delete")
+		self.assertTrue(frappe.db.exists(constants.CUSTOMER, loser))
+		self.assertTrue(frappe.db.exists(constants.CUSTOMER, self.customer_a))
+		self.assertEqual(frappe.db.get_value(constants.CONTACT, contact, "customer"), loser)
+		moved = self.assertOk(self.post("merge.merge_records", self.manager, body))
+		self.assertEqual(moved["moved"][constants.CONTACT], 1)
+		self.assertFalse(frappe.db.exists(constants.CUSTOMER, loser))
+		self.assertEqual(frappe.db.get_value(constants.CONTACT, contact, "customer"), self.customer_a)

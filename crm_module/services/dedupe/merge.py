@@ -1,6 +1,8 @@
 """Merge two customers, leads or contacts: everything that points at the loser moves to the survivor.
 
-* Who: the acting user must be able to write both records (404/403 otherwise, nothing changed).
+* Who: the acting user must be able to write the survivor and delete the loser (Salesforce's rule: a
+  merge deletes a record, so it needs the right to delete it; a CRM User has none). 404/403 otherwise,
+  checked before anything changes.
 * Fields: the survivor keeps its values, except the fields named in `take` (editable fields only), which
   take the loser's value.
 * Links: every record that points at the loser by a link (contacts, interactions, opportunities, timeline,
@@ -21,7 +23,7 @@ from crm_module import constants
 from crm_module.access import index as access_index
 from crm_module.access.rules import RULES, SYSTEM_COLUMNS
 from crm_module.exceptions import CRMConflictError
-from crm_module.services.common import get_record
+from crm_module.services.common import get_record, user_or_session
 from crm_module.services.timeline import record_activity_timeline
 from crm_module.utils import throw_input
 
@@ -88,8 +90,7 @@ def merge_records(
 		throw_input(_("doctype must be one of {0}, got {1}").format(", ".join(LINKS), doctype))
 	if survivor == loser:
 		frappe.throw(_("survivor and loser are the same {0}").format(_(doctype)), CRMConflictError)
-	keep = get_record(doctype, survivor, "survivor", user, "write")
-	gone = get_record(doctype, loser, "loser", user, "write")
+	keep, gone = merge_pair(doctype, survivor, loser, user)
 	take = list(take or [])
 	unknown = sorted(set(take) - editable_fields(doctype))
 	if unknown:
@@ -106,7 +107,7 @@ def merge_records(
 		moved.setdefault(table, []).extend(
 			repoint(table, doctype_field, name_field, doctype, loser, survivor)
 		)
-	frappe.delete_doc(doctype, loser, ignore_permissions=True)
+	frappe.delete_doc(doctype, loser)  # checks the delete right again, for the session user
 	for child, names in moved.items():
 		access_index.refresh(child, names, cascade=True)
 	access_index.refresh(doctype, [survivor], cascade=True)  # the loser's assignments now point here
@@ -120,6 +121,26 @@ def merge_records(
 		metadata={"merged": loser, "took": take, "moved": {k: len(v) for k, v in moved.items() if v}},
 	)
 	return {"survivor": survivor, "merged": loser, "moved": {k: len(v) for k, v in moved.items() if v}}
+
+
+def merge_pair(doctype: str, survivor: str, loser: str, user: str | None = None):
+	"""(survivor, loser) documents when `user` may write the survivor and delete the loser; 404 / 403
+	otherwise."""
+	keep = get_record(doctype, survivor, "survivor", user, "write")
+	gone = get_record(doctype, loser, "loser", user, "write")
+	if not can_merge(doctype, gone, user):
+		frappe.throw(
+			_("loser: merging deletes {0} {1}, and you are not allowed to delete it").format(
+				_(doctype), loser
+			),
+			frappe.PermissionError,
+		)
+	return keep, gone
+
+
+def can_merge(doctype: str, loser=None, user: str | None = None) -> bool:
+	"""Whether `user` may merge records of `doctype` (the right to delete them), or this `loser`."""
+	return bool(frappe.has_permission(doctype, "delete", doc=loser, user=user_or_session(user)))
 
 
 def relink(child: str, field: str, loser: str, survivor: str) -> list[str]:
@@ -181,11 +202,11 @@ def join_channels(keep, gone) -> None:
 
 
 def preview(doctype: str, survivor: str, loser: str, user: str | None = None) -> dict:
-	"""What a merge would do: the editable fields whose values differ, and how many records point at each."""
+	"""What a merge would do: the editable fields whose values differ, and how many records point at each
+	(for those who may do the merge)."""
 	if doctype not in LINKS:
 		throw_input(_("doctype must be one of {0}, got {1}").format(", ".join(LINKS), doctype))
-	keep = get_record(doctype, survivor, "survivor", user, "write")
-	gone = get_record(doctype, loser, "loser", user, "write")
+	keep, gone = merge_pair(doctype, survivor, loser, user)
 	meta = frappe.get_meta(doctype)
 	differing = [
 		{

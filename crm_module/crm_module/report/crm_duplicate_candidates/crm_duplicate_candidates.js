@@ -13,7 +13,8 @@ frappe.query_reports["CRM Duplicate Candidates"] = {
 		},
 	],
 	formatter(value, row, column, data, default_formatter) {
-		if (column.fieldname === "merge" && data && data.a) {
+		// the server says who may merge (the right to delete the records); the merge checks it again
+		if (column.fieldname === "merge" && data && data.a && data.can_merge) {
 			const pair = encodeURIComponent(JSON.stringify([data.doctype, data.a, data.b]));
 			return `<button class="btn btn-xs btn-default crm-merge-pair" data-pair="${pair}">${__("Merge")}</button>`;
 		}
