@@ -5,6 +5,7 @@ from frappe import _
 
 from crm_module import constants
 from crm_module.services.sales import boards
+from crm_module.setup import override_check
 
 ROLES = (
 	(constants.ROLE_MANAGER, _("Manages CRM pipelines, settings and every rep's records")),
@@ -34,6 +35,9 @@ def after_install():
 
 def after_migrate():
 	ensure_setup_records()
+	# another app installed later may take over this app's overrides (and reopen what they close)
+	override_check.check_overrides()
+	frappe.db.commit()  # nosemgrep: the Error Log entry of the check; after_migrate runs outside a request
 
 
 def ensure_setup_records():
