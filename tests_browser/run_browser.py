@@ -7,7 +7,7 @@ relies only on the demo's users (two reps and a manager, `Demo@12345`) and makes
 names unique to the run, through the REST API as the manager (territories, customers, contacts, calls,
 opportunities, leads and monthly targets of both reps; a new "team lead" user leading a team whose member is
 the first rep). It then logs in through the login page as a rep, as the manager and as the team lead and
-opens every view (workspace, Sales Dashboard with its Targets section, the five CRM lists, a customer and
+opens every view (workspace, Sales Dashboard with its Targets section, My Day, the five CRM lists, a customer and
 a lead form, the six reports and the new filters of three, the opportunity Kanban board, the sales team,
 territory (list and tree) and target views, the interaction calendar, and for the manager the settings
 and the manager-only lists), screenshots each at 1440x1000 and 390x844, and checks:
@@ -20,6 +20,8 @@ and the manager-only lists), screenshots each at 1440x1000 and 390x844, and chec
   rep's and none of the second's, and gets the dashboard's "Sales Rep" selector;
 * the dashboard's Targets section agrees with `crm_module.api.dashboard.targets`;
 * a new target's Period Start snaps to the first day of its month and quarter;
+* My Day lists what `crm_module.api.my_day.get` answers, in order, and its "Log call" logs a call linked
+  to the item's records;
 * a Kanban card dragged to the next stage moves the opportunity there (read back through the API);
 * "Convert to Customer" on the lead form converts the lead (status Converted, read back through the API).
 
@@ -137,6 +139,8 @@ return document.readyState === "complete"
 """
 JS_ROUTE = "return window.frappe && frappe.router && frappe.get_route_str ? frappe.get_route_str() : null;"
 JS_PAGE_TEXT = "return document.body.innerText;"
+JS_MY_DAY_NAMES = """return [...document.querySelectorAll(".page-container[data-page-route='crm-my-day'] .crm-my-day-item")]
+	.map((e) => e.getAttribute("data-crm-name"));"""
 # a message dialog (frappe.msgprint / frappe.throw) on screen, as text, or null
 JS_MESSAGE = """
 const dialog = [...document.querySelectorAll(".modal.show")].find((m) => m.querySelector(".msgprint") && m.getClientRects().length);
@@ -188,6 +192,7 @@ READY = {
 	"calendar": "const l = window.cur_list; return !!(l && l.doctype === arguments[0] && l.calendar && l.calendar.$cal"
 	" && document.querySelector('.fc-view-container .fc-view'));",
 	"new-form": "const f = window.cur_frm; return !!(f && f.doc && f.doctype === arguments[0] && f.is_new());",
+	"my-day": "return !!document.querySelector(\".page-container[data-page-route='crm-my-day'] .crm-my-day-summary\");",
 }
 # the node labelled arguments[1] of the tree view of arguments[0] (null while not loaded), as `node`
 JS_TREE_NODE = "const tree = frappe.views.trees[arguments[0]].tree; const node = tree.nodes[arguments[1]];"
@@ -612,6 +617,17 @@ def visit_views(browser: Browser, api: Api, fixtures: dict, user: str, others: t
 			check_team_lead_dashboard(browser, api, route, next(rep for rep in REPS if rep not in others))
 	no_foreign(route)
 
+	route = "/app/crm-my-day"
+	if browser.open_view("my-day", route, "my-day"):
+		shown = browser.js(JS_MY_DAY_NAMES) or []
+		expected = [item["name"] for item in api.method("crm_module.api.my_day.get")["items"]]
+		checks.record(
+			f"{browser.who}: {route} lists the items of crm_module.api.my_day.get in order",
+			shown == expected,
+			f"page {shown[:8]} vs API {expected[:8]}",
+		)
+	no_foreign(route)
+
 	for doctype in LISTS:
 		route = quote_route(slug(doctype))
 		if browser.open_view(f"list-{slug(doctype)}", route, "list", doctype):
@@ -965,6 +981,54 @@ def check_kanban_drag(browser: Browser, api: Api, fixtures: dict, rep: str):
 	checks.record(f"{browser.who}: Kanban drag has no console errors", not errors, " | ".join(errors)[:1500])
 
 
+def check_my_day_call(browser: Browser, api: Api, fixtures: dict, rep: str):
+	"""My Day's one-click "Log call" on the first item that offers it: the dialog logs a Call linked to the
+	item's records (read back through the API)."""
+	checks = browser.checks
+	items = api.method("crm_module.api.my_day.get")["items"]
+	item = next((i for i in items if "log_call" in i["actions"]), None)
+	if item is None:
+		checks.record(f"{browser.who}: My Day offers Log call", False, f"{len(items)} items, none to call")
+		return
+	subject = f"My Day call {item['name']} {time.strftime('%H%M%S')}"
+	name = f"{browser.who}: My Day's Log call on {item['name']} records the call"
+	browser.console_errors()
+	browser.driver.get(browser.base + "/app/crm-my-day")
+	button = f".crm-my-day-item[data-crm-name='{item['name']}'] [data-crm-action='log_call']"
+	try:
+		browser.wait(READY["my-day"], what="My Day")
+		browser.idle()
+		driver = browser.driver
+		driver.find_element(By.CSS_SELECTOR, button).click()
+		browser.wait(
+			"const m = document.querySelector('.modal.show .btn-modal-primary'); return !!(m && m.offsetParent);",
+			what="the call dialog",
+		)
+		browser.js("return cur_dialog.set_value('subject', arguments[0]);", subject)
+		browser.idle()
+		browser.screenshot("my-day-call-dialog")
+		driver.find_element(By.CSS_SELECTOR, ".modal.show .btn-modal-primary").click()
+		browser.wait("return !document.querySelector('.modal.show');", what="the dialog to close")
+		browser.idle()
+		browser.screenshot("my-day-after-call")
+		calls = api.get_list(
+			INTERACTION,
+			filters=[["subject", "=", subject]],
+			fields=["interaction_type", "opportunity", "customer", "lead"],
+		)
+		links = item.get("links") or {}
+		expected = [("Call", links.get("opportunity"), links.get("customer"), links.get("lead"))]
+		found = [(c["interaction_type"], c["opportunity"], c["customer"], c["lead"]) for c in calls]
+		checks.record(name, found == expected, f"found {found}, expected {expected}")
+	except (TimeoutException, WebDriverException, RuntimeError) as error:
+		browser.screenshot("my-day-call-failed")
+		checks.record(name, False, f"{type(error).__name__}: {str(error).splitlines()[0][:300]}")
+	errors = browser.console_errors()
+	checks.record(
+		f"{browser.who}: My Day's call has no console errors", not errors, " | ".join(errors)[:1500]
+	)
+
+
 def check_lead_conversion(browser: Browser, api: Api, fixtures: dict, rep: str):
 	"""The lead form's "Convert to Customer" button, its dialog's Convert; the API must show Converted."""
 	checks = browser.checks
@@ -1029,6 +1093,7 @@ def run_as(
 			others = tuple(rep for rep in REPS if rep != user) if user in REPS else ()
 		visit_views(browser, api, fixtures, user, others)
 		if actions:
+			check_my_day_call(browser, api, fixtures, user)
 			check_kanban_drag(browser, api, fixtures, user)
 			check_lead_conversion(browser, api, fixtures, user)
 	finally:
