@@ -24,6 +24,7 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, getdate, nowdate
+from frappe.utils.dateutils import parse_date, user_to_str
 from pypika.functions import Date
 from pypika.terms import Case
 
@@ -139,9 +140,17 @@ def close_date_changes(names: list[str]) -> dict[str, list[tuple[date, date]]]:
 					continue
 				history = changes.setdefault(row.docname, [])
 				if not history and old:
-					history.append((date.min, getdate(old)))
-				history.append((getdate(row.creation), getdate(new)))
+					history.append((date.min, version_date(old)))
+				history.append((getdate(row.creation), version_date(new)))
 	return changes
+
+
+def version_date(value: str) -> date:
+	"""A date as a Version row stores it: formatted in the system's date format when it was saved."""
+	try:
+		return getdate(user_to_str(value, frappe.db.get_default("date_format") or "dd-mm-yyyy"))
+	except ValueError:
+		return getdate(parse_date(value))  # the format changed since: the most likely reading
 
 
 def activity_days(names: list[str]) -> dict[str, list[date]]:

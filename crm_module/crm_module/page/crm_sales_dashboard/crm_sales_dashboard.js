@@ -126,7 +126,52 @@ class CRMSalesDashboard {
 				// only the latest request draws: an older answer arriving late never replaces newer charts
 				if (request === this.request) this.render(data || {}, trend || [], args);
 				if (request === this.request) this.load_targets(args, request);
+				if (request === this.request) this.load_forecast(args, request);
 			}
+		);
+	}
+
+	/** The learned forecast of this month and the next two beside the stage-weighted one, with its measured error. */
+	load_forecast(args, request) {
+		const forecast_args = args.userId ? { userId: args.userId } : {};
+		frappe
+			.call({ method: "crm_module.api.forecast.learned", type: "GET", args: forecast_args })
+			.then(({ message }) => request === this.request && this.render_forecast(message || {}));
+	}
+
+	render_forecast(data) {
+		const $forecast = this.$body.find("[data-crm-forecast]");
+		if (!(data.months || []).length) return $forecast.empty();
+		const money = (value) => this.money(value);
+		const rows = data.months
+			.map((row) => {
+				const month = moment(`${row.month}-01`).format("MMM YYYY");
+				return `<tr>
+					<td>${frappe.utils.escape_html(month)}</td>
+					<td class="text-right"><b>${money(row.expected)}</b></td>
+					<td class="text-right text-muted">${money(row.low)} – ${money(row.high)}</td>
+					<td class="text-right">${money(row.weighted)}</td>
+				</tr>`;
+			})
+			.join("");
+		const note = __(
+			"Measured over the last {0} months: the learned forecast erred by {1}% on average, the stage-weighted one by {2}%; the range held the actual revenue in {3}% of months.",
+			[data.backtestMonths, data.mapeModel, data.mapeWeighted, data.coverage]
+		);
+		$forecast.html(
+			this.section(
+				__("Forecast"),
+				`<table class="table table-sm crm-forecast-table">
+					<thead><tr>
+						<th>${__("Month")}</th>
+						<th class="text-right">${__("Learned")}</th>
+						<th class="text-right">${__("80% range")}</th>
+						<th class="text-right">${__("Stage-weighted")}</th>
+					</tr></thead>
+					<tbody>${rows}</tbody>
+				</table>
+				<div class="text-muted small">${note}</div>`
+			)
 		);
 	}
 
@@ -216,6 +261,7 @@ class CRMSalesDashboard {
 			${mixed}
 			<div class="crm-dashboard-cards">${cards.map(([label, value, link]) => this.card(label, value, link)).join("")}</div>
 			<div data-crm-targets></div>
+			<div data-crm-forecast></div>
 			<div class="crm-dashboard-grid">
 				${this.section(__("Pipeline by Stage"), `<div class="crm-chart" data-chart="stages"></div>`, this.list_link("CRM Opportunity", "opportunity_owner", open))}
 				${this.section(__("Active Leads by Source"), `<div class="crm-chart" data-chart="sources"></div>`, this.list_link("CRM Sales Lead", "lead_owner", { status: ["in", CRM_ACTIVE_LEAD_STATUSES] }))}
