@@ -9,13 +9,16 @@ Every app cache goes through here:
   commit, removes what it put there, so the next reader computes from the committed rows. A rollback drops
   them again too: whatever the writer's own transaction cached after the change is undone with it.
 
-Frappe's own `frappe.cache` is used underneath (site-prefixed keys, pickled values).
+Frappe's own `frappe.cache` is used underneath (site-prefixed keys, pickled values). When Redis cannot be
+reached every call here still answers: Frappe's wrapper treats a lost connection as a miss (reads) or a no-op
+(writes, drops), and so does the expiry set here, so the app computes from the database instead of failing.
 """
 
 from collections.abc import Callable
 from typing import Any
 
 import frappe
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from crm_module import replica
 
@@ -42,8 +45,11 @@ def store(key: str, value: Any, *, field: str | None = None, ttl: int = TTL) -> 
 	frappe.cache.hset(key, field, value)
 	# a hash expires as a whole: set its TTL when it has none yet, so fields added later never extend it
 	redis_key = frappe.cache.make_key(key)
-	if frappe.cache.ttl(redis_key) < 0:
-		frappe.cache.expire(redis_key, ttl)
+	try:
+		if frappe.cache.ttl(redis_key) < 0:
+			frappe.cache.expire(redis_key, ttl)
+	except RedisConnectionError:
+		pass  # Redis is unreachable: `hset` stored nothing there, so nothing needs an expiry
 
 
 def drop(*keys: str) -> None:
