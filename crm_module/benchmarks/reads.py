@@ -17,7 +17,7 @@ import frappe
 from frappe.utils import add_days, get_test_client, today
 
 from crm_module import constants
-from crm_module.benchmarks.dataset import rep_email
+from crm_module.benchmarks.dataset import REPS, rep_email
 from crm_module.services.reporting import cache as metrics_cache
 from crm_module.services.reporting import metrics
 from crm_module.tests.api_case import CRMAPITestCase
@@ -149,6 +149,32 @@ def run(repeat: int = 3) -> list[dict]:
 			)
 		)
 		frappe.set_user("Administrator")
+	if rep:
+		results += my_day_timings(repeat)
 	met = sum(r["met"] for r in results)
 	print(f"\n{met} of {len(results)} targets met")
+	return results
+
+
+def my_day_timings(repeat: int = 3) -> list[dict]:
+	"""My Day (issue 22), in process (the whitelisted function as the user: its permission checks, the
+	queries, the ranking, the payload; no HTTP and no writes): a rep of dataset L, and a team lead who
+	reaches 10 reps' records (dataset L has no teams and this run writes nothing: the lead's reach is the
+	first 10 reps, patched into the row rules; the queries are the ones a real team lead runs). The stage
+	history figures are cached for minutes, so a typical request finds them cached: warmed first.
+
+		bench --site <site> execute crm_module.benchmarks.reads.my_day_timings"""
+	from crm_module.api import my_day
+
+	rep = rep_email(0)
+	team = [rep_email(i) for i in range(min(10, REPS))]
+	results = []
+	for label, reach, target in (("rep", [rep], 150), ("team lead of 10 reps", team, 300)):
+		with patch("crm_module.access.conditions.reach_users", lambda user, reach=reach: reach):
+			frappe.set_user(rep)
+			frappe.local.crm_large_reach = {}
+			found = my_day.get()
+			ms = timed(my_day.get, repeat * 3)
+			results.append(line(f"My Day API, {label} of dataset L ({found['total']} items)", ms, target))
+	frappe.set_user("Administrator")
 	return results
