@@ -25,6 +25,7 @@ SETTINGS = "CRM Module Settings"
 RECORD_ACCESS = "CRM Record Access"
 SOURCE_LINK = "CRM Source Link"  # migrations (issue 12): where a record came from
 MIGRATION_RUN = "CRM Migration Run"
+SYNC_ISSUE = "CRM Sync Issue"  # ERPNext / Frappe Contact sync (issue 20): what could not be written
 
 DEFAULT_PIPELINE = "Default"
 

@@ -108,6 +108,12 @@ _OWNED = ("CRM Customer Profile", "CRM Sales Lead", "CRM Opportunity")
 _INDEXED = (*_OWNED, "CRM Contact", "CRM Interaction", "CRM Activity Timeline")
 
 
+_SYNC = {
+	"on_update": ["crm_module.services.integrations.erp_sync.on_change"],
+	"on_trash": ["crm_module.services.integrations.erp_sync.on_trash"],
+}
+_SYNC_CHILD = "crm_module.services.integrations.erp_sync.on_child_change"
+
 # what some isolated doctypes do besides the access rules and the figure cache (event -> handlers)
 _EXTRA_EVENTS = {
 	"CRM Sales Lead": {
@@ -117,6 +123,9 @@ _EXTRA_EVENTS = {
 		"on_update": ["crm_module.services.integrations.calendar_sync.sync_lead"],
 		"on_trash": ["crm_module.services.integrations.calendar_sync.delete_events"],
 	},
+	# live two-way sync with ERPNext Customer / Frappe Contact (issue 20, services/integrations/erp_sync.py)
+	"CRM Customer Profile": _SYNC,
+	"CRM Contact": _SYNC,
 	"CRM Opportunity": {
 		"on_change": ["crm_module.services.automation.runs.capture_event"],
 		# a won opportunity may draft an ERPNext Quotation / Sales Order (services/integrations/erpnext_handoff.py)
@@ -147,9 +156,20 @@ doc_events = {
 	**{
 		doctype: {
 			"before_validate": "crm_module.access.write_guard.guard_child_row",
-			"on_trash": "crm_module.access.write_guard.guard_child_row",
+			"on_trash": ["crm_module.access.write_guard.guard_child_row"]
+			+ ([_SYNC_CHILD] if doctype in ("CRM Email Address", "CRM Phone Number") else []),
+			**({"on_update": _SYNC_CHILD} if doctype in ("CRM Email Address", "CRM Phone Number") else {}),
 		}
 		for doctype in _CHILD_TABLES
+	},
+	# the other side of the sync: ERPNext's Customer (when installed) and Frappe's Contact
+	"Customer": {
+		"on_update": "crm_module.services.integrations.erp_sync.on_change",
+		"on_trash": "crm_module.services.integrations.erp_sync.on_trash",
+	},
+	"Contact": {
+		"on_update": "crm_module.services.integrations.erp_sync.on_change",
+		"on_trash": "crm_module.services.integrations.erp_sync.on_trash",
 	},
 	"CRM Pipeline Stage": {
 		"on_change": "crm_module.services.reporting.cache.invalidate",
@@ -213,6 +233,8 @@ before_tests = "crm_module.tests.setup_site.before_tests"
 scheduler_events = {
 	# one ordered run (refresh -> scoring -> health -> segments -> alerts), see crm_module/services/daily.py
 	"daily_long": ["crm_module.services.daily.run_daily"],
+	# customers and contacts the ERPNext / Contact sync could not write (services/integrations/erp_sync.py)
+	"hourly_long": ["crm_module.services.integrations.erp_sync.retry_issues"],
 	# failed email captures are tried again (services/integrations/email_capture.py)
 	"hourly": ["crm_module.services.integrations.email_capture.retry_failed"],
 }

@@ -46,6 +46,7 @@ def test_hooks_declare_the_app():
 		"CRM Record Access",  # the access index: managers read it, nobody writes it by hand
 		"CRM Source Link",  # migrations (issue 12): managers only, like the runs' log
 		"CRM Migration Run",
+		"CRM Sync Issue",  # the ERPNext / Contact sync's failures (issue 20): managers only
 		# the sales organisation: every CRM User may read it, managers maintain it
 		"CRM Sales Team",
 		"CRM Sales Team Member",

@@ -59,6 +59,7 @@ RULES: dict[str, Rule] = {
 			"last_interaction_on",
 			"last_activity_on",
 			"erpnext_customer",
+			"erp_sync_state",  # the ERPNext sync's merge base (issue 20)
 			"source_lead",
 			"company_key",
 		),
@@ -94,7 +95,11 @@ RULES: dict[str, Rule] = {
 			"erpnext_sales_document",
 		),
 	),
-	constants.CONTACT: Rule(parents=(("customer", constants.CUSTOMER),), protected=("last_contacted_on",)),
+	constants.CONTACT: Rule(
+		parents=(("customer", constants.CUSTOMER),),
+		# the Frappe Contact it is synced with and the sync's merge base (issue 20)
+		protected=("last_contacted_on", "frappe_contact", "erp_sync_state"),
+	),
 	constants.INTERACTION: Rule(
 		parents=(
 			("customer", constants.CUSTOMER),

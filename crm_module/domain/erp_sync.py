@@ -3,13 +3,14 @@ field maps and the merge rule. Pure Python (no frappe); the services in
 `crm_module/services/integrations/erp_sync.py` read both records, call `merge` and write what it says.
 
 Both records of a pair are read into one *canonical* dict (the keys of the maps below, values compared
-after `canonical_value`). Each pair keeps the canonical values of its last sync (the *base*). A sync is a
-three-way merge, field by field:
+after `canonical_value`). Each pair keeps the canonical values each side had after its last sync (the
+*base*). A sync is a three-way merge, field by field:
 
 - equal on both sides: nothing to do;
-- changed on one side only (the other still equals the base): that side's value goes to the other;
+- changed on one side only (since the base): that side's value goes to the other;
 - changed on both sides (a conflict): the side with the later ``modified`` wins that field;
-- no base yet (first pairing): the side with the later ``modified`` wins every differing field.
+- no base yet (first pairing): the side with the later ``modified`` wins every differing field;
+- different but changed on neither side (a value the other side cannot hold): left alone.
 
 So a change is written once, and a synced write never comes back: after it both sides are equal.
 """
@@ -178,31 +179,39 @@ def changed_fields(before: Mapping | None, after: Mapping, keys: Iterable[str]) 
 	return [k for k in keys if canonical_value(k, before.get(k)) != canonical_value(k, after.get(k))]
 
 
-def merge(base: Mapping | None, crm: Mapping, erp: Mapping, crm_modified, erp_modified) -> Merge:
+def merge(crm: Mapping, erp: Mapping, crm_modified, erp_modified, base: Mapping | None = None) -> Merge:
 	"""The three-way merge of the module docstring. `crm` and `erp` are canonical dicts with the same
-	keys; `*_modified` comparable timestamps (ties go to the CRM side)."""
+	keys; `*_modified` comparable timestamps (ties go to the CRM side); `base` the canonical values each
+	side had after the last sync, ``{"crm": {...}, "erp": {...}}`` (None: never synced). Each side is
+	compared with its own last values, so a difference neither side made since (a value the other side
+	cannot hold, such as a territory ERPNext does not have) is left alone instead of flapping."""
 	result = Merge()
 	crm_later = crm_modified >= erp_modified
+	base_crm = (base or {}).get("crm") or {}
+	base_erp = (base or {}).get("erp") or {}
 	for key in crm:
 		mine, theirs = crm[key], erp.get(key)
 		if mine == theirs:
 			result.merged[key] = mine
 			continue
-		old = base.get(key) if base is not None and key in base else None
-		if base is not None and key in base and theirs == old:
-			winner = "crm"
-		elif base is not None and key in base and mine == old:
-			winner = "erp"
-		else:
+		if key not in base_crm or key not in base_erp:
 			winner = "crm" if crm_later else "erp"
-			if base is not None and key in base:
-				result.conflicts.append(key)
-		if winner == "crm":
-			result.to_erp[key] = mine
-			result.merged[key] = mine
 		else:
-			result.to_crm[key] = theirs
-			result.merged[key] = theirs
+			crm_changed, erp_changed = mine != base_crm[key], theirs != base_erp[key]
+			if crm_changed and erp_changed:
+				result.conflicts.append(key)
+				winner = "crm" if crm_later else "erp"
+			elif crm_changed:
+				winner = "crm"
+			elif erp_changed:
+				winner = "erp"
+			else:
+				result.merged[key] = mine
+				continue
+		if winner == "crm":
+			result.to_erp[key] = result.merged[key] = mine
+		else:
+			result.to_crm[key] = result.merged[key] = theirs
 	return result
 
 

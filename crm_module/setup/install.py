@@ -31,6 +31,11 @@ def before_install():
 
 def after_install():
 	ensure_setup_records()
+	# customers and contacts sync with ERPNext / Frappe Contact unless turned off (issue 20)
+	from crm_module.services.integrations.erp_sync import ensure_default
+
+	ensure_default()
+	frappe.db.commit()  # nosemgrep: after_install runs outside a request
 
 
 def after_migrate():

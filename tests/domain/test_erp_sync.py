@@ -82,11 +82,15 @@ def test_changed_fields():
 BASE = {"website": "a.io", "industry": "Tech", "disabled": False}
 
 
+def based(crm=None, erp=None):
+	return {"crm": dict(crm or BASE), "erp": dict(erp or BASE)}
+
+
 def test_merge_one_side_changed_goes_to_the_other_whatever_modified():
 	crm = {**BASE, "website": "b.io"}
-	m = s.merge(BASE, crm, dict(BASE), crm_modified=1, erp_modified=9)
+	m = s.merge(crm, dict(BASE), crm_modified=1, erp_modified=9, base=based())
 	assert m.to_erp == {"website": "b.io"} and m.to_crm == {} and m.conflicts == []
-	m = s.merge(BASE, dict(BASE), {**BASE, "disabled": True}, crm_modified=9, erp_modified=1)
+	m = s.merge(dict(BASE), {**BASE, "disabled": True}, crm_modified=9, erp_modified=1, base=based())
 	assert m.to_crm == {"disabled": True} and m.to_erp == {}
 	assert m.merged == {**BASE, "disabled": True}
 
@@ -94,29 +98,40 @@ def test_merge_one_side_changed_goes_to_the_other_whatever_modified():
 def test_merge_conflict_later_modified_wins_field_by_field():
 	crm = {**BASE, "website": "crm.io", "industry": "Retail"}
 	erp = {**BASE, "website": "erp.io", "disabled": True}
-	m = s.merge(BASE, crm, erp, crm_modified="2026-01-02 10:00:00", erp_modified="2026-01-02 10:00:05")
+	m = s.merge(
+		crm, erp, crm_modified="2026-01-02 10:00:00", erp_modified="2026-01-02 10:00:05", base=based()
+	)
 	# both changed website: ERPNext saved later and wins; industry and disabled changed on one side only
 	assert m.conflicts == ["website"]
 	assert m.to_crm == {"website": "erp.io", "disabled": True}
 	assert m.to_erp == {"industry": "Retail"}
 	assert m.merged == {"website": "erp.io", "industry": "Retail", "disabled": True}
-	m = s.merge(BASE, crm, erp, crm_modified="2026-01-02 10:00:09", erp_modified="2026-01-02 10:00:05")
+	m = s.merge(
+		crm, erp, crm_modified="2026-01-02 10:00:09", erp_modified="2026-01-02 10:00:05", base=based()
+	)
 	assert m.to_erp == {"website": "crm.io", "industry": "Retail"} and m.to_crm == {"disabled": True}
 
 
 def test_merge_without_base_later_side_wins_and_equal_is_nothing():
 	crm, erp = {**BASE, "website": "crm.io"}, dict(BASE)
-	assert s.merge(None, crm, erp, 1, 2).to_crm == {"website": "a.io"}
-	assert s.merge(None, crm, erp, 2, 1).to_erp == {"website": "crm.io"}
-	assert s.merge(BASE, dict(BASE), dict(BASE), 1, 2).nothing
+	assert s.merge(crm, erp, 1, 2).to_crm == {"website": "a.io"}
+	assert s.merge(crm, erp, 2, 1).to_erp == {"website": "crm.io"}
+	assert s.merge(dict(BASE), dict(BASE), 1, 2, base=based()).nothing
+
+
+def test_merge_leaves_a_difference_neither_side_made():
+	"""A territory ERPNext does not have stays on the CRM side only, and is not written back and forth."""
+	crm, erp = {**BASE, "industry": "Quantum"}, dict(BASE)
+	m = s.merge(crm, erp, 5, 1, base=based(crm, erp))
+	assert m.nothing and m.merged["industry"] == "Quantum"
 
 
 def test_merge_after_sync_is_nothing():
 	"""No echo: once a merge is written, merging again (the other side's hook) finds nothing to do."""
 	crm, erp = {**BASE, "website": "b.io"}, dict(BASE)
-	m = s.merge(BASE, crm, erp, 2, 1)
+	m = s.merge(crm, erp, 2, 1, base=based())
 	erp.update(m.to_erp)
-	assert s.merge(m.merged, crm, erp, 2, 3).nothing
+	assert s.merge(crm, erp, 2, 3, base=based(crm, erp)).nothing
 
 
 def test_pair_by_key_unique_only():

@@ -29,7 +29,9 @@ class CRMContact(Document):
 		customer: DF.Link
 		email_id: DF.Data | None
 		emails: DF.Table[CRMEmailAddress]
+		erp_sync_state: DF.JSON | None
 		first_name: DF.Data
+		frappe_contact: DF.Link | None
 		full_name: DF.Data | None
 		is_primary: DF.Check
 		job_title: DF.Data | None

@@ -37,6 +37,7 @@ class CRMCustomerProfile(Document):
 		description: DF.TextEditor | None
 		email_id: DF.Data | None
 		engagement_level: DF.Literal["", "Low", "Medium", "High"]
+		erp_sync_state: DF.JSON | None
 		erpnext_customer: DF.Data | None
 		health_score: DF.Int
 		health_updated_on: DF.Date | None

@@ -42,6 +42,7 @@ class CRMModuleSettings(Document):
 		prediction_history_size: DF.Int
 		prediction_model: DF.JSON | None
 		prediction_trained_on: DF.Datetime | None
+		sync_with_erpnext: DF.Check
 	# end: auto-generated types
 
 	def validate(self):
@@ -49,3 +50,7 @@ class CRMModuleSettings(Document):
 
 	def on_update(self):
 		clear_settings_cache()
+		# the ERPNext / Contact sync switched on: pair the existing records (issue 20)
+		from crm_module.services.integrations.erp_sync import on_settings_update
+
+		on_settings_update(self)
