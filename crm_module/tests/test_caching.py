@@ -41,6 +41,20 @@ def in_redis(key: str, field: str | None = None):
 	return None if raw is None else pickle.loads(raw)
 
 
+def committed(work):
+	"""`work()`, then commit; started afresh after a deadlock or a lock wait timeout (other test runs share the
+	site and hold rows for a whole test class)."""
+	for attempt in range(5):
+		try:
+			result = work()
+			frappe.db.commit()
+			return result
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			frappe.db.rollback()
+			if attempt == 4:
+				raise
+
+
 def fresh_request() -> None:
 	"""What a new request starts with: no request-local memo of the team reach."""
 	frappe.local.crm_team_reach = None
@@ -68,23 +82,18 @@ class TestCachesAcrossTransactions(IntegrationTestCase):
 			frappe.local.db = primary
 			fresh_request()
 
-	def commit_and_clean_up(self, *docs: tuple[str, str]) -> None:
-		"""Commit now; in the clean-up delete `docs` (doctype, name), last first, and commit again."""
-		frappe.db.commit()
+	def delete_later(self, *docs: tuple[str, str]) -> None:
+		"""In the clean-up: delete `docs` (doctype, name), last first, and commit."""
+
+		def delete():
+			for doctype, name in reversed(docs):
+				if frappe.db.exists(doctype, name):
+					frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 
 		def clean_up():
+			frappe.db.rollback()
 			frappe.set_user("Administrator")
-			for attempt in range(5):
-				frappe.db.rollback()
-				try:
-					for doctype, name in reversed(docs):
-						if frappe.db.exists(doctype, name):
-							frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-					frappe.db.commit()
-					break
-				except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
-					if attempt == 4:  # other test runs on the site hold the rows: give up loudly
-						raise
+			committed(delete)
 			fresh_request()
 
 		self.addCleanup(clean_up)
@@ -92,14 +101,21 @@ class TestCachesAcrossTransactions(IntegrationTestCase):
 	# --- team reach ------------------------------------------------------------------------------------
 
 	def team(self):
-		"""A lead with two members, one customer owned by each member; committed."""
-		lead, kept, removed = (
-			f.make_user(f"crm.cache.{who}@example.com") for who in ("lead", "kept", "removed")
-		)
-		team = f.make_team(f"Cache Race {RUN}", lead, (kept, removed))
-		customer = f.make_customer(f"Cache Race {RUN} Corp", account_owner=removed, ignore_permissions=True)
-		self.commit_and_clean_up((constants.SALES_TEAM, team.name), (constants.CUSTOMER, customer.name))
-		return lead, kept, removed, team.name, customer.name
+		"""A lead with two members and a customer of the member who will leave; committed."""
+		lead, kept, removed = (f"crm.cache.{who}@example.com" for who in ("lead", "kept", "removed"))
+
+		def build():
+			for user in (lead, kept, removed):
+				f.make_user(user)
+			team = f.make_team(f"Cache Race {RUN}", lead, (kept, removed))
+			customer = f.make_customer(
+				f"Cache Race {RUN} Corp", account_owner=removed, ignore_permissions=True
+			)
+			return team.name, customer.name
+
+		team, customer = committed(build)
+		self.delete_later((constants.SALES_TEAM, team), (constants.CUSTOMER, customer))
+		return lead, kept, removed, team, customer
 
 	def test_a_reader_between_a_team_change_and_its_commit_leaves_no_old_reach(self):
 		lead, kept, removed, team, customer = self.team()
@@ -124,8 +140,7 @@ class TestCachesAcrossTransactions(IntegrationTestCase):
 
 	def test_a_rolled_back_team_change_leaves_no_reach_behind(self):
 		lead, kept, removed, team, _customer = self.team()
-		newcomer = f.make_user("crm.cache.newcomer@example.com")
-		frappe.db.commit()
+		newcomer = committed(lambda: f.make_user("crm.cache.newcomer@example.com"))
 		doc = frappe.get_doc(constants.SALES_TEAM, team)
 		doc.append("members", {"user": newcomer})
 		doc.save(ignore_permissions=True)
@@ -143,17 +158,23 @@ class TestCachesAcrossTransactions(IntegrationTestCase):
 
 	def test_a_reader_between_a_stage_change_and_its_commit_leaves_no_old_stages(self):
 		name = f"Cache Race {RUN}"
-		frappe.get_doc({"doctype": constants.PIPELINE, "pipeline_name": name}).insert(ignore_permissions=True)
-		stage = frappe.get_doc(
-			{
-				"doctype": constants.PIPELINE_STAGE,
-				"pipeline": name,
-				"stage_name": f"Qualify {RUN}",
-				"stage_order": 1,
-				"probability": 30,
-			}
-		).insert(ignore_permissions=True)
-		self.commit_and_clean_up((constants.PIPELINE, name), ("Kanban Board", f"CRM Opportunities: {name}"))
+
+		def build():
+			frappe.get_doc({"doctype": constants.PIPELINE, "pipeline_name": name}).insert(
+				ignore_permissions=True
+			)
+			return frappe.get_doc(
+				{
+					"doctype": constants.PIPELINE_STAGE,
+					"pipeline": name,
+					"stage_name": f"Qualify {RUN}",
+					"stage_order": 1,
+					"probability": 30,
+				}
+			).insert(ignore_permissions=True)
+
+		stage = committed(build)
+		self.delete_later((constants.PIPELINE, name), ("Kanban Board", f"CRM Opportunities: {name}"))
 		self.assertEqual([s.probability for s in pipeline.get_pipeline_stages(name)], [30])
 
 		stage.probability = 70
@@ -179,24 +200,25 @@ class TestCachesAcrossTransactions(IntegrationTestCase):
 
 		def restore():
 			frappe.db.rollback()
-			frappe.db.set_single_value(constants.SETTINGS, dict(before))
+			committed(lambda: frappe.db.set_single_value(constants.SETTINGS, dict(before)))
 			settings.clear_settings_cache()
 			frappe.clear_document_cache(constants.SETTINGS, constants.SETTINGS)
-			frappe.db.commit()
 
-		doc = frappe.get_doc(constants.SETTINGS)
-		doc.update(
-			{
-				"health_engagement_weight": 0.5,
-				"health_activity_weight": 0.25,
-				"health_satisfaction_weight": 0.25,
-				"engagement_weight": 1,
-				"fit_weight": 1,
-				"activity_weight": 1,
-			}
-		)
-		doc.save(ignore_permissions=True)
-		frappe.db.commit()
+		def known_weights():
+			doc = frappe.get_doc(constants.SETTINGS)
+			doc.update(
+				{
+					"health_engagement_weight": 0.5,
+					"health_activity_weight": 0.25,
+					"health_satisfaction_weight": 0.25,
+					"engagement_weight": 1,
+					"fit_weight": 1,
+					"activity_weight": 1,
+				}
+			)
+			doc.save(ignore_permissions=True)
+
+		committed(known_weights)
 		self.addCleanup(restore)
 		self.assertEqual(settings.get_health_weights().satisfaction, 0.25)
 		self.assertEqual(settings.get_scoring_config().weights, (1.0, 1.0, 1.0))
