@@ -162,7 +162,7 @@ def test_the_access_index_follows_the_indexed_doctypes():
 		assert "crm_module.access.index.on_record_change" in events[doctype]["on_change"]
 		assert "crm_module.access.index.on_record_trash" in events[doctype]["on_trash"]
 	assert "crm_module.access.index.on_todo_change" in events["ToDo"]["on_change"]
-	assert events["ToDo"]["on_trash"] == "crm_module.access.index.on_todo_change"
+	assert "crm_module.access.index.on_todo_change" in events["ToDo"]["on_trash"]
 
 
 def test_cached_figures_are_invalidated_by_every_doctype_they_read():
@@ -186,7 +186,20 @@ def test_cached_figures_are_invalidated_by_every_doctype_they_read():
 	for doctype in sources:
 		assert "crm_module.services.reporting.cache.invalidate" in events[doctype]["on_change"]
 		assert "crm_module.services.reporting.cache.invalidate" in events[doctype]["on_trash"]
+		assert events[doctype]["after_rename"] == "crm_module.services.reporting.cache.invalidate"
 	assert events["CRM Pipeline Stage"]["on_change"] == "crm_module.services.reporting.cache.invalidate"
+	# assignments change who reaches a record: opened, closed, retargeted and deleted ones invalidate
+	for event in ("on_change", "on_trash"):
+		assert "crm_module.services.reporting.cache.invalidate_for_todo" in events["ToDo"][event]
+	# every cached figure says which sources it reads (a write renews only the figures that read its doctype)
+	reads = next(n for n in cache_tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "READS")
+	declared = {
+		key.value: {names[element.attr] for element in value.elts}
+		for key, value in zip(reads.value.keys, reads.value.values, strict=True)
+	}
+	used = set(re.findall(r"metrics_cache\.cached\(\s*\"(\w+)\"", text))
+	assert used and used == set(declared), (used, set(declared))
+	assert all(doctypes and doctypes <= sources for doctypes in declared.values()), declared
 
 
 def _resolves(path: str) -> bool:
@@ -197,7 +210,19 @@ def _resolves(path: str) -> bool:
 	if module.with_suffix(".py").exists() or (module / "__init__.py").exists():
 		return True
 	file, attribute = resolve_dotted(path)
-	return "." not in attribute and defines(file, attribute)
+	return "." not in attribute and (defines(file, attribute) or _imports(file, attribute))
+
+
+def _imports(file, name: str) -> bool:
+	"""`name` is imported at the top of `file` (a patch target such as "crm_module.x.frappe" or an imported
+	function patched where it is used)."""
+	import ast
+
+	for node in ast.parse(file.read_text()).body:
+		if isinstance(node, ast.Import | ast.ImportFrom):
+			if any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names):
+				return True
+	return False
 
 
 def _dotted_literals():
