@@ -98,15 +98,21 @@ def write_rows(doctype: str, where: str) -> None:
 	)
 
 
-def refresh(doctype: str, names: list[str] | tuple[str, ...], cascade: bool = False) -> None:
-	"""Recompute who reaches the given records (and, with `cascade`, the records hanging off them)."""
+def refresh(
+	doctype: str, names: list[str] | tuple[str, ...], cascade: bool = False, new: bool = False
+) -> None:
+	"""Recompute who reaches the given records (and, with `cascade`, the records hanging off them);
+	`new`: records just inserted, that have no rows yet to delete."""
 	if doctype not in INDEXED or not names:
 		return
 	names = list(dict.fromkeys(names))
 	quoted = frappe.db.escape(doctype)
 	for start in range(0, len(names), CHUNK):
 		chunk = ", ".join(frappe.db.escape(name) for name in names[start : start + CHUNK])
-		frappe.db.sql(f"delete from {TABLE} where `record_type` = {quoted} and `record_name` in ({chunk})")
+		if not new:
+			frappe.db.sql(
+				f"delete from {TABLE} where `record_type` = {quoted} and `record_name` in ({chunk})"
+			)
 		write_rows(doctype, f"t.`name` in ({chunk})")
 	if cascade:
 		for child, link in dependents(doctype):

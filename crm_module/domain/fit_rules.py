@@ -202,3 +202,9 @@ def fit_score(
 			total += rule.points
 			matched.append(rule.to_dict())
 	return max(0, min(100, total)), matched
+
+
+def fit_key(lead: Mapping, rules: Iterable[FitRule] = DEFAULT_FIT_RULES) -> tuple[bool, ...]:
+	"""Which of `rules` `lead` matches: `fit_score` (score and explanations) depends on nothing else, so
+	equal keys give equal results."""
+	return tuple(rule_matches(rule, lead) for rule in rules)

@@ -190,10 +190,13 @@ def guarded(checked: Checked, fieldname: str, fn: Callable, *args):
 # ------------------------------------------------------------------ the whole file
 
 
-def file_duplicates(rows: Iterable[tuple[int, Iterable[str]]]) -> dict[int, tuple[str, int]]:
+def file_duplicates(
+	rows: Iterable[tuple[int, Iterable[str]]], first: dict[str, int] | None = None
+) -> dict[int, tuple[str, int]]:
 	"""Rows that repeat a value (email or phone, compared case-insensitively) of an earlier row:
-	{row number: (value, first row using it)}."""
-	first: dict[str, int] = {}
+	{row number: (value, first row using it)}. `first` ({value: row}) carries the values of earlier
+	parts of the file and is updated in place."""
+	first = {} if first is None else first
 	out = {}
 	for number, values in rows:
 		for value in values:
@@ -210,13 +213,13 @@ def file_duplicates(rows: Iterable[tuple[int, Iterable[str]]]) -> dict[int, tupl
 def route(
 	records: Iterable[tuple[int, str | None, str | None, bool]],
 	reps: Mapping[str, list[str]],
-	load: Mapping[str, int],
+	load: dict[str, int],
 ) -> dict:
 	"""Owners of unowned new records, in file order, as `route_by_territory` gives them one insert at a
 	time: the territory's rep with the fewest open records, ties to the rep listed first. `records`:
 	(row, territory, owner the row names, whether the record counts as open); every open record stored
-	before a row adds to its owner's load. Returns {row: rep} for the routed rows."""
-	load = dict(load)
+	before a row adds to its owner's load. Returns {row: rep} for the routed rows; `load` is updated in
+	place (the next part of the file continues from it)."""
 	out = {}
 	for number, territory, owner, is_open in records:
 		if not owner:

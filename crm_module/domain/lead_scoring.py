@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Real
 
-from crm_module.domain.fit_rules import DEFAULT_FIT_RULES, FitRule, fit_score
+from crm_module.domain.fit_rules import DEFAULT_FIT_RULES, FitRule, fit_key, fit_score
 from crm_module.domain.validation import as_count, as_fraction, clamp, round_half_up
 
 GRADES = ("A", "B", "C", "D")
@@ -245,6 +245,14 @@ def compute_lead_score(lead: Mapping, stats: Mapping, config: ScoringConfig | No
 		"thresholds": dict(config.thresholds),
 	}
 	return LeadScoreResult(engagement, fit, activity, total, grade_for(total, config.thresholds), factors)
+
+
+def input_key(lead: Mapping, stats: Mapping, config: ScoringConfig | None = None) -> tuple:
+	"""Everything `compute_lead_score` reads of a lead and its stats: equal keys give equal results, so
+	a batch computes each distinct combination once (an import of 100,000 leads has a few hundred)."""
+	config = config or ScoringConfig.default()
+	counts = tuple(sorted((k, type(v), v) for k, v in stats.items()))
+	return fit_key(lead, config.fit_rules), counts
 
 
 SCORE_FIELDS = ("engagement_score", "fit_score", "activity_score")

@@ -133,6 +133,11 @@ def train(
 	return Model(list(features), positives, negatives, counts)
 
 
+def feature_key(model: Model, lead: Mapping) -> tuple[str, ...]:
+	"""The categories `predict` reads of `lead`: equal keys give equal predictions."""
+	return tuple(feature_value(lead, f) for f in model.features)
+
+
 def predict(model: Model, lead: Mapping) -> Prediction:
 	"""Predict the conversion probability (0-100) of a lead with its factors sorted by ``|effect|``."""
 	log_odds = math.log(model.positives / model.negatives)

@@ -152,9 +152,11 @@ class TestImportEngine(IntegrationTestCase):
 		rows = [self.lead(i) for i in range(5)]
 		original, calls = writes.after_insert, []
 
-		def failing_second(doctype, names):
+		def failing_second(doctype, names, *args):
 			calls.append(names)
-			original(doctype, names)  # the batch's records, ToDos, access rows and scores are written...
+			original(
+				doctype, names, *args
+			)  # the batch's records, ToDos, access rows and scores are written...
 			if len(calls) == 2:
 				raise RuntimeError("disk full")  # ...and then it fails
 

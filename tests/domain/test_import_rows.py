@@ -146,6 +146,19 @@ def test_route_gives_the_least_loaded_rep_in_file_order():
 	assert route(records, reps, {"r2": 1}) == {2: "r1", 3: "r1", 5: "r1", 6: "r3"}
 
 
+def test_route_and_file_duplicates_carry_over_to_the_next_part_of_the_file():
+	reps = {"North": ["r1", "r2"]}
+	load = {"r2": 1}
+	whole = [(2, "North", None, True), (3, "North", None, True), (4, "North", None, True)]
+	assert route(whole, reps, dict(load)) == {2: "r1", 3: "r1", 4: "r2"}
+	assert route(whole[:2], reps, load) == {2: "r1", 3: "r1"}
+	assert load == {"r1": 2, "r2": 1}
+	assert route(whole[2:], reps, load) == {4: "r2"}
+	first: dict = {}
+	assert file_duplicates([(2, ["a@x.com"]), (3, ["b@x.com"])], first) == {}
+	assert file_duplicates([(4, ["B@X.com"]), (5, ["c@x.com"])], first) == {4: ("B@X.com", 3)}
+
+
 def test_changed_fields_compare_by_value():
 	stored = {
 		"status": "New",

@@ -398,3 +398,45 @@ def test_explicit_scores_name_the_field(change, message):
 	with pytest.raises(ValueError) as error:
 		explicit_scores(scores)
 	assert message in str(error.value)
+
+
+LEAD_VALUES = st.fixed_dictionaries(
+	{
+		"source": st.sampled_from(["Referral", "Website", "Event", "", None]),
+		"email": st.sampled_from(["a@gmail.com", "b@acme.io", "C@ACME.IO", "", None, "x"]),
+		"company_size": st.sampled_from(["1-10", "51-200", "1000+", None]),
+		"industry": st.sampled_from(["Software", " ", None]),
+		"phone": st.sampled_from(["+14155550100", "+14155550101", "", None]),
+	}
+)
+STATS = st.fixed_dictionaries(
+	{},
+	optional={
+		"interactions_90d": st.integers(0, 12),
+		"meetings_90d": st.integers(0, 4),
+		"positive": st.integers(0, 5),
+		"negative": st.integers(0, 5),
+		"days_since_last_activity": st.one_of(st.none(), st.integers(0, 120)),
+		"activities_30d": st.integers(0, 6),
+		"activities_90d": st.integers(0, 12),
+	},
+)
+
+
+@given(LEAD_VALUES, STATS, LEAD_VALUES, STATS)
+def test_equal_input_keys_give_equal_scores(lead_a, stats_a, lead_b, stats_b):
+	from crm_module.domain.lead_scoring import input_key
+
+	if input_key(lead_a, stats_a) == input_key(lead_b, stats_b):
+		assert compute_lead_score(lead_a, stats_a) == compute_lead_score(lead_b, stats_b)
+
+
+def test_input_keys_group_leads_that_differ_only_in_what_scoring_ignores():
+	from crm_module.domain.lead_scoring import input_key
+
+	one = {"source": "Website", "email": "a@acme.io", "phone": "+14155550100", "lead_name": "A"}
+	other = {"source": "website ", "email": "b@ACME.io", "phone": "+14155550199", "lead_name": "B"}
+	assert input_key(one, {}) == input_key(other, {})
+	assert input_key(one, {}) != input_key({**one, "phone": None}, {})
+	assert input_key(one, {"activities_30d": 1}) != input_key(one, {"activities_30d": 2})
+	assert input_key(one, {"activities_30d": 1}) != input_key(one, {"activities_30d": True})

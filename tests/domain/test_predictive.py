@@ -176,3 +176,16 @@ def test_predictions_are_probabilities(seed):
 	if m is not None:
 		for lead in synthetic_leads(5, seed=seed + 1):
 			assert 0 <= predict(m, lead).probability <= 100
+
+
+def test_equal_feature_keys_give_equal_predictions():
+	from crm_module.domain.predictive import feature_key
+
+	model = train(synthetic_leads(300, seed=5))
+	leads = synthetic_leads(400, seed=6)
+	by_key = {}
+	for lead in leads:
+		by_key.setdefault(feature_key(model, lead), []).append(predict(model, lead))
+	assert len(by_key) < len(leads)  # leads share their features
+	for predictions in by_key.values():
+		assert all(p == predictions[0] for p in predictions)

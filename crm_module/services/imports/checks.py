@@ -4,6 +4,7 @@ per customer, and routing's reps and loads. Every function takes the checked row
 Checked`) and refuses, on the row, what a form save would refuse."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import frappe
 from frappe.query_builder.functions import Count
@@ -18,17 +19,44 @@ from crm_module.services.imports.specs import link_targets
 from crm_module.services.sales.teams import ROUTED, territory_reps
 
 OWNER_ROLES = CRM_ROLES | {"System Manager"}
+# values per IN list: MariaDB turns a list of 1,000 or more (`in_predicate_conversion_threshold`) into a
+# derived table, which costs about twice as much as two indexed lists of 999
+LOOKUP = 999
+
+
+@dataclass
+class FileState:
+	"""What the parts of a file read before tell the checks of the next part."""
+
+	keys: dict[str, int] = field(default_factory=dict)  # key value -> first row using it
+	points: dict[str, int] = field(default_factory=dict)  # email / phone -> first row using it
+	created: set[str] = field(default_factory=set)  # records this import created (duplicate guard)
+	known_lead_emails: dict[str, list[str]] | None = None  # the key lookup of this part, for the guard
+	found: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (target, value) -> stored
+	customers: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (doctype, name) -> customer
+	reps: dict[str, list[str]] = field(default_factory=dict)  # territory -> reps
+	loads: dict[str, int] = field(default_factory=dict)  # routing: rep -> open records
+	counted: set[str] = field(default_factory=set)  # reps whose stored open records are in `loads`
+	written: bool = True  # earlier parts are stored before the next is checked (False: a dry run)
+	contacts_of: set[str] = field(default_factory=set)  # customers with a contact
+	primary: dict[str, str] = field(default_factory=dict)  # customer -> its primary contact
+	asked: set[str] = field(default_factory=set)  # customers whose contacts were looked up
+
+
+def lookup(sql: str, values, as_dict: bool = False) -> list:
+	"""The rows of `sql` for `values`, asked 999 at a time: `sql` has `{values}` where the IN list goes
+	(escaped literals, `bulk.sql_in`)."""
+	rows = []
+	for chunk in bulk.chunks(sorted(values), LOOKUP):
+		rows += frappe.db.sql(sql.replace("{values}", bulk.sql_in(chunk)), as_dict=as_dict)
+	return rows
 
 
 def existing_names(doctype: str, values: set[str], column: str = "name") -> dict[str, str]:
 	"""{lower-cased value: stored spelling} of the values found in `doctype`.`column` (the database
 	compares case-insensitively, as Frappe's link validation does)."""
-	table = frappe.qb.DocType(doctype)
-	found = {}
-	for chunk in bulk.chunks(sorted(values)):
-		rows = frappe.qb.from_(table).select(table[column]).where(table[column].isin(list(chunk))).run()
-		found.update({str(value).lower(): value for (value,) in rows})
-	return found
+	rows = lookup(f"select `{column}` from `tab{doctype}` where `{column}` in {{values}}", values)
+	return {str(value).lower(): value for (value,) in rows}
 
 
 def crm_users(values: set[str]) -> dict[str, str]:
@@ -52,21 +80,30 @@ def crm_users(values: set[str]) -> dict[str, str]:
 	return found
 
 
-def check_links(doctype: str, rows: list[Checked], owner_field: str | None) -> None:
+def check_links(
+	doctype: str, rows: list[Checked], owner_field: str | None, state: FileState | None = None
+) -> None:
 	"""Every Link value must name a stored record (its stored spelling is kept); the owner field must
-	name an enabled user with a CRM role."""
+	name an enabled user with a CRM role. Values looked up for an earlier part of the file are not
+	asked again."""
+	state = state or FileState()
 	for fieldname, target in link_targets(doctype).items():
+		kind = "owner" if fieldname == owner_field else target
 		values = {
-			r.values[fieldname] for r in rows if r.ok and not import_rows.empty(r.values.get(fieldname))
+			str(r.values[fieldname]).lower()
+			for r in rows
+			if r.ok and not import_rows.empty(r.values.get(fieldname))
 		}
-		if not values:
-			continue
-		found = crm_users(values) if fieldname == owner_field else existing_names(target, values)
+		ask = {v for v in values if (kind, v) not in state.found}
+		if ask:
+			found = crm_users(ask) if kind == "owner" else existing_names(target, ask)
+			for value in ask:
+				state.found[(kind, value)] = found.get(value)
 		for row in rows:
 			value = row.values.get(fieldname)
 			if not row.ok or import_rows.empty(value):
 				continue
-			stored = found.get(str(value).lower())
+			stored = state.found.get((kind, str(value).lower()))
 			if stored is not None:
 				row.values[fieldname] = stored
 			elif fieldname == owner_field:
@@ -76,35 +113,30 @@ def check_links(doctype: str, rows: list[Checked], owner_field: str | None) -> N
 
 
 def customers_of(doctype: str, names: set[str]) -> dict[str, str]:
-	table = frappe.qb.DocType(doctype)
-	out = {}
-	for chunk in bulk.chunks(sorted(names)):
-		out.update(
-			dict(
-				frappe.qb.from_(table)
-				.select(table.name, table.customer)
-				.where(table.name.isin(list(chunk)))
-				.run()
-			)
-		)
-	return out
+	return dict(lookup(f"select `name`, `customer` from `tab{doctype}` where `name` in {{values}}", names))
 
 
-def check_interaction_parents(rows: list[Checked]) -> None:
+def check_interaction_parents(rows: list[Checked], state: FileState | None = None) -> None:
 	"""An interaction's contact and opportunity belong to its customer (CRM Interaction.validate)."""
+	state = state or FileState()
 	for fieldname, doctype in (("contact", constants.CONTACT), ("opportunity", constants.OPPORTUNITY)):
 		values = {
 			r.values[fieldname] for r in rows if r.ok and r.values.get(fieldname) and r.values.get("customer")
 		}
-		if not values:
-			continue
-		owners = customers_of(doctype, values)
+		ask = {v for v in values if (doctype, v) not in state.customers}
+		if ask:
+			found = customers_of(doctype, ask)
+			for value in ask:
+				state.customers[(doctype, value)] = found.get(value)
 		for row in rows:
 			value, customer = row.values.get(fieldname), row.values.get("customer")
-			if not row.ok or not value or not customer or owners.get(value) == customer:
+			if not row.ok or not value or not customer:
+				continue
+			owner = state.customers.get((doctype, value))
+			if owner == customer:
 				continue
 			if fieldname == "contact":
-				reason = f"Contact (contact) {value} belongs to customer {owners.get(value)}, not {customer}"
+				reason = f"Contact (contact) {value} belongs to customer {owner}, not {customer}"
 			else:
 				reason = f"Opportunity (opportunity) {value} belongs to another customer"
 			row.refuse(fieldname, reason)
@@ -120,39 +152,50 @@ def contact_points(row: Checked) -> tuple[list[str], list[str]]:
 	return [v for v in [values.get("email_id")] if v], [v for v in [values.get("phone")] if v]
 
 
-def stored_contact_points(channel: str, values: set[str]) -> dict[str, set[tuple[str, str]]]:
-	"""{lower-cased value: {(doctype, name)}} of the leads and contacts using one of `values`."""
+def stored_contact_points(
+	channel: str, values: set[str], known_leads: dict[str, list[str]] | None = None
+) -> dict[str, set[tuple[str, str]]]:
+	"""{lower-cased value: {(doctype, name)}} of the leads and contacts using one of `values`
+	(`known_leads`: the leads by lower-cased email, already looked up), one query per 999 values."""
 	column = CHANNEL_COLUMNS[channel]
 	out: dict[str, set] = defaultdict(set)
-	lead = frappe.qb.DocType(constants.LEAD)
-	child = frappe.qb.DocType(CHANNEL_TABLES[channel])
-	for chunk in bulk.chunks(sorted(values)):
-		chunk = list(chunk)
-		for value, name in (
-			frappe.qb.from_(lead).select(lead[column], lead.name).where(lead[column].isin(chunk)).run()
-		):
-			out[str(value).lower()].add((constants.LEAD, name))
-		rows = (
-			frappe.qb.from_(child)
-			.select(child[column], child.parent)
-			.where((child.parenttype == constants.CONTACT) & child[column].isin(chunk))
-		).run()
-		for value, name in rows:
-			out[str(value).lower()].add((constants.CONTACT, name))
+	if known_leads is not None:
+		for value in values:
+			for name in known_leads.get(value.lower(), ()):
+				out[value.lower()].add((constants.LEAD, name))
+	contacts = (
+		f"select `{column}`, {frappe.db.escape(constants.CONTACT)}, `parent` from `tab{CHANNEL_TABLES[channel]}`"
+		f" where `parenttype` = {frappe.db.escape(constants.CONTACT)} and `{column}` in {{values}}"
+	)
+	leads = (
+		f"select `{column}`, {frappe.db.escape(constants.LEAD)}, `name` from `tab{constants.LEAD}`"
+		f" where `{column}` in {{values}}"
+	)
+	sql = contacts if known_leads is not None else f"{leads} union all {contacts}"
+	for value, doctype, name in lookup(sql, values):
+		out[str(value).lower()].add((doctype, name))
 	return out
 
 
-def check_duplicates(doctype: str, rows: list[Checked], matched: dict[int, str]) -> list[import_rows.Refusal]:
+def check_duplicates(
+	doctype: str, rows: list[Checked], matched: dict[int, str], state: FileState | None = None
+) -> list[import_rows.Refusal]:
 	"""The duplicate guard for the whole file: an email or phone used by a stored lead or contact (other
-	than the record a row updates) or by an earlier row of the file. Under the "Block" policy such a row
-	is refused; under "Warn" it is stored and the warning returned."""
+	than the record a row updates, and than the records this import created from earlier rows, which
+	the file check names) or by an earlier row of the file. Under the "Block" policy such a row is
+	refused; under "Warn" it is stored and the warning returned."""
+	state = state or FileState()
 	candidates = [r for r in rows if r.ok]
 	points = {r.row: contact_points(r) for r in candidates}
 	stored = {}
 	for index, channel in enumerate(("email", "phone")):
 		values = {v for emails_phones in points.values() for v in emails_phones[index]}
-		stored[channel] = stored_contact_points(channel, values) if values else {}
-	in_file = import_rows.file_duplicates((r.row, [*points[r.row][0], *points[r.row][1]]) for r in candidates)
+		known = state.known_lead_emails if channel == "email" and doctype == constants.LEAD else None
+		stored[channel] = stored_contact_points(channel, values, known) if values else {}
+	state.known_lead_emails = None
+	in_file = import_rows.file_duplicates(
+		((r.row, [*points[r.row][0], *points[r.row][1]]) for r in candidates), state.points
+	)
 	block = duplicate_policy() == "Block"
 	warnings = []
 	for row in candidates:
@@ -160,7 +203,11 @@ def check_duplicates(doctype: str, rows: list[Checked], matched: dict[int, str])
 		reasons = []
 		for index, channel in enumerate(("email", "phone")):
 			for value in points[row.row][index]:
-				users = stored[channel].get(value.lower(), set()) - {itself}
+				users = {
+					user
+					for user in stored[channel].get(value.lower(), ())
+					if user != itself and not (user[0] == doctype and user[1] in state.created)
+				}
 				if users:
 					listing = ", ".join(f"{dt} {name}" for dt, name in sorted(users))
 					reasons.append(
@@ -182,24 +229,22 @@ def check_duplicates(doctype: str, rows: list[Checked], matched: dict[int, str])
 	return warnings
 
 
-def check_primary_contacts(rows: list[Checked], matched: dict[int, str]) -> None:
+def check_primary_contacts(
+	rows: list[Checked], matched: dict[int, str], state: FileState | None = None
+) -> None:
 	"""One primary contact per customer, and a customer's first contact is its primary one
 	(CRM Contact.validate), in file order as one save after the other would decide."""
+	state = state or FileState()
 	new = [r for r in rows if r.ok and r.row not in matched and r.values.get("customer")]
-	customers = {r.values["customer"] for r in new}
-	if not customers:
-		return
-	contact = frappe.qb.DocType(constants.CONTACT)
-	has_any, primary = set(), {}
-	for chunk in bulk.chunks(sorted(customers)):
-		for customer, name, is_primary in (
-			frappe.qb.from_(contact)
-			.select(contact.customer, contact.name, contact.is_primary)
-			.where(contact.customer.isin(list(chunk)))
-		).run():
-			has_any.add(customer)
+	ask = {r.values["customer"] for r in new} - state.asked
+	if ask:
+		sql = f"select `customer`, `name`, `is_primary` from `tab{constants.CONTACT}` where `customer` in {{values}}"
+		for customer, name, is_primary in lookup(sql, ask):
+			state.contacts_of.add(customer)
 			if is_primary:
-				primary[customer] = name
+				state.primary[customer] = name
+		state.asked |= ask
+	has_any, primary = state.contacts_of, state.primary
 	for row in new:
 		customer = row.values["customer"]
 		if row.values.get("is_primary") and customer in primary:
@@ -225,9 +270,11 @@ def is_open(values: dict, open_filters: dict) -> bool:
 	return True
 
 
-def route(doctype: str, rows: list[Checked], user: str) -> None:
+def route(doctype: str, rows: list[Checked], user: str, state: FileState | None = None) -> None:
 	"""`route_by_territory` for every new row without an owner: the territory's least-loaded rep (one
-	query per territory for its reps, one grouped count for their open records), else the importer."""
+	query per territory for its reps, one grouped count for their open records, both kept for the rest
+	of the file), else the importer."""
+	state = state or FileState()
 	owner_field, open_filters = ROUTED[doctype]
 	new = [r for r in rows if r.ok]
 	territories = {
@@ -235,9 +282,9 @@ def route(doctype: str, rows: list[Checked], user: str) -> None:
 		for r in new
 		if r.values.get("territory") and import_rows.empty(r.values.get(owner_field))
 	}
-	reps = {territory: territory_reps(territory) for territory in territories}
-	everyone = sorted({rep for names in reps.values() for rep in names})
-	load = {}
+	for territory in territories - set(state.reps):
+		state.reps[territory] = territory_reps(territory)
+	everyone = sorted({rep for names in state.reps.values() for rep in names} - state.counted)
 	if everyone:
 		table = frappe.qb.DocType(doctype)
 		query = (
@@ -250,14 +297,20 @@ def route(doctype: str, rows: list[Checked], user: str) -> None:
 				query = query.where(table[fieldname].isin(list(condition[1])))
 			else:
 				query = query.where(table[fieldname] == condition)
-		load = dict(query.groupby(table[owner_field]).run())
+		stored = dict(query.groupby(table[owner_field]).run())
+		for rep in everyone:
+			# `loads` already counts this file's earlier open records of the rep; stored, they are
+			# in the count too
+			carried = 0 if state.written else state.loads.get(rep, 0)
+			state.loads[rep] = stored.get(rep, 0) + carried
+		state.counted.update(everyone)
 	routed = import_rows.route(
 		(
 			(r.row, r.values.get("territory"), r.values.get(owner_field), is_open(r.values, open_filters))
 			for r in new
 		),
-		reps,
-		load,
+		state.reps,
+		state.loads,
 	)
 	for row in new:
 		if import_rows.empty(row.values.get(owner_field)):

@@ -1,5 +1,5 @@
 """The set-based import engine: rows of a Data Import template (dicts by fieldname) in, records out,
-every row held to the rules of a form save, checked for the whole file at once.
+every row held to the rules of a form save, checked set-wise.
 
 	result = import_rows("CRM Sales Lead", rows, key="email", update_existing=False, dry_run=False)
 
@@ -7,22 +7,30 @@ every row held to the rules of a form save, checked for the whole file at once.
    field, or "name"): a matched row updates its record (`update_existing`, only the fields that differ)
    or is left alone, so the same file twice creates nothing new. A key repeated in the file is refused.
 2. Each row is checked without the database (`domain/import_rows.py`: types, required fields, select
-   values, lengths, email syntax, E.164 phones, the controller's own rules and derived fields), then for
-   the whole file with one query per kind of check (`checks.py`: link targets, owners who are enabled
-   users with a CRM role, the contact's / opportunity's customer, the duplicate guard against stored
-   records and within the file, one primary contact per customer, territory routing).
-3. A refused row stores nothing and is reported as (row, field, reason). The accepted rows are written
+   values, lengths, email syntax, E.164 phones, the controller's own rules and derived fields), then
+   set-wise with one query per kind of check and 999 values (`checks.py`: link targets, owners who are
+   enabled users with a CRM role, the contact's / opportunity's customer, the duplicate guard against
+   stored records and within the file, one primary contact per customer, territory routing).
+3. The file is read and checked `segment_size` rows at a time (20,000), so a file of a million rows
+   never sits in memory; what a part leaves for the next (keys and contact points seen, routing loads,
+   primary contacts, link targets found) is carried in `checks.FileState`, so the parts are checked as
+   one file.
+4. A refused row stores nothing and is reported as (row, field, reason). The accepted rows are written
    in batches (`batch_size`, default 2,000): names reserved from the doctype's naming series in one
-   statement, multi-row inserts, then the after-save effects set-based (`writes.py`), and one commit per
-   batch, so an interrupted import leaves whole batches only (`ImportInterrupted` says how far it got).
-   `dry_run` does every check and writes nothing.
-4. The dashboard cache is dropped once at the end.
+   statement, multi-row inserts with the values a save and its follow-ups derive already in them, then
+   the after-save effects set-based (`writes.py`), and one commit per batch, so an interrupted import
+   leaves whole batches only (`ImportInterrupted` says how far it got; a deadlock is retried). `dry_run`
+   does every check and writes nothing.
+5. The dashboard cache is dropped once at the end.
 
 Leads, interactions, customers and contacts (with their email and phone rows) are supported. Only CRM
 Managers and System Managers import (`require_importer`).
 """
 
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import frappe
 from frappe import _
@@ -35,7 +43,6 @@ from crm_module.domain import import_doctype_rules as doctype_rules
 from crm_module.domain import import_rows as row_rules
 from crm_module.domain.contact_points import normalize_email
 from crm_module.domain.import_rows import Checked, Refusal
-from crm_module.services import bulk
 from crm_module.services.contact_points import default_region
 from crm_module.services.imports import checks, writes
 from crm_module.services.imports.specs import Spec, as_field, spec_for, writable_fields
@@ -43,6 +50,10 @@ from crm_module.services.reporting import cache as metrics_cache
 
 KEYS = ("email", "external_id", "name")
 BATCH = 2000
+ATTEMPTS = 3  # of a batch that hit a deadlock or lock wait timeout
+SEGMENT = 20_000  # rows checked together (memory stays bounded for files of millions of rows)
+# hears [(row, "created" | "updated" | "unchanged" | "refused", name or None, refusals)] as they happen
+Listener = Callable[[list[tuple]], None]
 NOT_SANITIZED = {"Code", "Attach", "Attach Image", "Password", "JSON"}
 
 
@@ -111,78 +122,162 @@ def require_importer(user: str | None = None) -> None:
 # ------------------------------------------------------------------ entry
 
 
+@dataclass
+class Run:
+	"""One import: its settings and what a part of the file leaves for the parts after it (keys and
+	contact points seen, routing loads, primary contacts, link targets found), so a file read part by
+	part is checked as one."""
+
+	spec: Spec
+	key: str
+	key_column: str
+	update_existing: bool
+	dry_run: bool
+	batch_size: int
+	listener: Listener | None
+	fields: dict = field(default_factory=dict)
+	defaults: dict = field(default_factory=dict)
+	child_fields: dict = field(default_factory=dict)
+	now: object = None
+	user: str = ""
+	region: str = ""
+	fullname: str = ""
+	state: checks.FileState = field(default_factory=checks.FileState)
+
+	def __post_init__(self):
+		self.fields = writable_fields(self.spec.doctype)
+		self.defaults = new_doc_defaults(self.spec.doctype, self.fields)
+		self.child_fields = child_fields(self.spec)
+		self.now, self.user, self.region = now_datetime(), frappe.session.user, default_region()
+		self.fullname = get_fullname(self.user)
+		self.state.written = not self.dry_run
+
+
 def import_rows(
 	doctype: str,
-	rows: list[dict],
+	rows: Iterable[dict],
 	key: str | None = None,
 	update_existing: bool = False,
 	dry_run: bool = False,
 	batch_size: int = BATCH,
 	check_permission: bool = True,
+	segment_size: int = SEGMENT,
+	listener: Listener | None = None,
 ) -> ImportResult:
 	"""Import `rows` (dicts by fieldname; `_row` gives a row's number in its file, else its position
-	from 1) into `doctype`. See the module docstring."""
+	from 1; a list or any iterable, read `segment_size` rows at a time) into `doctype`. See the module
+	docstring. `listener` hears what became of every row (the Data Import door logs it)."""
 	spec = spec_for(doctype)
 	if check_permission:
 		require_importer()
 	key = key or spec.default_key
 	key_column = key_column_of(spec, key)
 	result = ImportResult(doctype, key, dry_run=dry_run)
-	fields = writable_fields(doctype)
-	now, user, region = now_datetime(), frappe.session.user, default_region()
-	numbered = [(int(row.get("_row") or i), row) for i, row in enumerate(rows, start=1)]
-	form_defaults = new_doc_defaults(doctype, fields)
-
-	matched, key_refusals = match(spec, key, key_column, numbered)
-	checked: list[Checked] = []
-	for number, row in numbered:
-		item = row_rules.check_row(number, row, fields, now, defaults=number not in matched)
-		item.refusals += key_refusals.get(number, [])
-		if number not in matched:
-			for fieldname, value in form_defaults.items():
-				if item.values.get(fieldname) is None:
-					item.values[fieldname] = value
-		if spec.children:
-			check_children(spec, item, row, now)
-		frappe_field_rules(item, fields)
-		doctype_rules.RULES[doctype](item, region, number not in matched)
-		checked.append(item)
-	check_set(spec, checked, matched, user, result)
-
-	new = [c for c in checked if c.ok and c.row not in matched]
-	changes, previous_owners = diff(spec, [c for c in checked if c.ok and c.row in matched], matched)
-	result.refused = sorted((r for c in checked for r in c.refusals), key=lambda r: r.row)
-	result.to_create = len(new)
-	result.to_update = len(changes) if update_existing else 0
-	unchanged = [matched[c.row] for c in checked if c.ok and c.row in matched]
-	result.unchanged = [name for name in unchanged if not (update_existing and name in changes)]
-	if dry_run:
-		return result
-
-	for start in range(0, len(new), batch_size):
-		records = [c.values for c in new[start : start + batch_size]]
-		result.created += in_batch(result, lambda records=records: writes.insert_batch(spec, records))
-	if update_existing and changes:
-		names = list(changes)
-		for start in range(0, len(names), batch_size):
-			part = {name: changes[name] for name in names[start : start + batch_size]}
-			owners = {name: previous_owners[name] for name in part if name in previous_owners}
-			in_batch(result, lambda part=part, owners=owners: writes.update_batch(spec, part, owners))
-			result.updated += list(part)
-	metrics_cache.invalidate()  # once for the whole import
+	run = Run(spec, key, key_column, update_existing, dry_run, batch_size, listener)
+	position = 0
+	iterator = iter(rows)
+	while segment := list(islice(iterator, segment_size)):
+		numbered = []
+		for row in segment:
+			position += 1
+			numbered.append((int(row.get("_row") or position), row))
+		del segment
+		import_segment(run, numbered, result)
+	result.refused.sort(key=lambda r: r.row)
+	if not dry_run:
+		metrics_cache.invalidate()  # once for the whole import
+		frappe.db.commit()
 	return result
 
 
+def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportResult) -> None:
+	"""Check one part of the file against the database and the parts before it, then write it."""
+	spec, state = run.spec, run.state
+	matched, key_refusals = match(spec, run.key, run.key_column, numbered, state)
+	checked: list[Checked] = []
+	for number, row in numbered:
+		new = number not in matched
+		item = row_rules.check_row(number, row, run.fields, run.now, defaults=new)
+		item.refusals += key_refusals.get(number, [])
+		if new:
+			for fieldname, value in run.defaults.items():
+				if item.values.get(fieldname) is None:
+					item.values[fieldname] = value
+		if spec.children:
+			check_children(spec, item, row, run.now, run.child_fields)
+		frappe_field_rules(item, run.fields)
+		doctype_rules.RULES[spec.doctype](item, run.region, new)
+		checked.append(item)
+	del numbered
+	result.warnings += check_set(run, checked, matched)
+
+	new = [c for c in checked if c.ok and c.row not in matched]
+	changes, previous_owners = diff(spec, [c for c in checked if c.ok and c.row in matched], matched)
+	refused = [r for c in checked for r in c.refusals]
+	result.refused += refused
+	result.to_create += len(new)
+	to_update = {name for name in changes} if run.update_existing else set()
+	result.to_update += len(to_update)
+	unchanged = [(c.row, matched[c.row]) for c in checked if c.ok and c.row in matched]
+	unchanged = [(row, name) for row, name in unchanged if name not in to_update]
+	result.unchanged += [name for _row, name in unchanged]
+	if run.dry_run:
+		return
+	if run.listener:
+		run.listener([(c.row, "refused", None, c.refusals) for c in checked if not c.ok])
+		run.listener([(row, "unchanged", name, []) for row, name in unchanged])
+	del checked
+
+	for start in range(0, len(new), run.batch_size):
+		part = new[start : start + run.batch_size]
+		records = [c.values for c in part]
+		rows = [c.row for c in part]
+		names = in_batch(
+			result,
+			lambda records=records, rows=rows: announce(
+				run, rows, "created", writes.insert_batch(spec, records)
+			),
+		)
+		result.created += names
+		if spec.dedupe:
+			state.created.update(names)
+	if run.update_existing and changes:
+		rows_of = {matched[row]: row for row in matched}
+		names = list(changes)
+		for start in range(0, len(names), run.batch_size):
+			part = {name: changes[name] for name in names[start : start + run.batch_size]}
+			owners = {name: previous_owners[name] for name in part if name in previous_owners}
+
+			def update(part=part, owners=owners):
+				writes.update_batch(spec, part, owners)
+				return announce(run, [rows_of[name] for name in part], "updated", list(part))
+
+			result.updated += in_batch(result, update)
+
+
+def announce(run: Run, rows: list[int], action: str, names: list[str]) -> list[str]:
+	"""Tell the listener (inside the batch's transaction) which rows became which records."""
+	if run.listener:
+		run.listener([(row, action, name, []) for row, name in zip(rows, names, strict=True)])
+	return names
+
+
 def in_batch(result: ImportResult, write):
-	"""Run one batch's writes and commit them; on any error roll the batch back and stop."""
+	"""Run one batch's writes and commit them. A deadlock or lock wait timeout (another writer on the same
+	tables) rolls the batch back and runs it again, up to `ATTEMPTS` times; any other error rolls the
+	batch back and stops the import."""
 	result.batches += 1
-	try:
-		out = write()
-		frappe.db.commit()
-		return out or []
-	except Exception as error:
-		frappe.db.rollback()
-		raise ImportInterrupted(result, result.batches, error) from error
+	for attempt in range(1, ATTEMPTS + 1):
+		try:
+			out = write()
+			frappe.db.commit()
+			return out or []
+		except Exception as error:
+			frappe.db.rollback()
+			if attempt < ATTEMPTS and isinstance(error, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+				time.sleep(0.2 * attempt)
+				continue
+			raise ImportInterrupted(result, result.batches, error) from error
 
 
 def new_doc_defaults(doctype: str, fields: dict) -> dict:
@@ -233,36 +328,28 @@ def key_value(key: str, row: dict, spec: Spec) -> str | None:
 	return None if row_rules.empty(value) else str(value).strip().lower()
 
 
-def match(spec: Spec, key: str, column: str, numbered: list[tuple[int, dict]]) -> tuple[dict, dict]:
+def match(
+	spec: Spec, key: str, column: str, numbered: list[tuple[int, dict]], state: checks.FileState
+) -> tuple[dict, dict]:
 	"""{row: stored name} of the rows whose key names one stored record, and the refusals of rows whose
-	key names several, repeats an earlier row's key, or (key "name") names no record."""
+	key names several, repeats an earlier row's key (in this part of the file or an earlier one), or
+	(key "name") names no record. Stored records are looked up in one query per 999 keys."""
 	values = {n: key_value(key, row, spec) for n, row in numbered}
-	wanted = {v for v in values.values() if v}
+	wanted = {v for v in values.values() if v and v not in state.keys}
 	stored: dict[str, list[str]] = {}
 	if wanted:
 		if key == "email" and spec.children:
-			table = frappe.qb.DocType(spec.children["emails"])
-			pairs = []
-			for chunk in bulk.chunks(sorted(wanted)):
-				pairs += (
-					frappe.qb.from_(table)
-					.select(table.email_id, table.parent)
-					.distinct()
-					.where((table.parenttype == spec.doctype) & table.email_id.isin(list(chunk)))
-				).run()
+			sql = (
+				f"select distinct `email_id`, `parent` from `tab{spec.children['emails']}`"
+				f" where `parenttype` = {frappe.db.escape(spec.doctype)} and `email_id` in {{values}}"
+			)
 		else:
-			table = frappe.qb.DocType(spec.doctype)
-			pairs = []
-			for chunk in bulk.chunks(sorted(wanted)):
-				pairs += (
-					frappe.qb.from_(table)
-					.select(table[column], table.name)
-					.where(table[column].isin(list(chunk)))
-					.run()
-				)
-		for value, name in pairs:
+			sql = f"select `{column}`, `name` from `tab{spec.doctype}` where `{column}` in {{values}}"
+		for value, name in checks.lookup(sql, wanted):
 			stored.setdefault(str(value).lower(), []).append(name)
-	matched, refusals, first = {}, {}, {}
+		if key == "email" and spec.doctype == constants.LEAD:  # the duplicate guard asks the same
+			state.known_lead_emails = stored
+	matched, refusals, first = {}, {}, state.keys
 	for number, _row in numbered:
 		value = values[number]
 		if not value:
@@ -289,24 +376,31 @@ def match(spec: Spec, key: str, column: str, numbered: list[tuple[int, dict]]) -
 # ------------------------------------------------------------------ checks
 
 
-def check_children(spec: Spec, item: Checked, row: dict, now) -> None:
+def child_fields(spec: Spec) -> dict[str, dict]:
+	"""{table: the fields a file may set on its rows}."""
+	return {
+		table: {
+			df.fieldname: as_field(df)
+			for df in frappe.get_meta(child_doctype).fields
+			if df.fieldtype not in ("Section Break", "Column Break") and not df.read_only
+		}
+		for table, child_doctype in spec.children.items()
+	}
+
+
+def check_children(spec: Spec, item: Checked, row: dict, now, fields: dict[str, dict]) -> None:
 	"""Child tables given as lists of dicts (`emails`, `phones`), or as one row's flat columns
-	(`emails.email_id`); coerced with their own fields' rules."""
-	for table, child_doctype in spec.children.items():
+	(`emails.email_id`); coerced with their own fields' rules (`fields`: `child_fields`)."""
+	for table in spec.children:
 		children = row.get(table)
 		if children is None:
 			flat = {k.split(".", 1)[1]: v for k, v in row.items() if k.startswith(f"{table}.")}
 			children = [flat] if any(not row_rules.empty(v) for v in flat.values()) else None
 		if children is None:
 			continue
-		child_fields = {
-			df.fieldname: as_field(df)
-			for df in frappe.get_meta(child_doctype).fields
-			if df.fieldtype not in ("Section Break", "Column Break") and not df.read_only
-		}
 		coerced = []
 		for child in children:
-			one = row_rules.check_row(item.row, child, child_fields, now)
+			one = row_rules.check_row(item.row, child, fields[table], now)
 			for refusal in one.refusals:
 				item.refuse(f"{table}.{refusal.field}", refusal.reason)
 			if one.values.get("is_verified"):
@@ -329,20 +423,23 @@ def frappe_field_rules(item: Checked, fields: dict) -> None:
 		item.values[fieldname] = sanitize_html(value, linkify=df.fieldtype == "Text Editor")
 
 
-def check_set(spec: Spec, rows: list[Checked], matched: dict, user: str, result: ImportResult) -> None:
-	checks.check_links(spec.doctype, rows, spec.owner_field)
+def check_set(run: Run, rows: list[Checked], matched: dict) -> list[Refusal]:
+	"""The checks that need the database, for one part of the file; returns the duplicate warnings."""
+	spec, state = run.spec, run.state
+	checks.check_links(spec.doctype, rows, spec.owner_field, state)
+	warnings = []
 	if spec.doctype == constants.INTERACTION:
-		checks.check_interaction_parents(rows)
-		fullname = get_fullname(user)
+		checks.check_interaction_parents(rows, state)
 		for row in rows:
 			if row.row not in matched and not row.values.get("conducted_by"):
-				row.values["conducted_by"] = fullname
+				row.values["conducted_by"] = run.fullname
 	if spec.doctype == constants.CONTACT:
-		checks.check_primary_contacts(rows, matched)
+		checks.check_primary_contacts(rows, matched, state)
 	if spec.dedupe:
-		result.warnings = checks.check_duplicates(spec.doctype, rows, matched)
+		warnings = checks.check_duplicates(spec.doctype, rows, matched, state)
 	if spec.owner_field:
-		checks.route(spec.doctype, [r for r in rows if r.row not in matched], user)
+		checks.route(spec.doctype, [r for r in rows if r.row not in matched], run.user, state)
+	return warnings
 
 
 def diff(spec: Spec, rows: list[Checked], matched: dict) -> tuple[dict, dict]:
@@ -351,16 +448,9 @@ def diff(spec: Spec, rows: list[Checked], matched: dict) -> tuple[dict, dict]:
 		return {}, {}
 	names = [matched[r.row] for r in rows]
 	columns = sorted({k for r in rows for k in r.values if k not in spec.children})
-	table = frappe.qb.DocType(spec.doctype)
-	stored = {}
-	for chunk in bulk.chunks(names):
-		for record in (
-			frappe.qb.from_(table)
-			.select(table.name, *[table[c] for c in columns])
-			.where(table.name.isin(list(chunk)))
-			.run(as_dict=True)
-		):
-			stored[record.name] = record
+	selected = ", ".join(f"`{c}`" for c in ["name", *columns])
+	sql = f"select {selected} from `tab{spec.doctype}` where `name` in {{values}}"
+	stored = {record.name: record for record in checks.lookup(sql, names, as_dict=True)}
 	children = stored_children(spec, names) if spec.children else {}
 	changes, owners = {}, {}
 	for row in rows:
@@ -380,14 +470,12 @@ def diff(spec: Spec, rows: list[Checked], matched: dict) -> tuple[dict, dict]:
 def stored_children(spec: Spec, names: list[str]) -> dict[tuple[str, str], list[dict]]:
 	out: dict[tuple[str, str], list[dict]] = {}
 	for table, child_doctype in spec.children.items():
-		for chunk in bulk.chunks(names):
-			for row in frappe.get_all(
-				child_doctype,
-				filters={"parenttype": spec.doctype, "parentfield": table, "parent": ("in", list(chunk))},
-				fields=["*"],
-				order_by="idx asc",
-			):
-				out.setdefault((table, row.parent), []).append(row)
+		sql = (
+			f"select * from `tab{child_doctype}` where `parenttype` = {frappe.db.escape(spec.doctype)}"
+			f" and `parentfield` = {frappe.db.escape(table)} and `parent` in {{values}}"
+		)
+		for row in sorted(checks.lookup(sql, names, as_dict=True), key=lambda r: (r.parent, r.idx)):
+			out.setdefault((table, row.parent), []).append(row)
 	return out
 
 

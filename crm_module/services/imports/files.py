@@ -7,7 +7,10 @@ row to the record above it (the template's layout for several email addresses of
 row carries its line number in the file (`_row`; the header is line 1).
 """
 
+import csv
 import os
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 import frappe
 from frappe import _
@@ -18,22 +21,46 @@ class FileError(frappe.ValidationError):
 	pass
 
 
-def read_table(path: str) -> list[list]:
-	"""The file's lines as lists of cells (CSV or XLSX, by extension)."""
+def read_table(path: str) -> Iterator[list]:
+	"""The file's lines as lists of cells (CSV or XLSX, by extension), read as they are used: blank cells
+	are None, others stripped (as Frappe's `read_csv_content` gives them)."""
 	if not os.path.exists(path):
 		raise FileError(_("No file {0}").format(path))
 	extension = os.path.splitext(path)[1].lower()
 	if extension == ".xlsx":
-		from frappe.utils.xlsxutils import read_xlsx_file_from_attached_file
-
-		with open(path, "rb") as handle:
-			return read_xlsx_file_from_attached_file(fcontent=handle.read())
+		return xlsx_lines(path)
 	if extension == ".csv":
+		return csv_lines(path)
+	raise FileError(_("{0}: only .csv and .xlsx files can be imported").format(path))
+
+
+def csv_lines(path: str) -> Iterator[list]:
+	try:
+		with open(path, encoding="utf-8-sig", newline="") as handle:
+			handle.read(1 << 16)  # an encoding Frappe tries after UTF-8 is read whole below
+	except UnicodeDecodeError:
 		from frappe.utils.csvutils import read_csv_content
 
 		with open(path, "rb") as handle:
-			return read_csv_content(handle.read())
-	raise FileError(_("{0}: only .csv and .xlsx files can be imported").format(path))
+			return iter(read_csv_content(handle.read()))
+	return cells(path)
+
+
+def cells(path: str) -> Iterator[list]:
+	with open(path, encoding="utf-8-sig", newline="") as handle:
+		for line in csv.reader(handle):
+			yield [(value.strip() or None) for value in line]
+
+
+def xlsx_lines(path: str) -> Iterator[list]:
+	from openpyxl import load_workbook
+
+	workbook = load_workbook(path, read_only=True, data_only=True)
+	try:
+		for line in workbook.active.iter_rows(values_only=True):
+			yield [value.strip() or None if isinstance(value, str) else value for value in line]
+	finally:
+		workbook.close()
 
 
 def columns_of(doctype: str, header: list) -> list[tuple[str | None, str]]:
@@ -60,13 +87,16 @@ def columns_of(doctype: str, header: list) -> list[tuple[str | None, str]]:
 	return out
 
 
-def rows_of(doctype: str, table: list[list]) -> list[dict]:
-	"""The engine's rows from a file's lines (see the module docstring)."""
-	if not table:
+def rows_of(doctype: str, table: Iterable[list]) -> Iterator[dict]:
+	"""The engine's rows from a file's lines (see the module docstring), one at a time. The header is
+	checked when the first row is asked for."""
+	lines = iter(table)
+	header = next(lines, None)
+	if header is None:
 		raise FileError(_("The file is empty"))
-	columns = columns_of(doctype, table[0])
-	rows: list[dict] = []
-	for number, line in enumerate(table[1:], start=2):
+	columns = columns_of(doctype, header)
+	held: dict | None = None  # a row is given out once the next line shows it has no more child rows
+	for number, line in enumerate(lines, start=2):
 		parent, children = {}, {}
 		for (child_table, fieldname), cell in zip(columns, line, strict=False):
 			if not fieldname:
@@ -78,16 +108,23 @@ def rows_of(doctype: str, table: list[list]) -> list[dict]:
 				parent[fieldname] = value
 		filled = {t: c for t, c in children.items() if any(v not in (None, "") for v in c.values())}
 		if not any(v not in (None, "") for v in parent.values()):
-			if filled and rows:
+			if filled and held is not None:
 				for child_table, child in filled.items():
-					rows[-1].setdefault(child_table, []).append(child)
+					held.setdefault(child_table, []).append(child)
 			continue
+		if held is not None:
+			yield held
 		parent["_row"] = number
 		for child_table, child in filled.items():
 			parent[child_table] = [child]
-		rows.append(parent)
-	return rows
+		held = parent
+	if held is not None:
+		yield held
 
 
-def read_rows(doctype: str, path: str) -> list[dict]:
-	return rows_of(doctype, read_table(path))
+def read_rows(doctype: str, path: str) -> Iterator[dict]:
+	"""The rows of the file at `path`, read as the engine asks for them (a file of millions of lines is
+	never held whole); a bad header or a missing file is raised before the first row."""
+	rows = rows_of(doctype, read_table(path))
+	first = next(rows, None)
+	return chain([first], rows) if first is not None else iter(())

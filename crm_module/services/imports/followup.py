@@ -21,7 +21,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime, nowdate
+from frappe.utils import now_datetime
 
 from crm_module import constants
 from crm_module.access import index as access_index
@@ -124,8 +124,8 @@ def assign_owners(names: list[str]) -> int:
 	creator, for many leads: an open ToDo for the lead owner and the lead's `_assign`. Leads whose owner
 	is already among their assignees are left alone."""
 	lead = frappe.qb.DocType(constants.LEAD)
-	now, today = now_datetime(), nowdate()
-	todos, assign, user = [], {}, frappe.session.user
+	now = now_datetime()
+	todos, assign = [], {}
 	for chunk in bulk.chunks(names):
 		rows = (
 			frappe.qb.from_(lead)
@@ -137,31 +137,50 @@ def assign_owners(names: list[str]) -> int:
 			assignees = frappe.parse_json(row._assign or "[]") or []
 			if row.lead_owner in assignees:
 				continue
-			todos.append(
-				(
-					frappe.generate_hash(length=10),
-					now,
-					now,
-					row.owner,
-					user,
-					0,
-					0,
-					"Open",
-					"Medium",
-					today,
-					row.lead_owner,
-					_("Lead {0} was assigned to you").format(row.lead_name),
-					constants.LEAD,
-					row.name,
-					row.owner,
-				)
-			)
+			todos.append(owner_todo(row.name, row.lead_name, row.lead_owner, row.owner, now))
 			assign[row.name] = {"_assign": json.dumps([*assignees, row.lead_owner])}
-	fields = [*STANDARD_VALUES, "status", "priority", "date", "allocated_to", "description"]
-	bulk.insert_rows("ToDo", [*fields, "reference_type", "reference_name", "assigned_by"], todos)
+	insert_todos(todos)
 	bulk.update_values(constants.LEAD, assign)
 	access_index.refresh(constants.LEAD, list(assign))  # assignments are a way to reach a lead
 	return len(todos)
+
+
+TODO_FIELDS = (
+	*STANDARD_VALUES,
+	"status",
+	"priority",
+	"date",
+	"allocated_to",
+	"description",
+	"reference_type",
+	"reference_name",
+	"assigned_by",
+)
+
+
+def owner_todo(lead: str, lead_name: str | None, owner: str, creator: str, now) -> tuple:
+	"""The ToDo row `assign_to.add` writes when `creator` saves a lead owned by `owner` (`TODO_FIELDS`)."""
+	return (
+		frappe.generate_hash(length=10),
+		now,
+		now,
+		creator,
+		frappe.session.user,
+		0,
+		0,
+		"Open",
+		"Medium",
+		now.date(),
+		owner,
+		_("Lead {0} was assigned to you").format(lead_name),
+		constants.LEAD,
+		lead,
+		creator,
+	)
+
+
+def insert_todos(rows: list[tuple]) -> None:
+	bulk.insert_rows("ToDo", TODO_FIELDS, rows)
 
 
 # ------------------------------------------------------------------ interactions
@@ -175,15 +194,69 @@ def follow_up_interactions(names: list[str]) -> dict:
 	return {"timeline_entries": entries, "customers_touched": customers, "contacts_touched": contacts}
 
 
+TIMELINE_FIELDS = (
+	*STANDARD_VALUES,
+	"activity_date",
+	"performed_by",
+	"customer",
+	"lead",
+	"activity_type",
+	"title",
+	"description",
+	"metadata",
+	"is_important",
+	"reference_doctype",
+	"reference_name",
+)
+
+
+def timeline_row(name: str, interaction, owner: str, now) -> tuple:
+	"""The "Interaction" timeline entry the controller's `after_insert` writes for an interaction
+	(`services.timeline.record_activity_timeline`), as values of `TIMELINE_FIELDS`."""
+	metadata = {
+		"interaction_type": interaction.get("interaction_type"),
+		"outcome": interaction.get("outcome"),
+		"sentiment": interaction.get("sentiment"),
+		"contact": interaction.get("contact"),
+		"opportunity": interaction.get("opportunity"),
+	}
+	title = _("{0}: {1}").format(_(interaction.get("interaction_type")), interaction.get("subject"))
+	return (
+		frappe.generate_hash(length=10),
+		now,
+		now,
+		owner,
+		frappe.session.user,
+		0,
+		0,
+		interaction.get("interaction_date") or now,
+		owner,
+		interaction.get("customer"),
+		interaction.get("lead"),
+		"Interaction",
+		title[:140],
+		interaction.get("next_step"),
+		json.dumps(metadata, default=str),
+		0,
+		constants.INTERACTION,
+		name,
+	)
+
+
+def insert_timeline(rows: list[tuple]) -> int:
+	"""Insert timeline rows (`timeline_row`) and their access index rows (written without hooks)."""
+	bulk.insert_rows(constants.TIMELINE, TIMELINE_FIELDS, rows)
+	access_index.refresh(constants.TIMELINE, [row[0] for row in rows], new=True)
+	return len(rows)
+
+
 def write_timeline_entries(names: list[str]) -> int:
-	"""One "Interaction" timeline entry per interaction that has none yet, as the controller's
-	`after_insert` writes it (`services.timeline.record_activity_timeline`), then their index rows."""
+	"""One "Interaction" timeline entry per interaction that has none yet (`timeline_row`), then their
+	index rows."""
 	inter = frappe.qb.DocType(constants.INTERACTION)
 	timeline = frappe.qb.DocType(constants.TIMELINE)
-	now, user = now_datetime(), frappe.session.user
-	written = []
-	fields = [*STANDARD_VALUES, "activity_date", "performed_by", "customer", "lead", "activity_type"]
-	fields += ["title", "description", "metadata", "is_important", "reference_doctype", "reference_name"]
+	now = now_datetime()
+	values = []
 	for chunk in bulk.chunks(names):
 		chunk = list(chunk)
 		existing = set(
@@ -214,70 +287,52 @@ def write_timeline_entries(names: list[str]) -> int:
 			)
 			.where(inter.name.isin(chunk) & (inter.customer.isnotnull() | inter.lead.isnotnull()))
 		).run(as_dict=True)
-		values = []
-		for row in rows:
-			if row.name in existing:
-				continue
-			metadata = {
-				"interaction_type": row.interaction_type,
-				"outcome": row.outcome,
-				"sentiment": row.sentiment,
-				"contact": row.contact,
-				"opportunity": row.opportunity,
-			}
-			values.append(
-				(
-					frappe.generate_hash(length=10),
-					now,
-					now,
-					row.owner,
-					user,
-					0,
-					0,
-					row.interaction_date or now,
-					row.owner,
-					row.customer,
-					row.lead,
-					"Interaction",
-					_("{0}: {1}").format(_(row.interaction_type), row.subject)[:140],
-					row.next_step,
-					json.dumps(metadata, default=str),
-					0,
-					constants.INTERACTION,
-					row.name,
-				)
-			)
-		bulk.insert_rows(constants.TIMELINE, fields, values)
-		written += [v[0] for v in values]
-	access_index.refresh(constants.TIMELINE, written)  # rows written without hooks
-	return len(written)
+		values += [timeline_row(row.name, row, row.owner, now) for row in rows if row.name not in existing]
+	return insert_timeline(values)
+
+
+LAST_CONTACT = (
+	(constants.CUSTOMER, "customer", ("last_interaction_on", "last_activity_on")),
+	(constants.CONTACT, "contact", ("last_contacted_on",)),
+)
 
 
 def touch_parents(names: list[str]) -> tuple[int, int]:
 	"""Customers' last interaction and last activity, contacts' last contacted date: moved forward to
-	the latest imported interaction, never back (what the controller's `on_update` does per row).
-	Returns how many customers and contacts the interactions point at."""
-	customers, contacts = set(), set()
+	the latest of the stored interactions `names`, never back (what the controller's `on_update` does
+	per row). Returns how many customers and contacts the interactions point at."""
 	inter = frappe.qb.DocType(constants.INTERACTION)
-	for chunk in bulk.chunks(names):
-		chunk = list(chunk)
-		rows = (
-			frappe.qb.from_(inter).select(inter.customer, inter.contact).where(inter.name.isin(chunk))
-		).run()
-		customers.update(customer for customer, _contact in rows if customer)
-		contacts.update(contact for _customer, contact in rows if contact)
-		for table, link, columns in (
-			(constants.CUSTOMER, "customer", ("last_interaction_on", "last_activity_on")),
-			(constants.CONTACT, "contact", ("last_contacted_on",)),
-		):
-			assignments = ", ".join(
-				f"t.`{column}` = greatest(ifnull(t.`{column}`, i.`latest`), i.`latest`)" for column in columns
+	records = []
+	for chunk in bulk.chunks(names, 999):
+		records += (
+			frappe.qb.from_(inter)
+			.select(inter.customer, inter.contact, inter.interaction_date)
+			.where(inter.name.isin(list(chunk)))
+		).run(as_dict=True)
+	return touch_parents_of(records)
+
+
+def touch_parents_of(interactions: list[dict]) -> tuple[int, int]:
+	"""`touch_parents` for interactions given by their values (customer, contact, interaction_date):
+	one UPDATE per 999 customers or contacts. Returns how many of each they point at."""
+	counts = []
+	for table, link, columns in LAST_CONTACT:
+		latest: dict = {}
+		for row in interactions:
+			parent, when = row.get(link), row.get("interaction_date")
+			if parent and when and (parent not in latest or when > latest[parent]):
+				latest[parent] = when
+		assignments = ", ".join(
+			f"t.`{column}` = greatest(ifnull(t.`{column}`, i.`latest`), i.`latest`)" for column in columns
+		)
+		literal = bulk.sql_literals()
+		for chunk in bulk.chunks(sorted(latest), 999):
+			pairs = " union all ".join(
+				f"select {literal(parent)} as `parent`, cast({literal(latest[parent])} as datetime(6)) as `latest`"
+				for parent in chunk
 			)
 			frappe.db.sql(
-				f"""update `tab{table}` t join (
-					select `{link}`, max(`interaction_date`) as `latest` from `tab{constants.INTERACTION}`
-					where `name` in %(names)s and ifnull(`{link}`, '') != '' group by `{link}`
-				) i on i.`{link}` = t.`name` set {assignments}""",
-				{"names": tuple(chunk)},
+				f"update `tab{table}` t join ({pairs}) i on i.`parent` = t.`name` set {assignments}"
 			)
-	return len(customers), len(contacts)
+		counts.append(len(latest))
+	return counts[0], counts[1]

@@ -17,6 +17,7 @@ from crm_module.services import bulk
 from crm_module.services.imports import followup
 from crm_module.services.imports.specs import Spec
 from crm_module.services.insights import prediction, scoring
+from crm_module.services.insights.lead_inputs import LEAD_FIELDS
 
 CHILD_STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
 
@@ -26,16 +27,67 @@ def insert_batch(spec: Spec, records: list[dict]) -> list[str]:
 	the doctype's series, then their after-save effects. Returns the names, in order."""
 	names = bulk.reserve_names(spec.prefix, len(records), spec.digits)
 	now, user = now_datetime(), frappe.session.user
+	later = derive_before_insert(spec.doctype, names, records, now, user)
 	columns = list(dict.fromkeys(k for r in records for k in r if k not in spec.children))
 	values = [
 		(name, now, now, user, user, 0, 0, *(r.get(c) for c in columns))
 		for name, r in zip(names, records, strict=True)
 	]
 	bulk.insert_rows(spec.doctype, [*bulk.STANDARD, *columns], values)
+	del values
 	for table, child_doctype in spec.children.items():
 		insert_children(spec.doctype, table, child_doctype, names, [r.get(table) or [] for r in records], now)
-	after_insert(spec.doctype, names)
+	if later is not None:
+		later()
+	after_insert(spec.doctype, names, records, now)
 	return names
+
+
+def derive_before_insert(doctype: str, names: list[str], records: list[dict], now, user: str):
+	"""Values a save and its follow-ups would write onto the new records right after inserting them,
+	computed from the records in memory so they go into the INSERT itself (no UPDATE of 2,000 rows
+	afterwards); returns what is to be written once the records are stored (or None)."""
+	if doctype == constants.LEAD:
+		return derive_lead_values(names, records, now, user)
+	return None
+
+
+def derive_lead_values(names: list[str], records: list[dict], now, user: str):
+	"""A new lead's `_assign` (its owner, when given to someone else than the importer), latest score,
+	grade and conversion prediction, as the form's save + the nightly scoring would leave them; returns
+	the writer of the owners' ToDos and the CRM Lead Score rows."""
+	day = now.date()
+	leads = []
+	for name, record in zip(names, records, strict=True):
+		lead = {field: record.get(field) for field in LEAD_FIELDS}
+		lead["name"], lead["email"] = name, record.get("email_id")
+		leads.append(lead)
+	# a lead of this batch has no interactions or timeline entries yet (its name is new): no stats
+	scores = scoring.compute_scores(leads, {}, day)
+	predicted = prediction.predictions(leads)
+	todos = []
+	for name, record, score in zip(names, records, scores, strict=True):
+		record.update(predicted[name])
+		record.update(latest_score=score["total_score"], latest_grade=score["grade"], scored_on=day)
+		owner = record.get("lead_owner")
+		if owner and owner != user:
+			record["_assign"] = json.dumps([owner])
+			todos.append(followup.owner_todo(name, record.get("lead_name"), owner, user, now))
+
+	def write():
+		followup.insert_todos(todos)
+		score_names = bulk.reserve_names("CRM-LS-", len(scores))  # no score rows yet: nothing to replace
+		fields = list(scores[0]) if scores else []
+		bulk.insert_rows(
+			constants.LEAD_SCORE,
+			[*bulk.STANDARD, *fields],
+			[
+				(name, now, now, user, user, 0, 0, *(score[f] for f in fields))
+				for name, score in zip(score_names, scores, strict=True)
+			],
+		)
+
+	return write
 
 
 def insert_children(
@@ -64,18 +116,20 @@ def insert_children(
 		bulk.insert_rows(doctype, [*CHILD_STANDARD, "parent", "parentfield", "parenttype", *columns], values)
 
 
-def after_insert(doctype: str, names: list[str]) -> None:
-	if doctype == constants.LEAD:
-		followup.assign_owners(names)  # ToDo + _assign for leads given to someone else than the importer
-		access_index.refresh(doctype, names)
-		scoring.score_leads(names)
-		prediction.predict_leads(names)
-	elif doctype == constants.INTERACTION:
-		access_index.refresh(doctype, names)
-		followup.write_timeline_entries(names)
-		followup.touch_parents(names)
-	else:
-		access_index.refresh(doctype, names)
+def after_insert(doctype: str, names: list[str], records: list[dict], now) -> None:
+	"""The access index rows of the new records; for interactions also their timeline entries and their
+	customers' and contacts' last-contact dates (from the values in memory)."""
+	access_index.refresh(doctype, names, new=True)
+	if doctype == constants.INTERACTION:
+		user = frappe.session.user
+		followup.insert_timeline(
+			[
+				followup.timeline_row(name, record, user, now)
+				for name, record in zip(names, records, strict=True)
+				if record.get("customer") or record.get("lead")
+			]
+		)
+		followup.touch_parents_of(records)
 
 
 # ------------------------------------------------------------------ updates

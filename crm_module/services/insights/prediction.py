@@ -71,18 +71,28 @@ def not_enough_history() -> dict:
 def predict_leads(names: list[str] | None = None) -> int:
 	"""Store the predicted conversion probability of the given (default: all open) leads."""
 	leads = lead_properties(names, open_only=names is None)
-	model = load_model()
-	if model is None:
-		missing = {"conversion_probability": 0, "prediction_factors": frappe.as_json(not_enough_history())}
-		bulk.update_values(constants.LEAD, {lead["name"]: missing for lead in leads})
-		return len(leads)
-	updates = {}
-	for lead in leads:
-		prediction = predictive.predict(model, lead)
-		factors = {"status": "predicted", "factors": prediction.factors}
-		updates[lead["name"]] = {
-			"conversion_probability": prediction.probability,
-			"prediction_factors": frappe.as_json(factors, indent=None),
-		}
+	updates = predictions(leads)
 	bulk.update_values(constants.LEAD, updates)
 	return len(updates)
+
+
+def predictions(leads: list[dict], model: predictive.Model | None = None) -> dict[str, dict]:
+	"""{lead: {conversion_probability, prediction_factors}} of `lead_properties` rows under the stored
+	model (`model`: that model, already loaded); each distinct combination of features is predicted once."""
+	model = model or load_model()
+	if model is None:
+		missing = {"conversion_probability": 0, "prediction_factors": frappe.as_json(not_enough_history())}
+		return {lead["name"]: missing for lead in leads}
+	known: dict[tuple, dict] = {}
+	updates = {}
+	for lead in leads:
+		key = predictive.feature_key(model, lead)
+		if key not in known:
+			prediction = predictive.predict(model, lead)
+			factors = {"status": "predicted", "factors": prediction.factors}
+			known[key] = {
+				"conversion_probability": prediction.probability,
+				"prediction_factors": frappe.as_json(factors, indent=None),
+			}
+		updates[lead["name"]] = known[key]
+	return updates

@@ -100,15 +100,18 @@ def lead_stats(names: list[str] | None, day: date) -> dict[str, dict]:
 
 
 def compute_scores(leads: list[dict], stats: dict[str, dict], day: date) -> list[dict]:
-	"""CRM Lead Score row values for each lead (pure computation)."""
+	"""CRM Lead Score row values for each lead (pure computation); each distinct combination of inputs
+	(`lead_scoring.input_key`) is scored once."""
 	config = get_scoring_config()
+	scored: dict[tuple, dict] = {}
 	rows = []
 	for lead in leads:
-		result = lead_scoring.compute_lead_score(lead, stats.get(lead["name"], {}), config)
-		rows.append(
-			{
-				"lead": lead["name"],
-				"scoring_date": day,
+		lead_stats_ = stats.get(lead["name"], {})
+		key = lead_scoring.input_key(lead, lead_stats_, config)
+		values = scored.get(key)
+		if values is None:
+			result = lead_scoring.compute_lead_score(lead, lead_stats_, config)
+			values = scored[key] = {
 				"engagement_score": result.engagement,
 				"fit_score": result.fit,
 				"activity_score": result.activity,
@@ -116,7 +119,7 @@ def compute_scores(leads: list[dict], stats: dict[str, dict], day: date) -> list
 				"grade": result.grade,
 				"factors": frappe.as_json(result.factors, indent=None),
 			}
-		)
+		rows.append({"lead": lead["name"], "scoring_date": day, **values})
 	return rows
 
 
