@@ -9,6 +9,8 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh peer     # fill Frappe CRM (100k leads + deals), compare
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh load     # 50 clients x 60 s on gunicorn (loopback)
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh churn    # churn model AUC: generated data and the site's
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh forecast-backtest  # learned vs stage-weighted forecast:
+#       generated histories and the site's own (python -m crm_module.benchmarks.forecast_backtest: generated only)
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh sync     # ERPNext / Contact sync: save cost, backfill rate
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh all      # reads, peer, load, jobs-l on dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
@@ -61,6 +63,7 @@ case "${1:-jobs}" in
 	peer) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.peer.fill && bench --site '$SITE' execute crm_module.benchmarks.peer.compare" ;;
 	load) load_run ;;
 	churn) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.churn_eval.run" ;;
+	forecast-backtest) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.forecast_backtest.run" ;;
 	# ERPNext / Contact sync (issue 20): median save cost synced vs unsynced, backfill rate
 	sync) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.erp_sync.run --kwargs \"{'saves': ${CRM_SYNC_SAVES:-200}, 'customers': ${CRM_SYNC_CUSTOMERS:-200}}\"" ;;
 	all)
