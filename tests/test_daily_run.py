@@ -17,10 +17,11 @@ def step_names() -> list[str]:
 
 def test_one_daily_long_job_and_no_daily_jobs():
 	events = hooks()["scheduler_events"]
-	# besides the nightly run, only the hourly retry of failed email captures
+	# besides the nightly run, only the hourly retries of failed email captures and failed ERPNext syncs
 	assert events == {
 		"daily_long": ["crm_module.services.daily.run_daily"],
 		"hourly": ["crm_module.services.integrations.email_capture.retry_failed"],
+		"hourly_long": ["crm_module.services.integrations.erp_sync.retry_issues"],
 	}
 	file, attribute = resolve_dotted(events["daily_long"][0])
 	assert file == DAILY and attribute == "run_daily"
