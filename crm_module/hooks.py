@@ -23,7 +23,10 @@ before_uninstall = "crm_module.setup.install.before_uninstall"
 # Desk assets
 # -----------
 app_include_css = "/assets/crm_module/css/crm_module.css"
-app_include_js = ["/assets/crm_module/js/crm_tags.js"]  # list-view "Filter by CRM Tag" (issue 4)
+app_include_js = [
+	"/assets/crm_module/js/crm_tags.js",  # list-view "Filter by CRM Tag" (issue 4)
+	"/assets/crm_module/js/crm_charts.js",  # readable charts: horizontal bars, money axes (issue 22)
+]
 
 # Row-level isolation (see crm_module/access/): one rule table behind every read and write path
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ a lead form, the six reports and the new filters of three, the opportunity Kanba
 territory (list and tree) and target views, the interaction calendar, and for the manager the settings
 and the manager-only lists), screenshots each at 1440x1000 and 390x844, and checks:
 
+* no chart on a view (axis, legend or bar name) shows a label cut to an ellipsis, at either size;
 * no console errors (SEVERE entries of the browser log; only socket.io requests to the dev server, which
   runs no socket.io, and favicon 404s are ignored);
 * each view finishes loading (explicit waits on the desk's own state, no fixed sleeps);
@@ -145,6 +146,23 @@ JS_MY_DAY_NAMES = """return [...document.querySelectorAll(".page-container[data-
 JS_MESSAGE = """
 const dialog = [...document.querySelectorAll(".modal.show")].find((m) => m.querySelector(".msgprint") && m.getClientRects().length);
 return dialog ? dialog.innerText.replace(/\\s+/g, " ").trim() : null;
+"""
+# charts on screen (frappe-charts and the app's horizontal bars) and their labels that are cut: axis and
+# legend texts ending in an ellipsis ("…", "...", frappe-charts' ".."), bar names clipped by their box
+JS_CHART_LABELS = """
+const seen = (el) => el.getClientRects().length && el.getBoundingClientRect().width > 0;
+const charts = [...document.querySelectorAll(".chart-container, .crm-hbars")].filter(seen);
+const cut = [];
+for (const chart of charts) {
+	for (const text of chart.querySelectorAll(".x.axis text, .y.axis text, .legend-dataset-label")) {
+		const label = text.textContent.trim();
+		if (label && seen(text) && /(\\u2026|\\.\\.)$/.test(label)) cut.push(label);
+	}
+	for (const label of chart.querySelectorAll(".crm-hbar-label")) {
+		if (label.scrollWidth > label.clientWidth + 1) cut.push(label.textContent.trim());
+	}
+}
+return { charts: charts.length, cut };
 """
 # the text that follows a label (a card's or a row's figure), or null while the label is not rendered
 JS_FIGURE = """
@@ -544,7 +562,7 @@ class Browser:
 		"""Open `route` at every size — loaded afresh at that size, as a phone or a desktop would, not a
 		desktop page squeezed afterwards — wait until it is ready and idle, screenshot it; checks: it
 		loaded and the console stayed clean at every size."""
-		failures, errors = [], []
+		failures, errors, charts, cut = [], [], 0, []
 		for name, *_ in SIZES:
 			self.size(name)
 			self.console_errors()  # drop what earlier views left
@@ -564,8 +582,13 @@ class Browser:
 			if message:
 				failures.append(f"{name}: it shows the message {message[:300]!r}")
 			errors += [f"{name}: {error}" for error in self.console_errors()]
+			labels = self.js(JS_CHART_LABELS)
+			charts += labels["charts"]
+			cut += [f"{name}: {label!r}" for label in labels["cut"]]
 		self.size("desktop")
 		self.checks.record(f"{self.who}: {route} loads", not failures, " ".join(failures))
+		if charts:  # issue 22: every axis, legend and bar name of every chart on screen is whole
+			self.checks.record(f"{self.who}: {route} chart labels are not cut", not cut, ", ".join(cut)[:800])
 		self.checks.record(
 			f"{self.who}: {route} has no console errors", not errors, " | ".join(errors)[:1500]
 		)

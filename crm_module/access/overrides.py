@@ -196,7 +196,7 @@ def chart_get(
 		chart = frappe.as_json(config.as_dict() if isinstance(config, Document) else dict(config))
 		# the unwrapped function skips Frappe's request wrapper, which turns empty parameters into None
 		# (an empty `to_date` would otherwise be an "Invalid Date")
-		return inspect.unwrap(frappe_chart.get)(
+		result = inspect.unwrap(frappe_chart.get)(
 			chart=chart,
 			filters=filters or None,
 			from_date=from_date or None,
@@ -205,6 +205,7 @@ def chart_get(
 			time_interval=time_interval or None,
 			heatmap_year=heatmap_year or None,
 		)
+		return titled_group_labels(config, result)
 	return frappe_chart.get(
 		chart_name=chart_name,
 		chart=chart,
@@ -217,6 +218,34 @@ def chart_get(
 		heatmap_year=heatmap_year,
 		refresh=refresh,
 	)
+
+
+def titled_group_labels(config, result):
+	"""A Group By chart over a Link to a doctype shown by its title (CRM Pipeline Stage) labels its
+	groups with the titles, "Proposal" instead of "Proposal - Default", as the desk shows such links;
+	a title two groups share keeps their names, so no two groups read the same."""
+	if not result or config.get("chart_type") != "Group By" or not result.get("labels"):
+		return result
+	field = frappe.get_meta(config.document_type).get_field(config.get("group_by_based_on"))
+	if not field or field.fieldtype != "Link":
+		return result
+	meta = frappe.get_meta(field.options)
+	if not (meta.show_title_field_in_link and meta.title_field):
+		return result
+	titles = dict(
+		frappe.get_all(
+			field.options,
+			filters={"name": ("in", result["labels"])},
+			fields=["name", meta.title_field],
+			as_list=True,
+		)
+	)
+	shown = [titles.get(name) or name for name in result["labels"]]
+	result["labels"] = [
+		title if shown.count(title) == 1 else name
+		for name, title in zip(result["labels"], shown, strict=True)
+	]
+	return result
 
 
 @frappe.whitelist()

@@ -56,3 +56,19 @@ class TestDeskCharts(IntegrationTestCase):
 				filters="",
 			)
 		self.assertEqual(sum(result["datasets"][0]["values"]), 1)  # the rep's one new lead
+
+	def test_stage_bars_read_as_stage_names(self):
+		"""Issue 22: the stage chart names its bars as the desk shows the link, "Proposal", not the record
+		name "Proposal - Default", which the chart's axis or legend would cut to "Proposal - D..."."""
+		from crm_module.access.overrides import chart_get
+
+		rep = f.make_user("chart.d@example.com")
+		with f.as_user(rep):
+			customer = f.make_customer("Chart D").name
+			f.make_opportunity(customer, "Chart deal D1", value=400, stage_name="Proposal")
+			f.make_opportunity(customer, "Chart deal D2", value=250, stage_name="Negotiation")
+			result = chart_get(chart_name=CHART, filters="")
+		self.assertEqual(
+			dict(zip(result["labels"], result["datasets"][0]["values"], strict=True)),
+			{"Proposal": 400, "Negotiation": 250},
+		)

@@ -65,7 +65,10 @@ def one_currency(found: list[str]) -> str:
 
 
 def currency_chart(labels: list, datasets: list[dict], currency: str, **options) -> dict:
-	"""A bar chart of money in `currency` (`options`: e.g. ``barOptions``)."""
+	"""A bar chart of money in `currency` (`options`: e.g. ``barOptions``; ``horizontal=1`` for long names,
+	which public/js/crm_charts.js draws as horizontal bars whose labels wrap; ``axisOptions``, e.g.
+	``{"xIsSeries": 1}`` for months, which that script keeps although the desk replaces them).
+	The desk's money axis then reads "€800K" and tooltips the full amount in `currency`."""
 	return {
 		"data": {"labels": labels, "datasets": datasets},
 		"type": "bar",

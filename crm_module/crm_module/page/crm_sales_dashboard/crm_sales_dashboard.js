@@ -278,28 +278,35 @@ class CRMSalesDashboard {
 	}
 
 	charts(data, trend) {
+		// stages and sources: horizontal bars (names wrap, never cut), each row opens its list;
+		// months: frappe-charts with a series x axis (labels thinned, never cut) and money axes in k / M
 		const stages = Object.entries(data.stagePipeline || {});
 		const sources = Object.entries(data.leadsBySource || {});
 		const months = trend.map((row) => moment(row.month, "YYYY-MM").format("MMM YY"));
-		const label = (key) => frappe.unscrub(key);
-		this.chart("stages", stages.length, {
-			type: "bar",
+		const name = (key) => frappe.unscrub(key); // the stored stage / source name
+		const label = (key) => __(name(key));
+		const open = { status: "Open" };
+		const active = { status: ["in", CRM_ACTIVE_LEAD_STATUSES] };
+		this.bars("stages", {
 			colors: ["blue"],
-			axisOptions: { xIsSeries: 0 },
 			data: {
 				labels: stages.map(([key]) => label(key)),
 				datasets: [{ name: __("Open value"), values: stages.map(([, value]) => value) }],
 			},
-			tooltipOptions: { formatTooltipY: (value) => this.money(value) },
+			format: (value) => this.money(value),
+			links: stages.map(([key]) =>
+				this.list_link("CRM Opportunity", "opportunity_owner", { ...open, stage: ["like", `${name(key)} - %`] })
+			),
 		});
-		this.chart("sources", sources.length, {
-			type: "bar",
+		this.bars("sources", {
 			colors: ["green"],
-			axisOptions: { xIsSeries: 0 },
 			data: {
 				labels: sources.map(([key]) => label(key)),
 				datasets: [{ name: __("Active leads"), values: sources.map(([, count]) => count) }],
 			},
+			links: sources.map(([key]) =>
+				this.list_link("CRM Sales Lead", "lead_owner", { ...active, source: name(key) })
+			),
 		});
 		this.chart("won-lost", trend.some((row) => row.wonCount || row.lostCount), {
 			type: "bar",
@@ -312,6 +319,7 @@ class CRMSalesDashboard {
 				],
 			},
 		});
+		const money = crm_module.charts.money_options(this.currency);
 		this.chart("new", trend.some((row) => row.newCount), {
 			type: trend.length > 1 ? "line" : "bar", // a line needs two points
 			colors: ["blue"],
@@ -319,8 +327,18 @@ class CRMSalesDashboard {
 				labels: months,
 				datasets: [{ name: __("New pipeline"), values: trend.map((row) => row.newValue) }],
 			},
-			tooltipOptions: { formatTooltipY: (value) => this.money(value) },
+			axisOptions: { xIsSeries: 1, ...money.axisOptions },
+			tooltipOptions: money.tooltipOptions,
 		});
+	}
+
+	bars(name, chart) {
+		const $target = this.$body.find(`[data-chart="${name}"]`);
+		if (!chart.data.labels.length) {
+			$target.html(this.empty(__("Nothing in this period")));
+			return;
+		}
+		crm_module.charts.hbars($target[0], chart);
 	}
 
 	chart(name, has_data, options) {
@@ -329,7 +347,8 @@ class CRMSalesDashboard {
 			$target.html(this.empty(__("Nothing in this period")));
 			return;
 		}
-		new frappe.Chart($target[0], { height: 220, axisOptions: { xIsSeries: 1 }, ...options }); // months: a series
+		// months are a series: labels that do not fit are thinned out, never cut to "…"
+		new frappe.Chart($target[0], { height: 220, axisOptions: { xIsSeries: 1, shortenYAxisNumbers: 1 }, ...options });
 	}
 
 	card(label, value, link) {

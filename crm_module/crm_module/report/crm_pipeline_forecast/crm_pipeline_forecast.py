@@ -76,6 +76,7 @@ def chart(data: list[dict], currency: str) -> dict:
 			{"name": _("Forecast"), "values": [row["forecast"] for row in data]},
 		],
 		currency,
+		horizontal=1,  # stage names: bars across, names never cut
 	)
 
 

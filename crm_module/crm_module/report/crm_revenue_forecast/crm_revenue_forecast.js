@@ -2,6 +2,8 @@
 // For license information, please see license.txt
 
 frappe.query_reports["CRM Revenue Forecast"] = {
+	// readable chart: bars across for long names, money axis in k / M (public/js/crm_charts.js)
+	onload: (report) => crm_module.charts.setup_report(report),
 	filters: [
 		{
 			fieldname: "show",

@@ -70,7 +70,9 @@ def forecast_view(user: str, start, end):
 		}
 		for category in result["totals"]
 	]
-	chart = currency_chart(months, datasets, currency, barOptions={"stacked": 1})
+	chart = currency_chart(
+		months, datasets, currency, barOptions={"stacked": 1}, axisOptions={"xIsSeries": 1}
+	)
 	summary = [
 		money_card(
 			_("{0} (weighted)").format(_(category)),

@@ -87,6 +87,7 @@ def chart(data: list[dict]) -> dict | None:
 			{"name": _("Projected"), "values": [row["projected"] for row in data]},
 		],
 		data[0]["currency"],
+		horizontal=1,  # "<rep or team> <period>": bars across, names never cut
 	)
 
 
