@@ -40,6 +40,8 @@ its ``reasons`` (templates with ``{0}`` arguments, `render` fills them) and its 
 from datetime import date, datetime
 
 HORIZON_DAYS = 7
+# follow-ups and next steps overdue by more than this are no longer listed (stale: reschedule or drop them)
+OVERDUE_WINDOW_DAYS = 90
 UNTOUCHED_DAYS = 7
 HOT_GRADES = frozenset({"A", "B"})
 HOT_CONVERSION = 50
@@ -280,7 +282,9 @@ def merge(items: list[dict]) -> list[dict]:
 def rank(facts: dict, today, limit: int = LIMIT) -> list[dict]:
 	"""The ranked items (at most `limit`). `facts`: ``leads``, ``deals``, ``next_steps``, ``customers``,
 	``meetings`` (lists of dicts, see the ``*_items`` functions), ``usual_days`` ({stage: days}),
-	``deal_size`` (expected deal size) and ``target`` (or None)."""
+	``deal_size`` (expected deal size) and ``target`` (or None). Optional: ``linked_deals`` (deals that are
+	no item themselves but give a next step or meeting its value) and ``target_deals`` (the open deals
+	that may fill the target's gap; all ``deals`` when absent)."""
 	today = as_day(today)
 	size = float(facts.get("deal_size") or 0)
 	deals = {d["name"]: d for d in facts.get("deals") or []}
@@ -292,11 +296,13 @@ def rank(facts: dict, today, limit: int = LIMIT) -> list[dict]:
 		items += deal_items(deal, facts.get("usual_days") or {}, today)
 	for customer in facts.get("customers") or []:
 		items += customer_items(customer, size)
+	known = {**{d["name"]: d for d in facts.get("linked_deals") or []}, **deals}
 	for step in facts.get("next_steps") or []:
-		items += step_items(step, deals, leads, size, today)
+		items += step_items(step, known, leads, size, today)
 	for meeting in facts.get("meetings") or []:
-		items += meeting_items(meeting, deals, leads, size)
-	items += target_items(facts.get("target"), list(deals.values()), today)
+		items += meeting_items(meeting, known, leads, size)
+	closing = facts["target_deals"] if "target_deals" in facts else list(deals.values())
+	items += target_items(facts.get("target"), closing, today)
 	merged = merge(items)
 	merged.sort(key=order)
 	return merged[:limit]

@@ -92,3 +92,23 @@ class TestQueryPlans(IntegrationTestCase):
 			if row.table and table in row.table:
 				keys |= set((row.possible_keys or "").split(",")) | {row.key}
 		return keys
+
+	def test_my_days_next_steps_and_deals_can_use_their_indexes(self):
+		from crm_module.services.sales import my_day
+
+		with as_user(self.rep), captured() as queries:
+			my_day.get_my_day(self.rep)
+		step = next(q for q in queries if "`next_step_date` between" in q)
+		self.assertIn("next_step_date_index", self.possible(step, "CRM Interaction"))
+		deals = next(q for q in queries if "count(*) over ()" in q)
+		# the next step lookups run on the aliases i / j of the interaction table
+		keys = set().union(*(set((row.possible_keys or "").split(",")) | {row.key} for row in plan(deals)))
+		self.assertIn("opportunity_next_step_index", keys)
+		self.assertIn("user_record_unique", self.possible(deals, "CRM Record Access"))
+		leads = [q for q in queries if "FROM `tabCRM Sales Lead`" in q]
+		self.assertEqual(len(leads), 3)  # one per condition, each with an index of its own
+		for query, index in zip(
+			leads, ("follow_up_status_index", "grade_status_index", "conversion_status_index"), strict=True
+		):
+			with self.subTest(index=index):
+				self.assertIn(index, self.possible(query, "CRM Sales Lead"))

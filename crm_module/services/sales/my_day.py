@@ -3,13 +3,20 @@
 Set-based, a fixed number of queries whatever the user reaches (each scoped with the user's row rules,
 `crm_module.permissions.get_query_conditions(..., sets_only=True)`, like `services.sales.forecast.scope`):
 
-1. leads: open leads with a follow-up within the horizon (or overdue) or hot (grade A/B, predicted
-   conversion >= 50 %), each with its last interaction (a correlated MAX on the interaction's lead index);
-2. deals: every open deal with its latest next step date (MAX on the opportunity / date index);
-3. next steps: interactions whose next step is dated up to the horizon, not cancelled, with nothing
-   logged on the same deal (else lead, else customer) after them (NOT EXISTS on the same indexes);
+1. leads: open leads with a follow-up within the window (`domain.OVERDUE_WINDOW_DAYS` back .. the
+   horizon) or hot (grade A/B, predicted conversion >= 50 %), each with its last interaction (a correlated
+   MAX on the interaction's lead index); three queries, one per condition, each on an index of its own;
+2. deals: the open deals that are an item (close date passed, longer in the stage than usual, no next step
+   from today on), their score computed in SQL (expected value x the domain's urgency) and only the best
+   `2 x limit + 10` fetched (`count(*) over ()` gives how many there are); the deals the next steps and
+   meetings name and, when a monthly target has a gap, the open deals closing this month (the status /
+   close date index) are read apart, so the ranking is the one all open deals would give;
+3. next steps: interactions whose next step is dated within the window, not cancelled, with nothing
+   logged on the same deal (else lead, else customer) after them (the next step date index, then NOT
+   EXISTS on the record / date indexes);
 4. meetings: the Meeting interactions dated today (the interaction date index);
-5. customers: active customers that are Red or at high churn risk, with their won revenue of the last year;
+5. customers: active customers that can be an item: Red with a day not Red in the last 7 days, or at high
+   churn risk; with their won revenue of the last year;
 6. their health rows of the last 7 days (the unique customer / date index): when they turned Red, how far
    health fell;
 7. the history statistics (site-wide, cached for `caching.TTL`: a new stage move shifts a mean a little,
@@ -28,6 +35,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Avg, Max, Sum
 from frappe.utils import add_days, getdate, nowdate
+from pypika.terms import ExistsCriterion
 
 from crm_module import caching, constants
 from crm_module.domain import my_day as domain
@@ -59,23 +67,29 @@ def get_my_day(user: str, day=None, limit: int = domain.LIMIT) -> dict:
 	require_read(constants.OPPORTUNITY, user)
 	today = getdate(day or nowdate())
 	stats = stage_stats()
-	deals = open_deals(user, today, stats["next_stage"])
+	deals, found = open_deals(user, today, stats, 2 * limit + 10)
+	steps, meets = next_steps(user, today), meetings(user, today)
+	target = month_target(user, today)
+	named = {row.opportunity for row in steps + meets if row.opportunity} - {row.name for row in deals}
 	facts = {
 		"leads": leads(user, today),
 		"deals": deals,
-		"next_steps": next_steps(user, today),
-		"meetings": meetings(user, today),
+		"linked_deals": deals_named(user, named, stats["next_stage"]),
+		"next_steps": steps,
+		"meetings": meets,
 		"customers": customers(user, today),
 		"usual_days": stats["usual_days"],
 		"deal_size": stats["deal_size"],
-		"target": month_target(user, today),
+		"target": target,
 	}
+	if target and float(target.get("gap") or 0) > 0:
+		facts["target_deals"] = deals_closing(user, target, stats["next_stage"])
 	ranked = domain.rank(facts, today, limit=10_000)
 	links = record_links(facts)
 	return {
 		"date": today.isoformat(),
 		"user": user,
-		"total": len(ranked),
+		"total": len(ranked) + found - len(deals),
 		"items": [as_payload(entry, links) for entry in ranked[:limit]],
 	}
 
@@ -84,7 +98,7 @@ def record_links(facts: dict) -> dict:
 	"""{(record type, name): {customer, lead, opportunity}}: what a call logged from the item links to."""
 	links = {("lead", row.name): {"lead": row.name} for row in facts["leads"]}
 	links.update({("customer", row.name): {"customer": row.name} for row in facts["customers"]})
-	for row in facts["deals"]:
+	for row in facts["deals"] + facts["linked_deals"]:
 		links[("deal", row.name)] = {"customer": row.customer, "opportunity": row.name}
 	for row in facts["next_steps"] + facts["meetings"]:
 		links[("interaction", row.name)] = {k: row[k] for k in ("customer", "lead", "opportunity") if row[k]}
@@ -116,7 +130,7 @@ def leads(user: str, today) -> list[dict]:
 	touch = (
 		frappe.qb.from_(i).select(Max(i.interaction_date)).where((i.lead == lead.name) & (i.cancelled == 0))
 	)
-	query = (
+	base = (
 		frappe.qb.from_(lead)
 		.select(
 			lead.name,
@@ -129,48 +143,85 @@ def leads(user: str, today) -> list[dict]:
 			touch.as_("last_touch"),
 		)
 		.where(lead.status.notin(LEAD_FINISHED_STATUSES))
-		.where(
-			(lead.follow_up_date <= add_days(today, domain.HORIZON_DAYS))
-			| lead.latest_grade.isin(sorted(domain.HOT_GRADES))
-			| (lead.conversion_probability >= domain.HOT_CONVERSION)
-		)
 	)
-	rows = scope(query, constants.LEAD, user).run(as_dict=True)
+	window = lead.follow_up_date[
+		add_days(today, -domain.OVERDUE_WINDOW_DAYS) : add_days(today, domain.HORIZON_DAYS)
+	]
+	rows = {}
+	for condition in (
+		window,
+		lead.latest_grade.isin(sorted(domain.HOT_GRADES)),
+		lead.conversion_probability >= domain.HOT_CONVERSION,
+	):
+		for row in scope(base.where(condition), constants.LEAD, user).run(as_dict=True):
+			rows.setdefault(row.name, row)
+	rows = list(rows.values())
 	for row in rows:
 		row["title"] = " - ".join(filter(None, (row.lead_name, row.company_name))) or row.name
 	return rows
 
 
-def open_deals(user: str, today, next_stage: dict) -> list[dict]:
-	opp, i = DocType(constants.OPPORTUNITY), DocType(constants.INTERACTION).as_("i")
-	step = (
-		frappe.qb.from_(i)
-		.select(Max(i.next_step_date))
-		.where((i.opportunity == opp.name) & (i.cancelled == 0))
+DEAL_FIELDS = """`name`, `opportunity_name`, `customer`, `customer_name`, `value`,
+	`probability_percent` as `probability`, `expected_close_date`, `stage`, `stage_changed_on`, `creation`,
+	(select max(i.`next_step_date`) from `tabCRM Interaction` i
+		where i.`opportunity` = `tabCRM Opportunity`.`name` and i.`cancelled` = 0) as `next_step_date`"""
+
+
+def deal_rows(user: str, where: str, values: dict, next_stage: dict, tail: str = "", extra: str = ""):
+	condition = get_query_conditions(constants.OPPORTUNITY, user, sets_only=True).replace("%", "%%")
+	rows = frappe.db.sql(
+		f"""select {DEAL_FIELDS}{extra} from `tab{constants.OPPORTUNITY}`
+		where `status` = 'Open' and {where} {"and " + condition if condition else ""} {tail}""",
+		values,
+		as_dict=True,
 	)
-	query = (
-		frappe.qb.from_(opp)
-		.select(
-			opp.name,
-			opp.opportunity_name,
-			opp.customer,
-			opp.customer_name,
-			opp.value,
-			opp.probability_percent.as_("probability"),
-			opp.expected_close_date,
-			opp.stage,
-			opp.stage_changed_on,
-			opp.creation,
-			step.as_("next_step_date"),
-		)
-		.where(opp.status == "Open")
-	)
-	rows = scope(query, constants.OPPORTUNITY, user).run(as_dict=True)
 	for row in rows:
 		row["title"] = " - ".join(filter(None, (row.opportunity_name, row.customer_name))) or row.name
 		row["stage_since"] = row.stage_changed_on or row.creation
 		row["next_stage"] = next_stage.get(row.stage)
 	return rows
+
+
+def open_deals(user: str, today, stats: dict, limit: int) -> tuple[list[dict], int]:
+	"""(the best `limit` open deals by score, how many open deals are an item): the score is the domain's
+	(`domain.deal_items`: expected value x the highest urgency of the deal's kinds) in SQL."""
+	values = {"today": today.isoformat(), "limit": limit}
+	usual = []
+	for i, (stage, days) in enumerate(sorted(stats["usual_days"].items())):
+		values[f"stage{i}"], values[f"days{i}"] = stage, days
+		usual.append(f"when %(stage{i})s then %(days{i})s")
+	usual_days = f"(case `stage` {' '.join(usual)} end)" if usual else "null"
+	in_stage = "datediff(%(today)s, ifnull(`stage_changed_on`, `creation`))"
+	urgency = f"""greatest(
+		if(`expected_close_date` < %(today)s,
+			1.5 + least(datediff(%(today)s, `expected_close_date`), 30) / 20, 0),
+		if({usual_days} > 0 and {in_stage} > {usual_days},
+			1 + least({in_stage} / {usual_days} - 1, 2) / 2, 0),
+		if(not exists (select 1 from `tabCRM Interaction` j where j.`opportunity` = `tabCRM Opportunity`.`name`
+			and j.`cancelled` = 0 and j.`next_step_date` >= %(today)s), 1, 0))"""
+	score = f"ifnull(`value`, 0) * ifnull(`probability_percent`, 0) / 100 * {urgency}"
+	rows = deal_rows(
+		user,
+		f"{urgency} > 0",
+		values,
+		stats["next_stage"],
+		tail=f"order by {score} desc, `name` limit %(limit)s",
+		extra=", count(*) over () as `found`",
+	)
+	return rows, (rows[0].found if rows else 0)
+
+
+def deals_named(user: str, names: set, next_stage: dict) -> list[dict]:
+	"""The open deals in `names` (those the next steps and meetings are about: their value counts)."""
+	if not names:
+		return []
+	return deal_rows(user, "`name` in %(names)s", {"names": tuple(names)}, next_stage)
+
+
+def deals_closing(user: str, target: dict, next_stage: dict) -> list[dict]:
+	"""The open deals expected to close within the target's period (what could fill its gap)."""
+	values = {"start": target["period_start"], "end": target["period_end"]}
+	return deal_rows(user, "`expected_close_date` between %(start)s and %(end)s", values, next_stage)
 
 
 def next_steps(user: str, today) -> list[dict]:
@@ -183,13 +234,16 @@ def next_steps(user: str, today) -> list[dict]:
 	rows = frappe.db.sql(
 		f"""select `name`, `subject`, `next_step`, `next_step_date`, `opportunity`, `lead`, `customer`
 		from {table}
-		where `next_step_date` <= %(until)s and `cancelled` = 0 and ifnull(`next_step`, '') != ''
+		where `next_step_date` between %(since)s and %(until)s and `cancelled` = 0 and ifnull(`next_step`, '') != ''
 		and (`opportunity` is null or {later.format(field="opportunity")})
 		and (`opportunity` is not null or `lead` is null or {later.format(field="lead")})
 		and (`opportunity` is not null or `lead` is not null or `customer` is null
 			or {later.format(field="customer")})
 		{"and " + condition if condition else ""}""",
-		{"until": add_days(today, domain.HORIZON_DAYS)},
+		{
+			"since": add_days(today, -domain.OVERDUE_WINDOW_DAYS),
+			"until": add_days(today, domain.HORIZON_DAYS),
+		},
 		as_dict=True,
 	)
 	for row in rows:
@@ -225,6 +279,15 @@ def meetings(user: str, today) -> list[dict]:
 
 def customers(user: str, today) -> list[dict]:
 	cust, opp = DocType(constants.CUSTOMER), DocType(constants.OPPORTUNITY).as_("o")
+	h = DocType(constants.HEALTH_SCORE).as_("h")
+	# Red customers are an item only when they turned Red within the 7 days (a day not Red in them)
+	turned = (
+		frappe.qb.from_(h)
+		.select(h.customer)
+		.where(h.customer == cust.name)
+		.where(h.score_date >= add_days(today, -7))
+		.where(h.risk_level != "Red")
+	)
 	revenue = (
 		frappe.qb.from_(opp)
 		.select(Sum(opp.value))
@@ -242,7 +305,10 @@ def customers(user: str, today) -> list[dict]:
 			revenue.as_("revenue"),
 		)
 		.where(cust.status == "Active")
-		.where((cust.risk_level == "Red") | (cust.churn_probability >= domain.CHURN_HIGH))
+		.where(
+			((cust.risk_level == "Red") & ExistsCriterion(turned))
+			| (cust.churn_probability >= domain.CHURN_HIGH)
+		)
 	)
 	rows = scope(query, constants.CUSTOMER, user).run(as_dict=True)
 	if rows:

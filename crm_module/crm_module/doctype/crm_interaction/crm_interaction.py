@@ -124,3 +124,8 @@ def on_doctype_update():
 	frappe.db.add_index(
 		constants.INTERACTION, ["opportunity", "interaction_date"], "opportunity_interaction_date_index"
 	)
+	# My Day: the next steps due in a bounded window, and a deal's latest next step (read from the index alone)
+	frappe.db.add_index(constants.INTERACTION, ["next_step_date", "cancelled"], "next_step_date_index")
+	frappe.db.add_index(
+		constants.INTERACTION, ["opportunity", "cancelled", "next_step_date"], "opportunity_next_step_index"
+	)

@@ -275,3 +275,5 @@ def on_doctype_update():
 		["status", "currency", "creation", "value", "actual_close_date", "modified"],
 		"status_figures_index",
 	)
+	# My Day and targets: the open deals closing in a month
+	frappe.db.add_index(constants.OPPORTUNITY, ["status", "expected_close_date"], "status_close_date_index")

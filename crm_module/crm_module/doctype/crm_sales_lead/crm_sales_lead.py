@@ -116,3 +116,7 @@ def on_doctype_update():
 	frappe.db.add_index(constants.LEAD, ["status", "source"], "status_source_index")
 	# the same counts within a date window
 	frappe.db.add_index(constants.LEAD, ["creation", "status", "source"], "creation_status_source_index")
+	# My Day: follow-ups due in a bounded window, hot leads by grade or predicted conversion
+	frappe.db.add_index(constants.LEAD, ["follow_up_date", "status"], "follow_up_status_index")
+	frappe.db.add_index(constants.LEAD, ["latest_grade", "status"], "grade_status_index")
+	frappe.db.add_index(constants.LEAD, ["conversion_probability", "status"], "conversion_status_index")
