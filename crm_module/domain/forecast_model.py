@@ -242,38 +242,60 @@ def weighted_forecast(deals: Iterable[Deal], day: date, month: date) -> float:
 	return total
 
 
+def chances(
+	model: Model, deals: Sequence[Deal], day: date, months: int = 3, rates: dict[str, float] | None = None
+) -> dict[str, list[float]]:
+	"""{deal: its chance to be won in each of ``months`` months from ``day``'s month} for the deals open on
+	``day``. ``rates``: the owners' win rates, when ``deals`` are not the whole history."""
+	rates = owner_rates(deals, day) if rates is None else rates
+	result = {}
+	for deal in deals:
+		if not deal.open_on(day):
+			continue
+		survival, row = 1.0, []
+		for k in range(months):
+			x = facts(deal, day, rates, ahead=k)
+			p_won = model.won.probability(x) if model.won else 0.0
+			p_lost = model.lost.probability(x) if model.lost else 0.0
+			row.append(survival * p_won)
+			survival *= max(0.0, 1 - p_won - p_lost)
+		result[deal.name] = row
+	return result
+
+
+def month_total(
+	model: Model, values_and_chances: Iterable[tuple[float, float]]
+) -> tuple[float, float, float, float]:
+	"""(expected, low, high, spread) of one month from (value, chance) pairs and the model's new business."""
+	expected = model.run_rate
+	variance = model.run_rate_variance
+	for value, p in values_and_chances:
+		expected += value * p
+		variance += value**2 * p * (1 - p)
+	spread = math.sqrt(variance)
+	half = Z80 * spread * interval_scale(model.residuals)
+	return (
+		round(expected, 2),
+		round(max(0.0, expected - half), 2),
+		round(max(0.0, expected + half), 2),
+		round(spread, 2),
+	)
+
+
 def forecast(
 	model: Model, deals: Sequence[Deal], day: date, months: int = 3, rates: dict[str, float] | None = None
 ) -> list[MonthForecast]:
 	"""Expected revenue per month for ``months`` months from ``day``'s month, with P10-P90 and the stage-weighted
-	figure beside it. ``rates``: the owners' win rates, when ``deals`` are not the whole history."""
-	rates = owner_rates(deals, day) if rates is None else rates
-	open_deals = [deal for deal in deals if deal.open_on(day)]
-	survival = [1.0] * len(open_deals)
+	figure beside it."""
+	by_deal = chances(model, deals, day, months, rates)
+	open_deals = [deal for deal in deals if deal.name in by_deal]
 	result = []
 	for k in range(months):
 		month = add_months(month_start(day), k)
-		expected = model.run_rate
-		variance = model.run_rate_variance
-		for i, deal in enumerate(open_deals):
-			x = facts(deal, day, rates, ahead=k)
-			p_won = model.won.probability(x) if model.won else 0.0
-			p_lost = model.lost.probability(x) if model.lost else 0.0
-			p = survival[i] * p_won
-			expected += deal.value * p
-			variance += deal.value**2 * p * (1 - p)
-			survival[i] *= max(0.0, 1 - p_won - p_lost)
-		spread = math.sqrt(variance)
-		half = Z80 * spread * interval_scale(model.residuals)
-		low, high = expected - half, expected + half
+		expected, low, high, spread = month_total(model, ((d.value, by_deal[d.name][k]) for d in open_deals))
 		result.append(
 			MonthForecast(
-				month,
-				round(expected, 2),
-				round(max(0.0, low), 2),
-				round(max(0.0, high), 2),
-				round(spread, 2),
-				round(weighted_forecast(open_deals, day, month), 2),
+				month, expected, low, high, spread, round(weighted_forecast(open_deals, day, month), 2)
 			)
 		)
 	return result

@@ -3,6 +3,8 @@ forecast from the model (hand-computed with a model of constant chances), isolat
 report's cards."""
 
 import math
+from datetime import date
+from unittest.mock import patch
 
 import frappe
 from frappe.desk.query_report import run
@@ -77,19 +79,27 @@ class TestLearnedForecast(IntegrationTestCase):
 
 	def test_little_history_means_no_model_and_says_so(self):
 		self.deal(self.customer_a, self.rep_a, 100.0)
-		result = learned_forecast.get_learned_forecast("Administrator")
+		with patch.object(learned_forecast, "MIN_CLOSED", 10**9):  # whatever other suites left on the site
+			result = learned_forecast.get_learned_forecast("Administrator")
 		self.assertEqual(result, {"status": "not_enough_history", "months": []})
 
 	def test_a_reps_forecast_counts_only_their_deals(self):
-		self.deal(self.customer_a, self.rep_a, 1000.0, "Proposal", expected_close_date=add_days(TODAY, 40))
-		self.deal(self.customer_a, self.rep_a, 500.0, "Prospecting")
-		self.deal(self.customer_b, self.rep_b, 9999.0, "Negotiation")
+		a1 = self.deal(
+			self.customer_a, self.rep_a, 1000.0, "Proposal", expected_close_date=add_days(TODAY, 40)
+		)
+		a2 = self.deal(self.customer_a, self.rep_a, 500.0, "Prospecting")
+		b1 = self.deal(self.customer_b, self.rep_b, 9999.0, "Negotiation")
 		model = fm.Model(constant(0.2), constant(0.1), run_rate=0.0, run_rate_variance=0.0, residuals=[])
+		# the chances the nightly run gives with a won chance of 0.2 and a lost one of 0.1 a month
+		chances = [0.2, 0.7 * 0.2, 0.7 * 0.7 * 0.2]
+		found = fm.chances(model, [fm.Deal("x", "", 1.0, date(2026, 1, 1))], date(2026, 2, 1))["x"]
+		self.assertEqual([round(c, 9) for c in found], [round(c, 9) for c in chances])
 		caching.store(
 			learned_forecast.MODEL_KEY,
 			{
 				"status": "trained",
 				"model": model,
+				"chances": {a1.name: chances, a2.name: chances, b1.name: chances},
 				"months": 12,
 				"mape_model": 12.5,
 				"mape_weighted": 40.0,
@@ -108,13 +118,14 @@ class TestLearnedForecast(IntegrationTestCase):
 		self.assertEqual(learned_forecast.get_learned_forecast(self.rep_b)["months"][0]["expected"], 1999.8)
 
 	def test_the_revenue_forecast_report_shows_the_learned_figure_beside_the_weighted(self):
-		self.deal(self.customer_a, self.rep_a, 1000.0, "Proposal")
+		deal = self.deal(self.customer_a, self.rep_a, 1000.0, "Proposal")
 		model = fm.Model(constant(0.25), constant(0.1), 0.0, 0.0, [])
 		caching.store(
 			learned_forecast.MODEL_KEY,
 			{
 				"status": "trained",
 				"model": model,
+				"chances": {deal.name: [0.25, 0.1625, 0.105625]},
 				"months": 12,
 				"mape_model": 9.9,
 				"mape_weighted": 31.2,
@@ -132,13 +143,14 @@ class TestLearnedForecast(IntegrationTestCase):
 	def test_the_endpoint_answers_in_camel_case_and_keeps_reps_apart(self):
 		from crm_module.api import forecast as forecast_api
 
-		self.deal(self.customer_a, self.rep_a, 800.0, "Proposal")
+		deal = self.deal(self.customer_a, self.rep_a, 800.0, "Proposal")
 		model = fm.Model(constant(0.5), constant(0.1), 0.0, 0.0, [])
 		caching.store(
 			learned_forecast.MODEL_KEY,
 			{
 				"status": "trained",
 				"model": model,
+				"chances": {deal.name: [0.5, 0.2, 0.08]},
 				"months": 12,
 				"mape_model": 8.0,
 				"mape_weighted": 20.0,
@@ -150,3 +162,26 @@ class TestLearnedForecast(IntegrationTestCase):
 		self.assertEqual(answer["months"][0]["expected"], 400.0)
 		self.assertEqual((answer["mapeModel"], answer["backtestMonths"]), (8.0, 12))
 		self.assertRaises(frappe.PermissionError, forecast_api.learned, userId=self.rep_b)
+
+	def test_a_deal_opened_since_the_nightly_run_counts_at_its_stage_probability(self):
+		close = add_days(TODAY, 40)
+		self.deal(self.customer_a, self.rep_a, 1000.0, "Proposal", expected_close_date=close)
+		model = fm.Model(constant(0.2), constant(0.1), 0.0, 0.0, [])
+		caching.store(
+			learned_forecast.MODEL_KEY,
+			{
+				"status": "trained",
+				"model": model,
+				"chances": {},
+				"months": 12,
+				"mape_model": 1.0,
+				"mape_weighted": 2.0,
+				"coverage": 80.0,
+			},
+		)
+		frappe.set_user(self.rep_a)
+		months = learned_forecast.get_learned_forecast(self.rep_a)["months"]
+		in_close_month = [row for row in months if row["month"] == close.strftime("%Y-%m")]
+		self.assertEqual([row["expected"] for row in in_close_month], [500.0])  # Proposal: 50 %
+		self.assertEqual(sum(row["expected"] for row in months), 500.0)
+		self.assertEqual(sum(row["weighted"] for row in months), 500.0)

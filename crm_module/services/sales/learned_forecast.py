@@ -7,11 +7,11 @@ database, the model trained nightly with its measured error, and each user's for
   of queries whatever the size.
 * Training: the nightly run (step ``learned_forecast``) backtests the last `BACKTEST_MONTHS` months walk-forward
   (their errors calibrate the interval; their MAPE, beside the stage-weighted forecast's, is the measured error
-  shown to users), then trains on the last `TRAIN_MONTHS` months. The result is cached (`crm_module.caching`) for
-  two days; a missing one is trained on first use.
-* A user's forecast: the model applied to the open deals the user reaches (the row rules), this month and the
-  next two; the stage-weighted figure beside it is the same deals'; this month also counts what the user has
-  already won in it.
+  shown to users), trains on the last `TRAIN_MONTHS` months and gives every open deal its chances for this month
+  and the next two. All of it is cached (`crm_module.caching`) for two days; a missing one is queued for training.
+* A user's forecast: the open deals the user reaches (the row rules) with their chances, summed per month with
+  the interval (`forecast_model.month_total`); the stage-weighted figure beside it is the same deals'; this month
+  also counts what the user has already won in it.
 
 Money is summed as stored, in each deal's currency, like the other forecast figures.
 """
@@ -26,7 +26,6 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, getdate, nowdate
 from frappe.utils.dateutils import parse_date, user_to_str
 from pypika.functions import Date
-from pypika.terms import Case
 
 from crm_module import caching, constants
 from crm_module.domain import forecast_backtest as backtests
@@ -46,8 +45,8 @@ MIN_CLOSED = 30  # closed deals needed before a model is worth training
 # ------------------------------------------------------------------ histories
 
 
-def load_deals(condition: str | None = None, open_only: bool = False) -> list[fm.Deal]:
-	"""Deal histories of the opportunities matching the permission `condition` (all when None)."""
+def load_deals() -> list[fm.Deal]:
+	"""The history of every opportunity of the site."""
 	opp = DocType(constants.OPPORTUNITY)
 	query = frappe.qb.from_(opp).select(
 		opp.name,
@@ -60,10 +59,6 @@ def load_deals(condition: str | None = None, open_only: bool = False) -> list[fm
 		opp.expected_close_date,
 		opp.stage,
 	)
-	if open_only:
-		query = query.where(opp.status == "Open")
-	if condition:
-		query = query.where(RowCondition(condition))
 	rows = query.run(as_dict=True)
 	if not rows:
 		return []
@@ -186,9 +181,13 @@ def train_model(deals: list[fm.Deal] | None = None, today: date | None = None) -
 	tested = backtests.backtest(deals, first, fm.add_months(month, -1), warmup=0, months=BACKTEST_MONTHS)
 	residuals = [row.residual for row in tested["rows"] if row.residual is not None]
 	model = fm.train(deals, first, month, residuals)
+	day = today or getdate(nowdate())
+	for deal in deals:  # the pipeline of today includes the deals created today
+		deal.created = min(deal.created, add_days(day, -1))
 	result = {
 		"status": "trained",
 		"model": model,
+		"chances": fm.chances(model, deals, day, MONTHS_AHEAD),
 		"trained_on": str(month),
 		"months": tested["months"],
 		"mape_model": tested.get("mape_model"),
@@ -200,7 +199,21 @@ def train_model(deals: list[fm.Deal] | None = None, today: date | None = None) -
 
 
 def get_model() -> dict:
-	return caching.cached(MODEL_KEY, train_model, ttl=MODEL_TTL)
+	"""The trained model with each open deal's chances; when none is cached (a new site, an expired cache) the
+	training is queued (it takes about a minute at 100,000 deals) and the answer says so."""
+	found = caching.cached(MODEL_KEY, lambda: None)  # read only: a miss is trained below, not here
+	if found is not None:
+		return found
+	if frappe.flags.in_test:
+		return train_model()
+	frappe.enqueue(
+		"crm_module.services.sales.learned_forecast.train_model",
+		queue="long",
+		job_id="crm_learned_forecast_training",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+	return {"status": "training"}
 
 
 def site_backtest() -> dict:
@@ -232,28 +245,49 @@ def won_this_month(condition: str | None, month: date) -> float:
 
 def get_learned_forecast(user: str) -> dict:
 	"""The model's forecast of the deals `user` reaches: ``{"status", "months": [{month, expected, low, high,
-	weighted}], "mape_model", "mape_weighted", "coverage", "backtest_months"}``."""
+	weighted}], "mape_model", "mape_weighted", "coverage", "backtest_months"}``. Each open deal counts with the
+	chances the nightly run gave it; a deal opened since counts at its probability in its expected close month
+	(as the stage-weighted forecast counts it) until the next run. Two queries, whatever the history."""
 	require_read(constants.OPPORTUNITY, user)
 	trained = get_model()
 	if trained.get("status") != "trained":
 		return {"status": trained.get("status"), "months": []}
 	condition = get_query_conditions(constants.OPPORTUNITY, user, sets_only=True) or None
-	deals = load_deals(condition, open_only=True)
+	opp = DocType(constants.OPPORTUNITY)
+	query = (
+		frappe.qb.from_(opp)
+		.select(opp.name, opp.value, opp.probability_percent, opp.expected_close_date)
+		.where(opp.status == "Open")
+	)
+	if condition:
+		query = query.where(RowCondition(condition))
+	deals = query.run(as_dict=True)
 	today = getdate(nowdate())
-	for deal in deals:  # the pipeline of today includes the deals created today
-		deal.created = min(deal.created, add_days(today, -1))
-	rows = fm.forecast(trained["model"], deals, today, months=MONTHS_AHEAD, rates=owner_win_rates(today))
-	won = won_this_month(condition, fm.month_start(today))
+	this_month = fm.month_start(today)
+	won = won_this_month(condition, this_month)
+	chances = trained.get("chances") or {}
 	months = []
-	for index, row in enumerate(rows):
-		extra = won if index == 0 else 0.0
+	for k in range(MONTHS_AHEAD):
+		month = fm.add_months(this_month, k)
+		pairs, weighted = [], 0.0
+		for deal in deals:
+			value = float(deal.value or 0)
+			stage_chance = float(deal.probability_percent or 0) / 100
+			in_month = (
+				bool(deal.expected_close_date) and fm.month_start(getdate(deal.expected_close_date)) == month
+			)
+			weighted += value * stage_chance if in_month else 0.0
+			chance = chances[deal.name][k] if deal.name in chances else (stage_chance if in_month else 0.0)
+			pairs.append((value, chance))
+		expected, low, high, _spread = fm.month_total(trained["model"], pairs)
+		extra = won if k == 0 else 0.0
 		months.append(
 			{
-				"month": row.month.strftime("%Y-%m"),
-				"expected": round(row.expected + extra, 2),
-				"low": round(row.low + extra, 2),
-				"high": round(row.high + extra, 2),
-				"weighted": round(row.weighted + extra, 2),
+				"month": month.strftime("%Y-%m"),
+				"expected": round(expected + extra, 2),
+				"low": round(low + extra, 2),
+				"high": round(high + extra, 2),
+				"weighted": round(weighted + extra, 2),
 			}
 		)
 	return {
@@ -264,22 +298,3 @@ def get_learned_forecast(user: str) -> dict:
 		"coverage": trained["coverage"],
 		"backtest_months": trained["months"],
 	}
-
-
-def owner_win_rates(day: date) -> dict[str, float]:
-	"""Every owner's smoothed win rate among their deals closed before `day` (one grouped query)."""
-	opp = DocType(constants.OPPORTUNITY)
-	rates = {}
-	for owner, won, closed in (
-		frappe.qb.from_(opp)
-		.select(
-			opp.opportunity_owner,
-			Sum(Case().when(opp.status == "Won", 1).else_(0)),
-			Count("*"),
-		)
-		.where(opp.status.isin(["Won", "Lost"]))
-		.where(opp.actual_close_date < day)
-		.groupby(opp.opportunity_owner)
-	).run():
-		rates[owner] = (int(won or 0) + 1) / (int(closed) + 2)
-	return rates

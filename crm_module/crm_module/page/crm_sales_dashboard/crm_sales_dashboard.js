@@ -161,7 +161,7 @@ class CRMSalesDashboard {
 		$forecast.html(
 			this.section(
 				__("Forecast"),
-				`<table class="table table-sm crm-forecast-table">
+				`<div class="table-responsive"><table class="table table-sm crm-forecast-table">
 					<thead><tr>
 						<th>${__("Month")}</th>
 						<th class="text-right">${__("Learned")}</th>
@@ -169,7 +169,7 @@ class CRMSalesDashboard {
 						<th class="text-right">${__("Stage-weighted")}</th>
 					</tr></thead>
 					<tbody>${rows}</tbody>
-				</table>
+				</table></div>
 				<div class="text-muted small">${note}</div>`
 			)
 		);
