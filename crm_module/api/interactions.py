@@ -1,7 +1,8 @@
 """Interactions (seed: GET/POST /api/crm/interactions).
 
 * GET ``customerId`` (required), ``limit`` (1-500, default 20) -> the latest interactions, newest first.
-* POST -> record one interaction (``customerId`` or ``leadId``, ``interactionType``, ``subject``...).
+* POST -> record one interaction (``customerId`` or ``leadId``, ``interactionType``, ``subject``...); a
+  retry that sends the same ``Idempotency-Key`` header answers with the interaction already logged.
 """
 
 import frappe
@@ -21,4 +22,5 @@ def get(customerId: str | None = None, limit: int = 20, userId: str | None = Non
 @frappe.whitelist(methods=["POST"])
 def post(data: dict | str | None = None, userId: str | None = None, **fields) -> dict:
 	user = acting_user(userId)
-	return camelize(interactions.record_interaction(payload(data, fields), user))
+	key = frappe.get_request_header("Idempotency-Key")
+	return camelize(interactions.record_interaction(payload(data, fields), user, key))

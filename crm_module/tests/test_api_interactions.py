@@ -1,7 +1,13 @@
-"""crm_module.api.interactions over HTTP: success, bad input, isolation."""
+"""crm_module.api.interactions over HTTP: success, bad input, isolation, retries with an Idempotency-Key."""
+
+from unittest.mock import patch
+
+import frappe
 
 from crm_module import constants
+from crm_module.services import interactions
 from crm_module.tests.api_case import CRMAPITestCase
+from crm_module.tests.factories import as_user, make_customer
 
 
 class TestInteractionsAPI(CRMAPITestCase):
@@ -85,3 +91,60 @@ class TestInteractionsAPI(CRMAPITestCase):
 			self.post("interactions.get", self.rep_a, {"customerId": self.customer_a}).status, 403
 		)
 		self.assertEqual(self.get("interactions.post", self.rep_a, customerId=self.customer_a).status, 403)
+
+	def own_customer(self, user: str, name: str) -> str:
+		"""A customer of `user` that only this test logs interactions on."""
+		with as_user(user):
+			customer = make_customer(name).name
+		frappe.db.commit()
+		return customer
+
+	def keyed(self, user, key, customer, **data):
+		body = {"customerId": customer, "subject": "Call", **data}
+		headers = {**self.auth(user), "Idempotency-Key": key}
+		return self.raw("POST", self.path("interactions.post"), headers=headers, json=body)
+
+	def test_a_retry_with_the_same_idempotency_key_logs_once(self):
+		mine, theirs = (
+			self.own_customer(self.rep_a, "int keyed A"),
+			self.own_customer(self.rep_b, "int keyed B"),
+		)
+		first = self.assertOk(self.keyed(self.rep_a, "retry-1", mine, subject="Quarterly call"))
+		# the retry answers with the interaction already logged, whatever its body says
+		again = self.assertOk(self.keyed(self.rep_a, "retry-1", mine, subject="Something else"))
+		self.assertEqual((again["name"], again["subject"]), (first["name"], "Quarterly call"))
+		self.assertEqual(self.count(constants.INTERACTION, customer=mine), 1)
+		# another key, another user's same key, and posts without a key each log their own
+		other = self.assertOk(self.keyed(self.rep_a, "retry-2", mine))
+		their = self.assertOk(self.keyed(self.rep_b, "retry-1", theirs))
+		self.assertOk(self.record(self.rep_a, customerId=mine))
+		self.assertOk(self.record(self.rep_a, customerId=mine))
+		self.assertEqual(len({first["name"], other["name"], their["name"]}), 3)
+		self.assertEqual(self.count(constants.INTERACTION, customer=mine), 4)
+		self.assertEqual(self.count(constants.INTERACTION, customer=theirs), 1)
+		self.assertFails(self.keyed(self.rep_a, "k" * 256, mine), 400, "Idempotency-Key")
+		# the key is not a field a client sets
+		reply = self.record(self.rep_a, customerId=mine, idempotencyKey="retry-3")
+		self.assertFails(reply, 400, "idempotencyKey")
+		self.assertEqual(self.count(constants.INTERACTION, customer=mine), 4)
+
+	def test_a_retry_racing_the_first_request_answers_with_its_interaction(self):
+		mine = self.own_customer(self.rep_a, "int race A")
+		first = self.assertOk(self.keyed(self.rep_a, "race-1", mine, subject="First"))
+		# the retry looked before the first request had committed, so it inserts too and meets the unique key
+		found = interactions.logged_with
+		calls = []
+
+		def not_yet(*args, **kwargs):
+			calls.append(kwargs.get("for_update", False))
+			return None if len(calls) == 1 else found(*args, **kwargs)
+
+		frappe.clear_messages()
+		with as_user(self.rep_a), patch.object(interactions, "logged_with", not_yet):
+			body = {"customerId": mine, "subject": "Second"}
+			answer = interactions.record_interaction(body, self.rep_a, "race-1")
+			self.assertEqual(frappe.local.message_log, [])
+		frappe.db.commit()
+		self.assertEqual(calls, [False, True])
+		self.assertEqual((answer["name"], answer["subject"]), (first["name"], "First"))
+		self.assertEqual(self.count(constants.INTERACTION, customer=mine), 1)

@@ -31,6 +31,7 @@ class CRMInteraction(Document):
 		direction: DF.Literal["", "Inbound", "Outbound"]
 		duration_minutes: DF.Int
 		event: DF.Link | None
+		idempotency_key: DF.Data | None
 		interaction_date: DF.Datetime
 		interaction_type: DF.Literal["Call", "Email", "Meeting", "Note", "Task", "SMS"]
 		lead: DF.Link | None
