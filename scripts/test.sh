@@ -5,6 +5,7 @@
 #   CRM_SKIP_INTEGRATION=1 bash scripts/test.sh   # pure tier only
 #   CRM_SKIP_BROWSER=1 bash scripts/test.sh       # without the browser tier
 #   CRM_SKIP_REPLICA=1 bash scripts/test.sh       # without the replica tier
+#   CRM_SKIP_FAULTS=1 bash scripts/test.sh        # without the fault tier
 #
 # Tier 1 (always): ruff lint + format check, pytest over tests/ (domain maths, DocType JSON and
 #                  hooks static checks, reserved-name collisions). Needs only Python.
@@ -18,6 +19,10 @@
 #                  replica; proves GET endpoints and reports are answered by the replica, writes land on the
 #                  primary, and a lagging replica's figures are never cached (scripts/replica_tier.sh,
 #                  crm_module/tests/replica_check.py). Both servers and their folders are removed after.
+# Fault tier (after tier 2, as root or the bench owner, when redis-server and mariadbd exist): a Redis and a
+#                  MariaDB of its own on loopback ports, a throwaway site on them served by gunicorn; kills the
+#                  Redis cache under reads and writes, restarts the MariaDB under 20 writing clients, kills the
+#                  nightly run inside a step and runs it again (scripts/fault_tier.sh, tests_faults/run_faults.py).
 # Tier 3 (after tier 2, when Chromium can be had): another throwaway site with the demo data, served on
 #                  127.0.0.1, driven by headless Chromium through the desk (scripts/browser_tier.sh,
 #                  tests_browser/run_browser.py); screenshots go to a folder it prints.
@@ -32,6 +37,7 @@
 #   CRM_SKIP_BROWSER=1      skip the browser tier; CRM_BROWSER_SHOTS sets its screenshot folder
 #   CRM_SKIP_PEERS=1        skip tier 2b
 #   CRM_SKIP_REPLICA=1      skip the replica tier
+#   CRM_SKIP_FAULTS=1       skip the fault tier; CRM_FAULTS=redis,mariadb,daily picks its faults
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,8 +63,8 @@ pure_tier() {
 		"$py" -m pip install -q --disable-pip-version-check "pytest>=8" "hypothesis>=6" "phonenumbers>=8.13" "ruff>=0.4" || return 1
 	fi
 	local ruff_ok=1
-	"$py" -m ruff check crm_module tests tests_browser scripts || ruff_ok=0
-	"$py" -m ruff format --check crm_module tests tests_browser scripts || ruff_ok=0
+	"$py" -m ruff check crm_module tests tests_browser tests_faults scripts || ruff_ok=0
+	"$py" -m ruff format --check crm_module tests tests_browser tests_faults scripts || ruff_ok=0
 	if [ "$ruff_ok" = 1 ]; then summary+=("lint: ruff check + format clean"); else summary+=("lint: FAILED"); status=1; fi
 
 	local out
@@ -184,6 +190,10 @@ run_suite() {
 # shellcheck source=scripts/replica_tier.sh
 source "$REPO/scripts/replica_tier.sh"
 
+# ------------------------------------------------------------------ fault tier
+# shellcheck source=scripts/fault_tier.sh
+source "$REPO/scripts/fault_tier.sh"
+
 # ------------------------------------------------------------------ tier 3: browser
 # shellcheck source=scripts/browser_tier.sh
 source "$REPO/scripts/browser_tier.sh"
@@ -194,6 +204,11 @@ if [ -z "${CRM_SKIP_REPLICA:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
 	summary+=("replica tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
 else
 	replica_tier
+fi
+if [ -z "${CRM_SKIP_FAULTS:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
+	summary+=("fault tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
+else
+	fault_tier
 fi
 if [ -z "${CRM_SKIP_BROWSER:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
 	summary+=("browser tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")

@@ -36,11 +36,12 @@ def rep_email(i: int) -> str:
 	return f"crm.bench.rep{i}@example.com"
 
 
-def make(scale: float = 1.0, seed: int = 7) -> dict:
-	"""Create dataset L (times `scale`); returns the row counts. Run `remove` first to rebuild."""
+def make(scale: float = 1.0, seed: int = 7, rep_count: int = REPS) -> dict:
+	"""Create dataset L (times `scale`, owned by `rep_count` reps); returns the row counts. Run `remove` first to
+	rebuild."""
 	started = time.monotonic()
 	rng = random.Random(seed)
-	reps = make_reps()
+	reps = make_reps(rep_count)
 	n_customers = int(100_000 * scale)
 	counts = {}
 	counts["customers"] = insert(constants.CUSTOMER, customers(rng, n_customers, reps))
@@ -90,9 +91,9 @@ def remove() -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def make_reps() -> list[str]:
+def make_reps(count: int = REPS) -> list[str]:
 	reps = []
-	for i in range(REPS):
+	for i in range(count):
 		email = rep_email(i)
 		if not frappe.db.exists("User", email):
 			user = frappe.get_doc(
