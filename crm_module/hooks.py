@@ -150,6 +150,8 @@ def _isolated_events(doctype):  # no annotations: tests read this file without b
 		# reassigned records: followers who lost access stop receiving their changes
 		"on_update": (["crm_module.access.gates.drop_stale_follows"] if doctype in _OWNED else [])
 		+ extra.get("on_update", []),
+		# a new name shows in other users' figures too (services/reporting/cache.py)
+		**({"after_rename": _WRITE_GUARD["on_change"]} if doctype in _FIGURE_SOURCES else {}),
 	}
 
 
@@ -194,7 +196,10 @@ doc_events = {
 			"crm_module.services.reporting.cache.invalidate_for_todo",
 			"crm_module.access.gates.drop_stale_follows",
 		],
-		"on_trash": "crm_module.access.index.on_todo_change",
+		"on_trash": [
+			"crm_module.access.index.on_todo_change",
+			"crm_module.services.reporting.cache.invalidate_for_todo",
+		],
 		# sales process (issue 4): lead owner follows the lead's assignees
 		"on_update": "crm_module.services.assignment.sync_owner_from_todo",
 	},

@@ -104,7 +104,8 @@ def _json_value(value: Any) -> Any:
 	return float(money(value)) if isinstance(value, Decimal) else value
 
 
-def _json_rows(rows: Iterable[Mapping] | None) -> list[dict]:
+def json_rows(rows: Iterable[Mapping] | None) -> list[dict]:
+	"""Rows as plain dicts, money (Decimal) as float."""
 	return [{k: _json_value(v) for k, v in dict(row).items()} for row in rows or []]
 
 
@@ -144,8 +145,8 @@ def build_dashboard(aggregates: Mapping) -> dict:
 		"pipeline_value": float(pipeline),
 		"conversion_rate": rate,
 		"average_open_deal_size": float(average_open_deal_size(pipeline, open_count)),
-		"recent_interactions": _json_rows(figures.get("recent_interactions")),
-		"top_opportunities": _json_rows(figures.get("top_opportunities")),
+		"recent_interactions": json_rows(figures.get("recent_interactions")),
+		"top_opportunities": json_rows(figures.get("top_opportunities")),
 		"stage_pipeline": {
 			str(k): float(money(_amount("stage_pipeline", v)))
 			for k, v in (figures.get("stage_pipeline") or {}).items()

@@ -12,6 +12,7 @@ from frappe import _
 from frappe.desk.form import assign_to
 
 from crm_module import constants
+from crm_module.services.reporting import cache as metrics_cache
 
 
 def sync_owner_from_todo(todo, method: str | None = None) -> None:
@@ -26,6 +27,7 @@ def sync_owner_from_todo(todo, method: str | None = None) -> None:
 		frappe.db.set_value(
 			constants.LEAD, todo.reference_name, "lead_owner", assignees[0], update_modified=False
 		)
+		metrics_cache.invalidate_users({lead_owner, assignees[0]})  # no document hook runs for set_value
 
 
 def assign_new_owner(lead, previous: str | None) -> None:

@@ -26,6 +26,7 @@ from frappe.query_builder import CustomFunction
 from frappe.utils import cstr
 
 from crm_module import constants
+from crm_module.services.reporting import cache as metrics_cache
 
 REDACTED = "[redacted]"
 ANONYMOUS = "Anonymized"
@@ -197,6 +198,7 @@ def erase_person(email: str) -> dict[str, int]:
 	scrub_everywhere(everywhere)
 	scrub_near_person(names, related)
 	forget_history(related | {constants.CUSTOMER: records[constants.CUSTOMER]}, everywhere)
+	metrics_cache.invalidate()  # no cached figure may keep a name or subject that was erased
 	return touched
 
 

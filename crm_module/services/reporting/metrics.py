@@ -94,32 +94,52 @@ def require_read(doctype: str, user: str) -> None:
 
 
 def get_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
-	"""The full dashboard for `user`, cached until the next CRM write (`metrics_cache`)."""
+	"""The full dashboard for `user` from two cached parts (`metrics_cache`): the figures over customers,
+	leads and opportunities, and the latest interactions, which an interaction logged changes on its own."""
 	user = user or frappe.session.user
 	require_read(constants.CUSTOMER, user)
-	return metrics_cache.cached("dashboard", user, compute_dashboard, user, from_date, to_date)
+	data = metrics_cache.cached("dashboard", user, compute_figures, user, from_date, to_date)
+	recent = metrics_cache.cached(
+		"recent_interactions", user, compute_recent_interactions, user, from_date, to_date
+	)
+	return {**data, "recent_interactions": recent}
 
 
 def compute_dashboard(user: str | None = None, from_date=None, to_date=None) -> dict:
-	"""The full dashboard for `user`: 6 queries (roles and defaults come from the cache)."""
-	aggregates = get_aggregates(user, from_date, to_date)
+	"""The full dashboard for `user`, computed: 6 queries (roles and defaults come from the cache)."""
+	data = compute_figures(user, from_date, to_date)
+	return {**data, "recent_interactions": compute_recent_interactions(user, from_date, to_date)}
+
+
+def compute_figures(user: str | None = None, from_date=None, to_date=None) -> dict:
+	"""The dashboard without its latest interactions: 5 queries."""
+	aggregates = get_aggregates(user, from_date, to_date, interactions=False)
 	data = domain.build_dashboard(aggregates)
+	del data["recent_interactions"]
 	data["conversion_metrics"]["customer_retention_rate"] = aggregates["retention_rate"]
 	data["currencies"] = aggregates["currencies"]
 	data["mixed_currencies"] = len(aggregates["currencies"]) > 1
 	return data
 
 
-def get_aggregates(user: str | None = None, from_date=None, to_date=None) -> dict:
+def compute_recent_interactions(user: str | None = None, from_date=None, to_date=None) -> list[dict]:
+	"""The dashboard's latest interactions, as JSON-friendly rows: 1 query."""
+	return domain.json_rows(get_recent_interactions(user, from_date=from_date, to_date=to_date))
+
+
+def get_aggregates(user: str | None = None, from_date=None, to_date=None, interactions: bool = True) -> dict:
 	"""Raw aggregates in the shape `crm_module.domain.metrics.build_dashboard` takes, plus ``currencies``
-	and ``retention_rate``."""
+	and ``retention_rate`` (without ``recent_interactions`` unless `interactions`)."""
 	aggregates = {
 		**_lead_counts(user, from_date, to_date),
 		**_opportunity_totals(user, from_date, to_date),
 		**_customer_counts(user, from_date, to_date),
 	}
 	aggregates["stage_pipeline"] = stage_values(get_stage_pipeline(user, None, from_date, to_date)["stages"])
-	aggregates["recent_interactions"] = get_recent_interactions(user, from_date=from_date, to_date=to_date)
+	if interactions:
+		aggregates["recent_interactions"] = get_recent_interactions(
+			user, from_date=from_date, to_date=to_date
+		)
 	aggregates["top_opportunities"] = get_top_opportunities(user, from_date=from_date, to_date=to_date)
 	return aggregates
 
@@ -269,7 +289,7 @@ def get_stage_pipeline(user: str | None = None, pipeline: str | None = None, fro
 
 def get_sales_pipeline(user: str | None = None, pipeline: str | None = None) -> dict:
 	"""The stage breakdown of one pipeline (default: the default pipeline), cached like the dashboard
-	until the next CRM write."""
+	until a write to an opportunity the user reaches (`metrics_cache`)."""
 	user = user or frappe.session.user
 	require_read(constants.OPPORTUNITY, user)
 	pipeline = pipeline or get_default_pipeline()
