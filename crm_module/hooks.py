@@ -58,6 +58,9 @@ permission_query_conditions = {
 	# targets and forecast snapshots (issue 13): crm_module/access/targets.py
 	"CRM Sales Target": "crm_module.access.targets.target_conditions",
 	"CRM Forecast Snapshot": "crm_module.access.targets.snapshot_conditions",
+	# CRM Managers see the Data Imports of CRM doctypes only (crm_module/services/imports/data_import.py)
+	"Data Import": "crm_module.services.imports.data_import.query_conditions",
+	"Data Import Log": "crm_module.services.imports.data_import.log_query_conditions",
 }
 
 has_permission = {
@@ -67,7 +70,12 @@ has_permission = {
 	"Notification Log": "crm_module.access.gates.notification_permission",
 	"CRM Sales Target": "crm_module.access.targets.target_permission",
 	"CRM Forecast Snapshot": "crm_module.access.targets.snapshot_permission",
+	"Data Import": "crm_module.services.imports.data_import.has_permission",
+	"Data Import Log": "crm_module.services.imports.data_import.has_permission",
 }
+
+# Data Import of CRM doctypes runs through the set-based import engine (services/imports/data_import.py)
+override_doctype_class = {"Data Import": "crm_module.services.imports.data_import.CRMDataImport"}
 
 # field types of what a request writes into CRM doctypes, before Frappe builds documents from it
 before_request = ["crm_module.access.request_guard.check_request"]
@@ -228,9 +236,6 @@ doc_events = {
 	"Personal Data Download Request": {
 		"after_insert": "crm_module.services.integrations.gdpr.on_download_request"
 	},
-	# a finished Data Import of CRM records queues the per-row side effects it skipped, set-based
-	# (crm_module/services/imports/followup.py)
-	"Data Import": {"on_change": "crm_module.services.imports.followup.on_data_import_change"},
 }
 
 # Tests: on a site with ERPNext, its setup is completed first, as ERPNext's own test runs do

@@ -16,8 +16,8 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh import [--rows N] [--doctype leads|contacts|interactions]
 #       # the set-based import engine on a generated file (default 100000 leads, 1 % bad rows), twice
-#   CRM_SITE=bench.localhost bash scripts/benchmark.sh data-import [--rows N]  # Frappe's per-row Data Import of
-#       N leads and N interactions (default 100000), its follow-up job, Report View export of the leads
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh data-import [--rows N]  # Frappe's Data Import (through the
+#       import engine) of N leads and N interactions (default 100000), Report View export of the leads
 #
 # load: CRM_LOAD_CLIENTS (50), CRM_LOAD_SECONDS (60), CRM_LOAD_WORKERS (gunicorn workers, 4),
 #       CRM_LOAD_PORT (8013); CRM_LOAD_URL points at an already served site instead (loopback only).

@@ -247,7 +247,7 @@ DOTTED_LITERALS = _dotted_literals()
 
 def test_the_dotted_literals_were_read():
 	paths = {path for path, _ in DOTTED_LITERALS}
-	assert "crm_module.services.imports.followup.run" in paths
+	assert "crm_module.services.imports.data_import.run" in paths
 	assert "crm_module.services.insights.scoring.score_leads" in paths
 
 

@@ -1,20 +1,19 @@
-"""Benchmark (not a test): Frappe's own Data Import of leads and interactions at 100,000 rows each, the
-import follow-up (`crm_module.services.imports.followup`) and a Report View CSV export of the leads.
+"""Benchmark (not a test): Frappe's Data Import of leads and interactions at 100,000 rows each (through the
+import engine: `crm_module.services.imports.data_import`) and a Report View CSV export of the leads.
 
-	CRM_SITE=<site> bash scripts/benchmark.sh import                # 100,000 rows
-	CRM_SITE=<site> bash scripts/benchmark.sh import --rows 10000
+	CRM_SITE=<site> bash scripts/benchmark.sh data-import                # 100,000 rows
+	CRM_SITE=<site> bash scripts/benchmark.sh data-import --rows 10000
 	bench --site <site> execute crm_module.benchmarks.imports.run --kwargs "{'rows': 10000}"
 
 The CSV files are generated here and attached to Data Import documents; each import then runs in this
-process exactly as its background job would (`frappe.core.doctype.data_import.data_import.start_import`:
-one insert and one commit per row). The follow-up the finished import queues is timed here as well,
-in-process, instead of on the long queue. The interactions point at customers the benchmark writes
-first (set-based) and at the leads it has just imported. A few rows per file are deliberately bad (one
-in 10,000, at least one) so the error path is measured too.
+process exactly as its background job would (`data_import.run`: the engine, batches of 2,000 rows, one
+commit each, a Data Import Log row per file row). The interactions point at customers the benchmark
+writes first (set-based) and at the leads it has just imported. A few rows per file are deliberately bad
+(one in 10,000, at least one) so the error path is measured too.
 
-Figures: rows, seconds, rows/s, failed rows, the process's peak RSS so far, the follow-up's seconds;
-the export: seconds and bytes for a manager (every lead) and the rows a rep gets (isolation).
-Everything the run wrote is deleted at the end (also when a step fails); nothing is asserted.
+Figures: rows, seconds, rows/s, failed rows, the process's peak RSS so far; the export: seconds and bytes
+for a manager (every lead) and the rows a rep gets (isolation). Everything the run wrote is deleted at the
+end (also when a step fails); nothing is asserted.
 """
 
 import csv
@@ -23,7 +22,6 @@ import json
 import random
 import resource
 import time
-from unittest.mock import patch
 
 import frappe
 from frappe.core.doctype.data_import.data_import import start_import
@@ -33,8 +31,8 @@ from crm_module import constants
 from crm_module.access import index as access_index
 from crm_module.services import bulk
 from crm_module.services.bulk import STANDARD
-from crm_module.services.imports import followup as import_followup
-from crm_module.services.imports.context import DATA_IMPORT
+from crm_module.services.imports import data_import as door
+from crm_module.services.imports.data_import import DATA_IMPORT, ENGINE_DOCTYPES
 
 PREFIX = "BIMP"
 MANAGER = "bench.import.manager@example.com"
@@ -87,7 +85,10 @@ def make_data_import(doctype: str, content: str, file_name: str) -> str:
 
 def run_import(data_import: str) -> frappe._dict:
 	"""Run the import in this process, as its background job does; its status and row counts."""
-	start_import(data_import)
+	if frappe.db.get_value(DATA_IMPORT, data_import, "reference_doctype") in ENGINE_DOCTYPES:
+		door.run(data_import)
+	else:
+		start_import(data_import)
 	log = frappe.qb.DocType("Data Import Log")
 	counts = dict(
 		(
@@ -149,17 +150,29 @@ def export_csv(doctype: str, fields: list[str], filters: list, user: str) -> byt
 		frappe.set_user(previous)
 
 
+def imported_names(data_import: str) -> list[str]:
+	"""The records a Data Import wrote (successful rows of its log), in row order."""
+	log = frappe.qb.DocType("Data Import Log")
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.docname)
+		.where((log.data_import == data_import) & (log.success == 1))
+		.orderby(log.log_index)
+	).run(pluck=True)
+	return list(dict.fromkeys(name for name in rows if name))
+
+
 def remove(data_imports: list[str]) -> None:
-	"""Delete what the imports (and their follow-ups) wrote, their logs, files and the imports."""
+	"""Delete what the imports wrote, their logs, files and the imports."""
 	for data_import in data_imports:
 		values = frappe.db.get_value(DATA_IMPORT, data_import, ["reference_doctype", "import_file"])
 		if not values:
 			continue
 		doctype, file_url = values
-		remove_records(doctype, import_followup.imported_names(data_import))
+		remove_records(doctype, imported_names(data_import))
 		frappe.db.delete("Data Import Log", {"data_import": data_import})
 		frappe.db.delete(DATA_IMPORT, {"name": data_import})
-		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
+		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name") if file_url else []:
 			frappe.delete_doc("File", file, ignore_permissions=True, force=True)
 	frappe.db.commit()
 
@@ -275,19 +288,12 @@ def line(label: str, rows: int, seconds: float, failed: int | None = None, extra
 
 
 def timed_import(label: str, doctype: str, header, rows: list, file_name: str) -> tuple[str, dict]:
-	"""Import `rows`, then run the follow-up the import queued; print both; return the import's name."""
+	"""Import `rows` through a Data Import; print the figures; return the import's name."""
 	name = make_data_import(doctype, csv_text(header, rows), file_name)
-	queued = []
-	with patch.object(import_followup, "enqueue_followup", side_effect=queued.append):
-		started = time.perf_counter()
-		result = run_import(name)
-		seconds = time.perf_counter() - started
-	line(f"import {doctype} ({result.status})", len(rows), seconds, result.failed)
 	started = time.perf_counter()
-	summary = import_followup.run(name) if queued else {}
-	frappe.db.commit()
+	result = run_import(name)
 	seconds = time.perf_counter() - started
-	line("  follow-up job", result.imported, seconds, extra=f"  {summary}")
+	line(f"import {doctype} ({result.status})", len(rows), seconds, result.failed)
 	return name, result
 
 
@@ -304,7 +310,7 @@ def run(rows: int = 100_000, seed: int = 0, keep: bool = False) -> None:
 			"leads", constants.LEAD, LEAD_COLUMNS, lead_rows(run_tag, rows, rng), f"{run_tag}-leads.csv"
 		)
 		imports.append(name)
-		leads = import_followup.imported_names(name)
+		leads = imported_names(name)
 		customers = make_customers(run_tag, max(1, rows // 10))
 		name, _result = timed_import(
 			"interactions",

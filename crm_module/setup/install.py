@@ -53,6 +53,10 @@ def ensure_setup_records():
 	make_default_pipeline()
 	make_kanban_board()
 	add_assignment_index()
+	# CRM Managers may use Data Import for CRM doctypes (crm_module/services/imports/data_import.py)
+	from crm_module.services.imports.data_import import ensure_permissions
+
+	ensure_permissions()
 	frappe.db.commit()  # nosemgrep: after_install / after_migrate run outside a request
 
 

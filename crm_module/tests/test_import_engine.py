@@ -141,7 +141,7 @@ class TestImportEngine(IntegrationTestCase):
 		finally:
 			frappe.db.set_single_value(constants.SETTINGS, "duplicate_policy", "Warn")
 			frappe.db.commit()
-		self.assertEqual([(r.row, r.field) for r in result.refused], [(1, "email_id"), (3, "email_id")])
+		self.assertEqual([(r.row, r.field) for r in result.refused], [(1, "email_id"), (3, "phone")])
 		self.assertIn("Possible duplicate", result.refused[0].reason)
 		self.assertIn("row 2 of the file", result.refused[1].reason)
 		self.assertEqual(len(result.created), 1)

@@ -218,8 +218,9 @@ def check_duplicates(
 					)
 		if row.row in in_file:
 			value, first = in_file[row.row]
+			column = CHANNEL_COLUMNS["email" if value in points[row.row][0] else "phone"]
 			reasons.append(
-				("email_id", f"Possible duplicate: {value} is already used by row {first} of the file")
+				(column, f"Possible duplicate: {value} is already used by row {first} of the file")
 			)
 		for fieldname, reason in reasons:
 			if block:

@@ -52,7 +52,8 @@ KEYS = ("email", "external_id", "name")
 BATCH = 2000
 ATTEMPTS = 3  # of a batch that hit a deadlock or lock wait timeout
 SEGMENT = 20_000  # rows checked together (memory stays bounded for files of millions of rows)
-# hears [(row, "created" | "updated" | "unchanged" | "refused", name or None, refusals)] as they happen
+# hears [(row, "created" | "updated" | "unchanged" | "refused", name or None, refusals or warnings)]
+# as they happen
 Listener = Callable[[list[tuple]], None]
 NOT_SANITIZED = {"Code", "Attach", "Attach Image", "Password", "JSON"}
 
@@ -209,7 +210,11 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 		doctype_rules.RULES[spec.doctype](item, run.region, new)
 		checked.append(item)
 	del numbered
-	result.warnings += check_set(run, checked, matched)
+	warnings = check_set(run, checked, matched)
+	result.warnings += warnings
+	notes: dict[int, list[Refusal]] = {}
+	for warning in warnings:
+		notes.setdefault(warning.row, []).append(warning)
 
 	new = [c for c in checked if c.ok and c.row not in matched]
 	changes, previous_owners = diff(spec, [c for c in checked if c.ok and c.row in matched], matched)
@@ -225,7 +230,8 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 		return
 	if run.listener:
 		run.listener([(c.row, "refused", None, c.refusals) for c in checked if not c.ok])
-		run.listener([(row, "unchanged", name, []) for row, name in unchanged])
+		run.listener([(row, "unchanged", name, notes.get(row, [])) for row, name in unchanged])
+		frappe.db.commit()  # what the listener wrote about them stays if a batch fails
 	del checked
 
 	for start in range(0, len(new), run.batch_size):
@@ -235,7 +241,7 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 		names = in_batch(
 			result,
 			lambda records=records, rows=rows: announce(
-				run, rows, "created", writes.insert_batch(spec, records)
+				run, rows, "created", writes.insert_batch(spec, records), notes
 			),
 		)
 		result.created += names
@@ -250,15 +256,18 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 
 			def update(part=part, owners=owners):
 				writes.update_batch(spec, part, owners)
-				return announce(run, [rows_of[name] for name in part], "updated", list(part))
+				return announce(run, [rows_of[name] for name in part], "updated", list(part), notes)
 
 			result.updated += in_batch(result, update)
 
 
-def announce(run: Run, rows: list[int], action: str, names: list[str]) -> list[str]:
-	"""Tell the listener (inside the batch's transaction) which rows became which records."""
+def announce(
+	run: Run, rows: list[int], action: str, names: list[str], notes: dict[int, list[Refusal]]
+) -> list[str]:
+	"""Tell the listener (inside the batch's transaction) which rows became which records, with their
+	warnings."""
 	if run.listener:
-		run.listener([(row, action, name, []) for row, name in zip(rows, names, strict=True)])
+		run.listener([(row, action, name, notes.get(row, [])) for row, name in zip(rows, names, strict=True)])
 	return names
 
 

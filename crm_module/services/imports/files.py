@@ -94,9 +94,15 @@ def rows_of(doctype: str, table: Iterable[list]) -> Iterator[dict]:
 	header = next(lines, None)
 	if header is None:
 		raise FileError(_("The file is empty"))
-	columns = columns_of(doctype, header)
+	return records(columns_of(doctype, header), enumerate(lines, start=2))
+
+
+def records(columns: list[tuple[str | None, str]], lines: Iterable[tuple[int, list]]) -> Iterator[dict]:
+	"""Engine rows from numbered lines (`columns`: (table fieldname or None, fieldname) per cell, an empty
+	fieldname for a cell that is not imported): a line that leaves every parent column empty but fills
+	child columns adds a child row to the record above it. Each row carries its line number (`_row`)."""
 	held: dict | None = None  # a row is given out once the next line shows it has no more child rows
-	for number, line in enumerate(lines, start=2):
+	for number, line in lines:
 		parent, children = {}, {}
 		for (child_table, fieldname), cell in zip(columns, line, strict=False):
 			if not fieldname:

@@ -14,7 +14,7 @@ from pypika.terms import Tuple
 from crm_module import constants
 from crm_module.access import index as access_index
 from crm_module.services import bulk
-from crm_module.services.imports import followup
+from crm_module.services.imports import effects
 from crm_module.services.imports.specs import Spec
 from crm_module.services.insights import prediction, scoring
 from crm_module.services.insights.lead_inputs import LEAD_FIELDS
@@ -72,10 +72,10 @@ def derive_lead_values(names: list[str], records: list[dict], now, user: str):
 		owner = record.get("lead_owner")
 		if owner and owner != user:
 			record["_assign"] = json.dumps([owner])
-			todos.append(followup.owner_todo(name, record.get("lead_name"), owner, user, now))
+			todos.append(effects.owner_todo(name, record.get("lead_name"), owner, user, now))
 
 	def write():
-		followup.insert_todos(todos)
+		effects.insert_todos(todos)
 		score_names = bulk.reserve_names("CRM-LS-", len(scores))  # no score rows yet: nothing to replace
 		fields = list(scores[0]) if scores else []
 		bulk.insert_rows(
@@ -122,14 +122,14 @@ def after_insert(doctype: str, names: list[str], records: list[dict], now) -> No
 	access_index.refresh(doctype, names, new=True)
 	if doctype == constants.INTERACTION:
 		user = frappe.session.user
-		followup.insert_timeline(
+		effects.insert_timeline(
 			[
-				followup.timeline_row(name, record, user, now)
+				effects.timeline_row(name, record, user, now)
 				for name, record in zip(names, records, strict=True)
 				if record.get("customer") or record.get("lead")
 			]
 		)
-		followup.touch_parents_of(records)
+		effects.touch_parents_of(records)
 
 
 # ------------------------------------------------------------------ updates
@@ -167,7 +167,7 @@ def update_batch(spec: Spec, changes: dict[str, dict], previous_owners: dict[str
 		scoring.score_leads(names)
 		prediction.predict_leads(names)
 	elif spec.doctype == constants.INTERACTION:
-		followup.touch_parents(names)
+		effects.touch_parents(names)
 
 
 def reassign_leads(previous_owners: dict[str, str | None]) -> None:
@@ -220,6 +220,6 @@ def reassign_leads(previous_owners: dict[str, str | None]) -> None:
 			.where((todo.reference_type == constants.LEAD) & (todo.status == "Open"))
 			.where(Tuple(todo.reference_name, todo.allocated_to).isin([Tuple(*pair) for pair in chunk]))
 		).run()
-	fields = [*followup.STANDARD_VALUES, "status", "priority", "date", "allocated_to", "description"]
+	fields = [*effects.STANDARD_VALUES, "status", "priority", "date", "allocated_to", "description"]
 	bulk.insert_rows("ToDo", [*fields, "reference_type", "reference_name", "assigned_by"], new_todos)
 	bulk.update_values(constants.LEAD, assign)

@@ -7,7 +7,6 @@ from frappe.model.document import Document
 from frappe.utils import get_datetime
 
 from crm_module import constants
-from crm_module.services.imports.context import data_import_of
 from crm_module.services.integrations.calendar_sync import delete_events, sync_interaction
 from crm_module.services.timeline import record_activity_timeline, touch_customer
 from crm_module.utils import throw_input
@@ -70,8 +69,6 @@ class CRMInteraction(Document):
 			self.conducted_by = frappe.utils.get_fullname(frappe.session.user)
 
 	def after_insert(self):
-		if data_import_of(self):
-			return  # a Data Import writes the timeline entries in bulk afterwards (services/imports/followup.py)
 		record_activity_timeline(
 			customer=self.customer,
 			lead=self.lead,
@@ -92,8 +89,6 @@ class CRMInteraction(Document):
 
 	def on_update(self):
 		"""Last contacted (contact) and last interaction/activity (customer) move forward, never back."""
-		if data_import_of(self):
-			return  # moved set-based after a Data Import (services/imports/followup.py)
 		when = get_datetime(self.interaction_date)
 		if self.contact:
 			contact = frappe.qb.DocType(constants.CONTACT)

@@ -12,7 +12,6 @@ from crm_module.exceptions import CRMConflictError
 from crm_module.services.assignment import assign_new_owner
 from crm_module.services.contact_points import site_phone
 from crm_module.services.dedupe.guard import check_duplicates
-from crm_module.services.imports.context import data_import_of
 from crm_module.services.sales.teams import route_by_territory
 from crm_module.utils import domain_call, throw_input
 
@@ -88,8 +87,7 @@ class CRMSalesLead(Document):
 			return  # a migration keeps the source's owner without assigning anew (services/migration/core.py)
 		before = self.get_doc_before_save()
 		if before is None:
-			# a Data Import assigns its leads in bulk afterwards (services/imports/followup.py)
-			if self.lead_owner and self.lead_owner != frappe.session.user and not data_import_of(self):
+			if self.lead_owner and self.lead_owner != frappe.session.user:
 				assign_new_owner(self, None)
 		elif before.lead_owner != self.lead_owner:
 			assign_new_owner(self, before.lead_owner)
