@@ -11,7 +11,8 @@ from unittest.mock import patch
 import frappe
 
 from crm_module import constants
-from crm_module.services.integrations import contact_mirror, erp_backfill, erp_sync
+from crm_module.domain import erp_sync as rules
+from crm_module.services.integrations import contact_mirror, erp_backfill, erp_bulk, erp_sync
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import make_contact, make_customer
 
@@ -291,3 +292,141 @@ class TestBackfill(ERPNextCase):
 		self.assertEqual(report.created["contacts"]["erp"], 1)
 		self.assertTrue(frappe.db.get_value(constants.CONTACT, contact, "frappe_contact"))
 		self.assertIn("not paired: 3", report.as_text())
+
+
+class TestBulkCreation(ERPNextCase):
+	"""The backfill's set-based creation (`erp_bulk`) stores what the live sync's ORM insert stores."""
+
+	SKIP = {"name", "creation", "modified"}
+
+	def pair(self, label: str):
+		"""Two identical CRM customers with one identical contact each, made before the sync was on."""
+		frappe.flags.crm_sync_test = False
+		made = []
+		for _ in range(2):
+			profile = make_customer(
+				f"{label} {TAG}",
+				ignore_permissions=True,
+				website="https://bulk.example.com",
+				customer_type="Individual",
+				account_owner="Administrator",
+			)
+			contact = crm_contact(
+				profile.name,
+				f"{label}{TAG}",
+				emails=(f"b1.{label}.{TAG}@example.com", f"b2.{label}.{TAG}@example.com"),
+				phones=("+14155550301",),
+				last_name="Bulk",
+				job_title="Buyer",
+			)
+			contact.append("phones", {"phone": "+14155550302", "phone_type": "Office"})
+			contact.save(ignore_permissions=True)
+			made.append((profile.name, contact.name))
+		frappe.flags.crm_sync_test = True
+		(orm_profile, orm_contact), (bulk_profile, bulk_contact) = made
+		erp_sync.run(constants.CUSTOMER, orm_profile)
+		erp_sync.run(constants.CONTACT, orm_contact)
+		report = rules.BackfillReport()
+		self.assertEqual(erp_bulk.create_erp_customers([bulk_profile], report, commit=False), 1)
+		self.assertEqual(erp_bulk.create_frappe_contacts([bulk_contact], report, True, commit=False), 1)
+		self.assertEqual(report.unpaired, [])
+		return made
+
+	def fields(self, doctype: str, name: str) -> dict:
+		doc = frappe.get_doc(doctype, name).as_dict(no_default_fields=False)
+		return {
+			k: v
+			for k, v in doc.items()
+			if k not in self.SKIP and not k.startswith("_") and not isinstance(v, list)
+		}
+
+	def assert_same_records(self, made) -> tuple[str, str]:
+		(orm_profile, orm_contact), (bulk_profile, bulk_contact) = made
+		orm_customer = frappe.db.get_value(constants.CUSTOMER, orm_profile, "erpnext_customer")
+		bulk_customer = frappe.db.get_value(constants.CUSTOMER, bulk_profile, "erpnext_customer")
+		self.assertTrue(bulk_customer)
+		self.assertEqual(self.fields("Customer", bulk_customer), self.fields("Customer", orm_customer))
+		self.assertEqual(
+			(
+				self.fields("Customer", bulk_customer)["customer_group"],
+				self.fields("Customer", bulk_customer)["territory"],
+			),
+			(
+				frappe.db.get_single_value("Selling Settings", "customer_group") or "All Customer Groups",
+				frappe.db.get_single_value("Selling Settings", "territory") or "All Territories",
+			),
+		)
+		orm_contact_name = frappe.db.get_value(constants.CONTACT, orm_contact, "frappe_contact")
+		bulk_contact_name = frappe.db.get_value(constants.CONTACT, bulk_contact, "frappe_contact")
+		bulk_doc, orm_doc = (
+			frappe.get_doc("Contact", bulk_contact_name),
+			frappe.get_doc("Contact", orm_contact_name),
+		)
+		self.assertEqual(self.fields("Contact", bulk_contact_name), self.fields("Contact", orm_contact_name))
+		self.assertEqual(
+			[(r.email_id, r.is_primary) for r in bulk_doc.email_ids],
+			[(r.email_id, r.is_primary) for r in orm_doc.email_ids],
+		)
+		self.assertEqual(
+			[(r.phone, r.is_primary_phone, r.is_primary_mobile_no) for r in bulk_doc.phone_nos],
+			[(r.phone, r.is_primary_phone, r.is_primary_mobile_no) for r in orm_doc.phone_nos],
+		)
+		self.assertEqual(
+			[(l.link_doctype, l.link_name, l.link_title) for l in bulk_doc.links],
+			[("Customer", bulk_customer, orm_doc.links[0].link_title)],
+		)
+		self.assertEqual(
+			(bulk_doc.email_id, bulk_doc.mobile_no, bulk_doc.phone, bulk_doc.designation),
+			(
+				f"b1.{bulk_doc.first_name[: -len(TAG)]}.{TAG}@example.com",
+				"+14155550301",
+				"",  # the office number is not the primary one
+				"Buyer",
+			),
+		)
+		# the merge bases are the same too: the live sync sees nothing to do on either pair
+		for doctype, orm, new in (
+			(constants.CUSTOMER, orm_profile, bulk_profile),
+			(constants.CONTACT, orm_contact, bulk_contact),
+		):
+			self.assertEqual(
+				frappe.db.get_value(doctype, new, "erp_sync_state"),
+				frappe.db.get_value(doctype, orm, "erp_sync_state"),
+			)
+		self.assertEqual(bulk_doc.name, f"{orm_doc.full_name}-{bulk_customer}")
+		return bulk_customer, bulk_contact_name
+
+	def test_named_by_customer_name_equal_to_orm_and_synced_live_afterwards(self):
+		made = self.pair("Bulkname")
+		bulk_customer, bulk_contact_name = self.assert_same_records(made)
+		orm_customer = frappe.db.get_value(constants.CUSTOMER, made[0][0], "erpnext_customer")
+		self.assertEqual((orm_customer, bulk_customer), (f"Bulkname {TAG}", f"Bulkname {TAG} - 1"))
+		# the live sync works on them: ERPNext -> CRM for the customer, CRM -> Contact for the phone
+		(_, _), (bulk_profile, bulk_contact) = made
+		customer = frappe.get_doc("Customer", bulk_customer)
+		customer.website = "https://changed.example.com"
+		customer.save()
+		self.assertEqual(
+			frappe.db.get_value(constants.CUSTOMER, bulk_profile, "website"), "https://changed.example.com"
+		)
+		crm = frappe.get_doc(constants.CONTACT, bulk_contact)
+		crm.phones[0].phone = "+14155550399"
+		crm.save()
+		self.assertEqual(frappe.db.get_value("Contact", bulk_contact_name, "mobile_no"), "+14155550399")
+
+	def test_named_by_naming_series_equal_to_orm(self):
+		original = frappe.defaults.get_global_default
+
+		def naming(key, *args, **kwargs):
+			return "Naming Series" if key == "cust_master_name" else original(key, *args, **kwargs)
+
+		with patch.object(frappe.defaults, "get_global_default", side_effect=naming):
+			made = self.pair("Bulkseries")
+		bulk_customer, _ = self.assert_same_records(made)
+		orm_customer = frappe.db.get_value(constants.CUSTOMER, made[0][0], "erpnext_customer")
+		prefix, number = orm_customer[:-5], int(orm_customer[-5:])
+		self.assertEqual(prefix, f"CUST-{frappe.utils.nowdate()[:4]}-")
+		self.assertEqual(bulk_customer, f"{prefix}{number + 1:05d}")
+		series = frappe.qb.DocType("Series")
+		current = frappe.qb.from_(series).select(series.current).where(series.name == prefix).run()
+		self.assertEqual(current[0][0], number + 1)

@@ -9,7 +9,10 @@ written in bulk with `services.bulk.update_values`), in this order:
 - contacts: the contact's `frappe_contact`; the migration's CRM Source Link rows (Contact -> CRM
   Contact); the same email of one contact each side, within the paired customer when ERPNext is there.
 
-The missing side of every record left unpaired (and the merge of each new pair) is then made by the
+The ERPNext Customers and Frappe Contacts of CRM records left unpaired are then created set-based
+(`erp_bulk`: multi-row INSERTs of Customer, Contact, Contact Email / Phone and Dynamic Link rows, the
+links and merge bases written with bulk UPDATEs, one commit per batch), equal to what the live sync's
+ORM insert stores. The merge of each new pair and the CRM side of ERPNext-only records go through the
 live sync's own functions (`customer_sync`, `contact_mirror`), one savepoint per record: a record that
 fails is reported and listed as a CRM Sync Issue like a live failure. ERPNext Customers and Contacts
 are created only from CRM records; a Frappe Contact of no Customer stays out of the CRM.
@@ -20,7 +23,7 @@ import frappe
 from crm_module import constants
 from crm_module.domain import erp_sync as rules
 from crm_module.services.bulk import update_values
-from crm_module.services.integrations import erp_sync
+from crm_module.services.integrations import erp_bulk, erp_sync
 from crm_module.services.integrations.customer_sync import ERP_CUSTOMER, FRAPPE_CONTACT, erpnext_installed
 
 COMMIT_EVERY = 500
@@ -40,12 +43,14 @@ def backfill(create: bool = True, commit: bool = True, scope: str | None = None)
 		customers = pair_customers(report, scope)
 		if create:
 			sync_all(constants.CUSTOMER, customers["paired"], report, "customers", commit, created=False)
-			sync_all(constants.CUSTOMER, customers["crm_only"], report, "customers", commit)
+			made = erp_bulk.create_erp_customers(customers["crm_only"], report, commit)
+			report.add_created("customers", "erp", made)
 			sync_all(ERP_CUSTOMER, customers["erp_only"], report, "customers", commit)
 	contacts = pair_contacts(report, scope)
 	if create:
 		sync_all(constants.CONTACT, contacts["paired"], report, "contacts", commit, created=False)
-		sync_all(constants.CONTACT, contacts["crm_only"], report, "contacts", commit)
+		made = erp_bulk.create_frappe_contacts(contacts["crm_only"], report, erpnext_installed(), commit)
+		report.add_created("contacts", "erp", made)
 		if erpnext_installed():
 			sync_all(FRAPPE_CONTACT, contacts["erp_only"], report, "contacts", commit)
 	return report
