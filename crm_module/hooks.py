@@ -79,6 +79,8 @@ override_doctype_class = {"Data Import": "crm_module.services.imports.data_impor
 
 # field types of what a request writes into CRM doctypes, before Frappe builds documents from it
 before_request = ["crm_module.access.request_guard.check_request"]
+# the web-to-lead endpoint: Retry-After on its 429, CORS headers for the allowed origins
+after_request = ["crm_module.api.web_lead.after_request"]
 
 override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_module.access.overrides.get_count",

@@ -13,6 +13,8 @@ OWN_KEYS = {
 	"services/reporting/cache.py",
 	# no copy of rows: which steps of today's nightly run are done (expiring with the day)
 	"services/daily.py",
+	# no copy of rows: the Retry-After of a 429 is the time to live of Frappe's own rate-limit counter
+	"api/web_lead.py",
 }
 USES = re.compile(r"\bfrappe\.cache\b")
 

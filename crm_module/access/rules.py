@@ -80,6 +80,14 @@ RULES: dict[str, Rule] = {
 			"follow_up_reminded_on",
 			"follow_up_event",
 			"company_key",
+			# what the web-to-lead form records (services/web_lead.py): consent proof and campaign
+			"consent_text",
+			"consent_at",
+			"consent_ip",
+			"utm_source",
+			"utm_medium",
+			"utm_campaign",
+			"referrer",
 		),
 	),
 	constants.OPPORTUNITY: Rule(

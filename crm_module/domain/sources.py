@@ -17,5 +17,6 @@ LEAD_SOURCES = (
 	"Social",
 	"Partner",
 	"Cold Call",
+	"Web Form",  # the public web-to-lead form (services/web_lead.py)
 )
 OPPORTUNITY_SOURCES = ("Inbound", "Outbound", "Referral", "Website", "Partner", "Event", "Campaign")

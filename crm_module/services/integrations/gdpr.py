@@ -212,6 +212,8 @@ def anonymise(records: dict[str, list[str]], related: dict[str, list[str]], emai
 			.set(lead.phone, None)
 			.set(lead.job_title, None)
 			.set(lead.notes, None)
+			.set(lead.consent_ip, None)  # the web form's consent proof names the person's address
+			.set(lead.referrer, None)
 			.where(lead.name.isin(records[constants.LEAD]))
 		).run()
 	if records[constants.CONTACT]:

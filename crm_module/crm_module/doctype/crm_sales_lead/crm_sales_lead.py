@@ -28,6 +28,9 @@ class CRMSalesLead(Document):
 		company_key: DF.Data | None
 		company_name: DF.Data | None
 		company_size: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
+		consent_at: DF.Datetime | None
+		consent_ip: DF.Data | None
+		consent_text: DF.SmallText | None
 		conversion_probability: DF.Percent
 		converted_contact: DF.Link | None
 		converted_customer: DF.Link | None
@@ -49,6 +52,7 @@ class CRMSalesLead(Document):
 		phone: DF.Data | None
 		prediction_factors: DF.JSON | None
 		quality: DF.Literal["", "Hot", "Warm", "Cold"]
+		referrer: DF.SmallText | None
 		scored_on: DF.Date | None
 		source: DF.Literal[
 			"",
@@ -61,10 +65,14 @@ class CRMSalesLead(Document):
 			"Social",
 			"Partner",
 			"Cold Call",
+			"Web Form",
 			"Other",
 		]
 		status: DF.Literal["New", "Contacted", "Qualified", "Unqualified", "Converted", "Lost"]
 		territory: DF.Link | None
+		utm_campaign: DF.Data | None
+		utm_medium: DF.Data | None
+		utm_source: DF.Data | None
 		website: DF.Data | None
 	# end: auto-generated types
 
