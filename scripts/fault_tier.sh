@@ -28,8 +28,9 @@ fault_fail() {
 }
 
 fault_py() {
-	# the driver, as the bench owner, with the bench's Python (requests, PyMySQL, redis)
-	as_bench_user "cd '$BENCH' && ./env/bin/python '$REPO/tests_faults/run_faults.py' $*"
+	# the driver, as the bench owner, with the bench's Python (requests, PyMySQL, redis), from the bench's copy
+	# of the app (which the owner can read wherever the checkout lives)
+	as_bench_user "cd '$BENCH' && ./env/bin/python apps/crm_module/tests_faults/run_faults.py $*"
 }
 
 fault_bench() {
@@ -82,8 +83,8 @@ fault_tier() {
 		summary+=("fault tier: SKIPPED (no Frappe bench at $BENCH; set CRM_BENCH_PATH to run it)")
 		return 0
 	fi
-	if [ ! -e "$BENCH/apps/crm_module" ]; then
-		summary+=("fault tier: SKIPPED (crm_module is not in the bench at $BENCH)")
+	if [ ! -e "$BENCH/apps/crm_module/tests_faults/run_faults.py" ]; then
+		summary+=("fault tier: SKIPPED (crm_module, with its tests_faults folder, is not in the bench at $BENCH)")
 		return 0
 	fi
 	local owner tool
@@ -144,7 +145,7 @@ fault_tier() {
 			local out
 			out="$(mktemp)"
 			chmod 666 "$out"
-			as_bench_user "cd '$BENCH' && timeout 900 ./env/bin/python '$REPO/tests_faults/run_faults.py' check --run '$FAULT_RUN' --site '$FAULT_SITE' --url http://127.0.0.1:$FAULT_PORT --bench '$BENCH' --only '${CRM_FAULTS:-redis,mariadb,daily}'" 2>&1 | tee "$out"
+			as_bench_user "cd '$BENCH' && timeout 900 ./env/bin/python apps/crm_module/tests_faults/run_faults.py check --run '$FAULT_RUN' --site '$FAULT_SITE' --url http://127.0.0.1:$FAULT_PORT --bench '$BENCH' --only '${CRM_FAULTS:-redis,mariadb,daily}'" 2>&1 | tee "$out"
 			local run_rc=${PIPESTATUS[0]}
 			local line p f
 			line="$(grep -E '^fault checks: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)"

@@ -520,7 +520,7 @@ def redis_fault(ctx: Context) -> None:
 	check(
 		not wrong,
 		"redis fault: every acknowledged write stored once, every refused one left nothing",
-		f"{acked} of {len(keyed)} writes acknowledged; " + "; ".join(wrong[:4]),
+		"; ".join([f"{acked} of {len(keyed)} writes acknowledged", *wrong[:4]]),
 	)
 
 
