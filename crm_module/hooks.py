@@ -20,6 +20,9 @@ after_install = "crm_module.setup.install.after_install"
 after_migrate = "crm_module.setup.install.after_migrate"
 before_uninstall = "crm_module.setup.install.before_uninstall"
 
+# Email Templates on CRM forms: the same mail fields on every CRM doctype (services/integrations/mail_templates.py)
+jinja = {"methods": ["crm_module.services.integrations.mail_templates.crm_mail_fields"]}
+
 # Desk assets
 # -----------
 app_include_css = "/assets/crm_module/css/crm_module.css"

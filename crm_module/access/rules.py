@@ -116,7 +116,7 @@ RULES: dict[str, Rule] = {
 		),
 		creator_without_parent=True,
 		# set by the email capture and the calendar sync (services/integrations/email_capture.py, calendar_sync.py)
-		protected=("message_id", "communication", "event", "next_step_event"),
+		protected=("message_id", "communication", "email_template", "event", "next_step_event"),
 	),
 	constants.TIMELINE: Rule(
 		parents=(("customer", constants.CUSTOMER), ("lead", constants.LEAD)), creator_without_parent=True

@@ -35,6 +35,10 @@ def after_install():
 	from crm_module.services.integrations.erp_sync import ensure_default
 
 	ensure_default()
+	# the app's Email Templates, once: edits and deletions survive migrations (issue 21)
+	from crm_module.services.integrations.mail_templates import ensure_templates
+
+	ensure_templates()
 	frappe.db.commit()  # nosemgrep: after_install runs outside a request
 
 

@@ -399,11 +399,12 @@ def insert_interaction(comm, links: dict, inbound: bool, message_id: str | None)
 			"conducted_by": conducted_by,
 			"message_id": message_id,
 			"communication": comm.name,
+			"email_template": comm.email_template,  # the composer's template, if one was used
 		}
 	)
 	if not inbound and conducted_by:
 		doc.owner = conducted_by  # the rep's own activity
-	doc.flags.crm_system_update = True  # message_id / communication are the app's to set
+	doc.flags.crm_system_update = True  # message_id / communication / email_template are the app's to set
 	try:
 		with savepoint("crm_email_capture"):
 			doc.insert(ignore_permissions=True)

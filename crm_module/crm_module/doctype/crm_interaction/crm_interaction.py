@@ -29,6 +29,7 @@ class CRMInteraction(Document):
 		description: DF.TextEditor | None
 		direction: DF.Literal["", "Inbound", "Outbound"]
 		duration_minutes: DF.Int
+		email_template: DF.Link | None
 		event: DF.Link | None
 		idempotency_key: DF.Data | None
 		interaction_date: DF.Datetime
