@@ -14,6 +14,7 @@ from crm_module.exceptions import CRMNotFoundError
 from crm_module.services import bulk
 from crm_module.services.common import get_record
 from crm_module.services.insights import customer_stats
+from crm_module.services.integrations import webhooks
 from crm_module.services.settings import get_health_weights
 from crm_module.services.timeline import record_system_entries
 
@@ -105,7 +106,12 @@ def compute_rows(names: list[str] | None, day: date) -> tuple[list[dict], list[d
 		prior = (previous.get(profile.name) or {}).get("risk_level")
 		if health.crossed_into_red(prior, result.risk_level) and not already_red:
 			fell_red.append(
-				{**profile, "health_score": result.score, "recommendations": result.recommendations}
+				{
+					**profile,
+					"health_score": result.score,
+					"recommendations": result.recommendations,
+					"prior_risk_level": prior,
+				}
 			)
 	return rows, fell_red, profiles
 
@@ -135,7 +141,8 @@ def notify_red(profiles: list[dict]) -> None:
 	"""Customers that fell into Red: a timeline entry each (one query for all), and one Notification Log
 	per account owner (one query for all owners): the customer itself when it is the owner's only one,
 	else a digest naming them. A first run after an import turns thousands Red at once; that must not
-	write thousands of documents one by one."""
+	write thousands of documents one by one. Frappe Webhooks on the profile hear of it too (`webhooks`)."""
+	webhooks.fell_red(profiles)
 	record_system_entries(
 		[
 			{
