@@ -1,5 +1,4 @@
-"""My Day: one ranked list of what a rep should do today, from facts gathered by
-`crm_module.services.sales.my_day` (plain Python, no frappe).
+"""My Day: one ranked list of what a rep should do today, from `crm_module.services.sales.my_day`'s facts.
 
 Items and when they appear (``today`` is the day asked for):
 
