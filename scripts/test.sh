@@ -6,6 +6,7 @@
 #   CRM_SKIP_BROWSER=1 bash scripts/test.sh       # without the browser tier
 #   CRM_SKIP_REPLICA=1 bash scripts/test.sh       # without the replica tier
 #   CRM_SKIP_FAULTS=1 bash scripts/test.sh        # without the fault tier
+#   CRM_SKIP_MAIL=1 bash scripts/test.sh          # without the mail tier
 #
 # Tier 1 (always): ruff lint + format check, pytest over tests/ (domain maths, DocType JSON and
 #                  hooks static checks, reserved-name collisions). Needs only Python.
@@ -23,6 +24,12 @@
 #                  MariaDB of its own on loopback ports, a throwaway site on them served by gunicorn; kills the
 #                  Redis cache under reads and writes, restarts the MariaDB under 20 writing clients, kills the
 #                  nightly run inside a step and runs it again (scripts/fault_tier.sh, tests_faults/run_faults.py).
+# Mail tier (after tier 2, as root; installs dovecot-imapd and exim4-daemon-light when missing): a Dovecot
+#                  (IMAP) and an Exim (SMTP) of its own on loopback ports, Frappe Email Accounts on a throwaway
+#                  site; proves a customer's mail pulled over IMAP is one interaction on its contact with the
+#                  attachment, a desk reply is delivered by SMTP and is one outbound interaction, one message
+#                  through two accounts is one interaction, an unknown sender is a lead only with the setting on
+#                  (scripts/mail_tier.sh, crm_module/tests/mail_check.py). Servers and folders removed after.
 # Tier 3 (after tier 2, when Chromium can be had): another throwaway site with the demo data, served on
 #                  127.0.0.1, driven by headless Chromium through the desk (scripts/browser_tier.sh,
 #                  tests_browser/run_browser.py); screenshots go to a folder it prints.
@@ -38,6 +45,7 @@
 #   CRM_SKIP_PEERS=1        skip tier 2b
 #   CRM_SKIP_REPLICA=1      skip the replica tier
 #   CRM_SKIP_FAULTS=1       skip the fault tier; CRM_FAULTS=redis,mariadb,daily picks its faults
+#   CRM_SKIP_MAIL=1         skip the mail tier
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -194,6 +202,10 @@ source "$REPO/scripts/replica_tier.sh"
 # shellcheck source=scripts/fault_tier.sh
 source "$REPO/scripts/fault_tier.sh"
 
+# ------------------------------------------------------------------ mail tier
+# shellcheck source=scripts/mail_tier.sh
+source "$REPO/scripts/mail_tier.sh"
+
 # ------------------------------------------------------------------ tier 3: browser
 # shellcheck source=scripts/browser_tier.sh
 source "$REPO/scripts/browser_tier.sh"
@@ -209,6 +221,11 @@ if [ -z "${CRM_SKIP_FAULTS:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
 	summary+=("fault tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
 else
 	fault_tier
+fi
+if [ -z "${CRM_SKIP_MAIL:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
+	summary+=("mail tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
+else
+	mail_tier
 fi
 if [ -z "${CRM_SKIP_BROWSER:-}" ] && [ -z "${APP_SYNCED:-}" ]; then
 	summary+=("browser tier: SKIPPED (it runs on the bench the integration tier installs the app into, and that tier did not run)")
