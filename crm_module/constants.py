@@ -38,6 +38,10 @@ PHONE_NUMBER = "CRM Phone Number"
 NOTE_MENTION = "CRM Note Mention"
 SEGMENT_MEMBER = "CRM Segment Member"
 FIT_RULE = "CRM Fit Rule"
+OPPORTUNITY_LINE = "CRM Opportunity Line"  # products on opportunities (issue 20)
+
+# The app's own product list where ERPNext (and its Item) is absent; not "CRM Product", Frappe CRM's
+CATALOG_PRODUCT = "CRM Catalog Product"
 
 # Sales management (issue 13): teams widen what a team lead reaches; territories route new records
 SALES_TEAM = "CRM Sales Team"

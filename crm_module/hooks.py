@@ -49,6 +49,7 @@ _ISOLATED = (
 _CHILD_TABLES = (
 	"CRM Email Address",
 	"CRM Phone Number",
+	"CRM Opportunity Line",
 	"CRM Note Mention",
 	"CRM Segment Member",
 	"CRM Fit Rule",

@@ -47,6 +47,7 @@ def test_hooks_declare_the_app():
 		"CRM Source Link",  # migrations (issue 12): managers only, like the runs' log
 		"CRM Migration Run",
 		"CRM Sync Issue",  # the ERPNext / Contact sync's failures (issue 20): managers only
+		"CRM Catalog Product",  # products on opportunities (issue 20): CRM Users read, managers write
 		# the sales organisation: every CRM User may read it, managers maintain it
 		"CRM Sales Team",
 		"CRM Sales Team Member",

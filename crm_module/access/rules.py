@@ -136,6 +136,7 @@ RULES: dict[str, Rule] = {
 CHILD_PARENTS: dict[str, str | None] = {
 	constants.EMAIL_ADDRESS: constants.CONTACT,
 	constants.PHONE_NUMBER: constants.CONTACT,
+	constants.OPPORTUNITY_LINE: constants.OPPORTUNITY,
 	constants.NOTE_MENTION: constants.NOTE,
 	constants.SEGMENT_MEMBER: None,
 	constants.FIT_RULE: None,

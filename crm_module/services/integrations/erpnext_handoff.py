@@ -11,7 +11,9 @@ Won opportunity (issue 12): when an opportunity becomes Won and CRM Module Setti
 Opportunity" says Quotation or Sales Order, a draft of that document is made in ERPNext for the
 customer's ERPNext Customer (the profile's `erpnext_customer`; linked or created by name when "Create
 ERPNext Customer on Conversion" is on), with one line: qty 1 of the "Default Item for CRM Deals" at the
-opportunity's value. The draft is linked back on the opportunity (`erpnext_sales_doctype` /
+opportunity's value, or, when the opportunity has product lines that all name ERPNext Items (issue 20),
+those lines: item_code, qty, the line's rate as price_list_rate and its discount_percentage (ERPNext derives
+the rate, 19.99 less 10 % = 17.99, and the amount). The draft is linked back on the opportunity (`erpnext_sales_doctype` /
 `erpnext_sales_document`, read-only). Whatever prevents the draft (no ERPNext, no item, no ERPNext
 customer or company, the user's ERPNext permissions, ERPNext refusing the document) is written on the
 opportunity's timeline as a comment; the won opportunity is saved either way. Opportunities migrated as
@@ -60,9 +62,10 @@ def draft_sales_document(opportunity, kind: str) -> str | None:
 	item = (frappe.db.get_single_value(constants.SETTINGS, "erpnext_deal_item") or "").strip()
 	try:
 		with refusals(), savepoint("crm_erpnext_draft"):
-			if not item:
+			lines = item_lines(opportunity)
+			if not item and not lines:
 				raise Refused(_("no Default Item for CRM Deals is set in CRM Module Settings"))
-			if not frappe.db.exists("Item", item):
+			if not lines and not frappe.db.exists("Item", item):
 				raise Refused(_("the Default Item for CRM Deals {0} is not an ERPNext Item").format(item))
 			company = default_company()
 			if not company:
@@ -75,7 +78,7 @@ def draft_sales_document(opportunity, kind: str) -> str | None:
 						"customer {0} has no ERPNext Customer (turn on Create ERPNext Customer on Conversion to create one)"
 					).format(opportunity.customer)
 				)
-			draft = frappe.get_doc(sales_document_values(opportunity, kind, customer, company, item))
+			draft = frappe.get_doc(sales_document_values(opportunity, kind, customer, company, item, lines))
 			draft.insert()
 			frappe.db.set_value(
 				constants.OPPORTUNITY,
@@ -161,15 +164,38 @@ def plain(error: Exception) -> str:
 	return " ".join(strip_html(text or "").split())
 
 
-def sales_document_values(opportunity, kind: str, customer: str, company: str, item: str) -> dict:
+def item_lines(opportunity) -> list[dict]:
+	"""The opportunity's lines as ERPNext item rows when every line names an existing ERPNext Item, else
+	[] (the draft then has the single Default Item line)."""
+	lines = opportunity.get("lines") or []
+	if not lines or any(row.item_type != "Item" or not row.item for row in lines):
+		return []
+	items = {row.item for row in lines}
+	if len(frappe.get_all("Item", filters={"name": ("in", list(items))}, pluck="name")) != len(items):
+		return []
+	return [
+		{
+			"item_code": row.item,
+			"qty": flt(row.qty),
+			"price_list_rate": flt(row.rate),
+			"discount_percentage": flt(row.discount_percent),
+			**({"item_name": row.product_name} if row.product_name else {}),
+		}
+		for row in lines
+	]
+
+
+def sales_document_values(
+	opportunity, kind: str, customer: str, company: str, item: str, lines: list[dict] | None = None
+) -> dict:
 	today = nowdate()
-	row = {"item_code": item, "qty": 1, "rate": flt(opportunity.value)}
+	rows = lines or [{"item_code": item, "qty": 1, "rate": flt(opportunity.value)}]
 	values = {
 		"doctype": kind,
 		"company": company,
 		"transaction_date": today,
 		"currency": opportunity.currency,
-		"items": [row],
+		"items": rows,
 	}
 	if kind == "Quotation":
 		values.update({"quotation_to": "Customer", "party_name": customer, "valid_till": add_days(today, 30)})
@@ -177,7 +203,8 @@ def sales_document_values(opportunity, kind: str, customer: str, company: str, i
 		delivery = opportunity.expected_close_date or today
 		delivery = max(str(delivery), today)
 		values.update({"customer": customer, "delivery_date": delivery})
-		row["delivery_date"] = delivery
+		for row in rows:
+			row["delivery_date"] = delivery
 	return values
 
 

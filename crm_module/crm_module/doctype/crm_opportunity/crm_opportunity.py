@@ -5,6 +5,10 @@
 
 The first placement on insert counts as a move with an empty `from_stage`: it writes the first CRM Deal
 Stage row (0 days in the previous stage) and an "Opportunity Created" timeline entry.
+
+Products (issue 20): with lines, each line's amount and the opportunity's value (their total) are computed
+to the cent (crm_module/domain/opportunity_lines.py) before anything derived from the value (forecast
+amount, and through it dashboard, reports and targets); without lines the typed value stands.
 """
 
 import frappe
@@ -15,6 +19,7 @@ from frappe.utils import flt, getdate, now_datetime, nowdate
 from crm_module import constants
 from crm_module.access import index as access_index
 from crm_module.domain.forecasting import days_in_pipeline, deal_category, forecast_amount
+from crm_module.domain.opportunity_lines import Line, line_amount, lines_total
 from crm_module.domain.pipeline import (
 	LossReasonRequired,
 	Stage,
@@ -37,6 +42,10 @@ class CRMOpportunity(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from crm_module.crm_module.doctype.crm_opportunity_line.crm_opportunity_line import (
+			CRMOpportunityLine,
+		)
+
 		actual_close_date: DF.Date | None
 		competitors: DF.SmallText | None
 		contact: DF.Link | None
@@ -52,6 +61,7 @@ class CRMOpportunity(Document):
 		forecast_category: DF.Literal["", "Pipeline", "Best Case", "Commit", "Closed"]
 		forecast_category_override: DF.Literal["", "Pipeline", "Best Case", "Commit"]
 		lead: DF.Link | None
+		lines: DF.Table[CRMOpportunityLine]
 		opportunity_name: DF.Data
 		opportunity_owner: DF.Link | None
 		opportunity_type: DF.Literal["", "New Business", "Upsell", "Cross-sell", "Renewal", "Other"]
@@ -74,6 +84,7 @@ class CRMOpportunity(Document):
 			self.currency = default_currency()
 
 	def validate(self):
+		self.apply_lines()
 		if (self.value or 0) < 0:
 			throw_input(_("Value (value) must not be negative, got {0}").format(self.value))
 		require_range(self, "probability_percent", 0, 100)
@@ -95,6 +106,45 @@ class CRMOpportunity(Document):
 			constants.TIMELINE, frappe.get_all(constants.TIMELINE, filters=entries, pluck="name")
 		)
 		frappe.db.delete(constants.TIMELINE, entries)
+
+	# ------------------------------------------------------------------ product lines
+
+	def apply_lines(self):
+		"""Each line's product name, rate (new lines) and amount; the value is the lines' total."""
+		if not self.lines:
+			return
+		before = self.get_doc_before_save()
+		stored = {row.name for row in before.lines} if before else set()
+		products = line_products(self.lines)
+		for row in self.lines:
+			if row.item_type not in LINE_ITEM_TYPES:
+				throw_input(
+					_("Row {0}: Item Type (item_type) must be one of {1}").format(
+						row.idx, ", ".join(LINE_ITEM_TYPES)
+					)
+				)
+			product = products.get((row.item_type, row.item)) if row.item else None
+			if row.item and not product:
+				throw_input(_("Row {0}: {1} {2} not found").format(row.idx, _(row.item_type), row.item))
+			new = row.name not in stored
+			row.currency = self.currency
+			if product:
+				if new and not product.active:
+					throw_input(
+						_("Row {0}: {1} {2} is not active").format(row.idx, _(row.item_type), row.item)
+					)
+				row.product_name = row.product_name or product.title
+				if new and not row.rate and product.price and product.currency in (None, "", self.currency):
+					row.rate = product.price
+			if not row.product_name:
+				throw_input(
+					_("Row {0}: Product Name (product_name) or Item (item) is required").format(row.idx)
+				)
+			try:
+				row.amount = float(line_amount(row.qty, row.rate, row.discount_percent))
+			except ValueError as error:
+				throw_input(_("Row {0}: {1}").format(row.idx, _(str(error))))
+		self.value = float(lines_total(Line(row.qty, row.rate, row.discount_percent) for row in self.lines))
 
 	# ------------------------------------------------------------------ pipeline and stage
 
@@ -234,6 +284,43 @@ class CRMOpportunity(Document):
 		if move.from_stage is None:
 			return "Opportunity Created", _("Opportunity created: {0}").format(name)
 		return "Stage Change", _("{0} moved to {1}").format(name, move.to_stage)
+
+
+LINE_ITEM_TYPES = (constants.CATALOG_PRODUCT, "Item")
+
+
+def line_products(lines) -> dict[tuple[str, str], frappe._dict]:
+	"""(item type, item) -> title, price, currency, active of the products the lines name: one query per
+	item type (ERPNext Items: their name, no price; CRM Catalog Products: name, price, currency)."""
+	wanted: dict[str, set[str]] = {}
+	for row in lines:
+		if row.item and row.item_type in LINE_ITEM_TYPES:
+			wanted.setdefault(row.item_type, set()).add(row.item)
+	found = {}
+	for item_type, names in wanted.items():
+		if item_type == "Item":
+			if not frappe.db.exists("DocType", "Item"):
+				continue
+			rows = frappe.get_all(
+				"Item",
+				filters={"name": ("in", list(names))},
+				fields=["name", "item_name as title", "disabled"],
+			)
+			for row in rows:
+				found[(item_type, row.name)] = frappe._dict(
+					title=row.title, price=0, currency=None, active=not row.disabled
+				)
+		else:
+			rows = frappe.get_all(
+				item_type,
+				filters={"name": ("in", list(names))},
+				fields=["name", "product_name as title", "price", "currency", "is_active"],
+			)
+			for row in rows:
+				found[(item_type, row.name)] = frappe._dict(
+					title=row.title, price=flt(row.price), currency=row.currency, active=bool(row.is_active)
+				)
+	return found
 
 
 def find_stage_row(pipeline: str | None, stage: str | None) -> dict:
