@@ -14,6 +14,8 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh sync     # ERPNext / Contact sync: save cost, backfill rate
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh all      # reads, peer, load, jobs-l on dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
+#   CRM_SITE=web.localhost bash scripts/benchmark.sh web-lead   # 1,000 web-to-lead submissions on gunicorn
+#       (loopback, CRM_WEB_LEAD_PORT 8021): 5xx count, the per-IP rate limit, one lead per distinct email
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh import [--rows N] [--doctype leads|contacts|interactions]
 #       # the set-based import engine on a generated file (default 100000 leads, 1 % bad rows), twice
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh data-import [--rows N]  # Frappe's Data Import (through the
@@ -55,7 +57,26 @@ load_run() {
 	return $rc
 }
 
+web_lead_run() {
+	# the web-to-lead burst (issue 21): its own gunicorn on loopback, stopped by its pid file
+	local port="${CRM_WEB_LEAD_PORT:-8021}" url plan pidfile
+	url="http://127.0.0.1:$port"
+	plan="$(mktemp /tmp/crm-web-lead-XXXXXX.json)"
+	pidfile="$(mktemp -u /tmp/crm-web-lead-gunicorn-XXXXXX.pid)"
+	chmod 666 "$plan"
+	as_bench_user "cd '$BENCH/sites' && exec ../env/bin/gunicorn -b 127.0.0.1:$port -w ${CRM_LOAD_WORKERS:-4} -t 120 -p '$pidfile' --preload frappe.app:application" >/tmp/crm-web-lead-gunicorn.log 2>&1 &
+	for _ in $(seq 1 60); do curl -s -o /dev/null "$url/api/method/ping" -H "Host: $SITE" && break; sleep 1; done
+	as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.web_lead.prepare --kwargs \"{'path': '$plan'}\"" &&
+		as_bench_user "cd '$BENCH' && ./env/bin/python -m crm_module.benchmarks.web_lead '$url' '$SITE' '$plan'" &&
+		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.web_lead.verify --kwargs \"{'path': '$plan'}\""
+	local rc=$?
+	[ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	rm -f "$plan" "$plan.result" "$pidfile"
+	return $rc
+}
+
 case "${1:-jobs}" in
+	web-lead) web_lead_run ;;
 	jobs) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.scoring_health.run --kwargs \"{'sizes': '$SIZES'}\"" ;;
 	dataset) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.dataset.make --kwargs \"{'scale': ${CRM_SCALE:-1.0}}\"" ;;
 	jobs-l) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.jobs_at_scale.run" ;;

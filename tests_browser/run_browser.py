@@ -24,7 +24,9 @@ and the manager-only lists), screenshots each at 1440x1000 and 390x844, and chec
 * My Day lists what `crm_module.api.my_day.get` answers, in order, and its "Log call" logs a call linked
   to the item's records;
 * a Kanban card dragged to the next stage moves the opportunity there (read back through the API);
-* "Convert to Customer" on the lead form converts the lead (status Converted, read back through the API).
+* "Convert to Customer" on the lead form converts the lead (status Converted, read back through the API);
+* the public web-to-lead page `/crm-lead`, as a guest at both sizes, fits the screen and sends a lead that the
+  first rep (its territory's) finds through the API.
 
 Prints one line per check and closes with "browser checks: N passed, M failed". Exit code 0 when every
 check passed, 1 otherwise. Plain Python + Selenium: neither pytest's `tests/` nor Frappe's run-tests
@@ -1098,6 +1100,71 @@ def check_lead_conversion(browser: Browser, api: Api, fixtures: dict, rep: str):
 	)
 
 
+WEB_LEAD_SETTINGS = "CRM Web Lead Settings"
+WEB_LEAD_VALUES = {"lead_name": "Gina Guest", "company_name": "Guest Browser Co", "phone": "+1 202 555 0147"}
+
+
+def check_web_lead(args, fixtures: dict, checks: Checks):
+	"""Issue 21: the public /crm-lead page as a guest at each size (fits the screen, fill, send, thanked);
+	the lead lands with the first rep (the form's default territory is theirs), who finds it."""
+	manager = Api(args.site, args.port).login(MANAGER)
+	rep = Api(args.site, args.port).login(REPS[0])
+	path = f"/api/resource/{WEB_LEAD_SETTINGS}/{WEB_LEAD_SETTINGS}"
+	kept = ("enabled", "default_territory", "consent_text")
+	before = {k: manager.get_doc(WEB_LEAD_SETTINGS, WEB_LEAD_SETTINGS).get(k) for k in kept}
+	consent = "I agree that my details are stored to answer my request."
+	manager.call(
+		"PUT",
+		path,
+		body={"enabled": 1, "default_territory": fixtures["territories"][1], "consent_text": consent},
+	)
+	base = f"http://{args.site}:{args.port}"
+	try:
+		for size, *_ in SIZES:
+			who = f"guest ({size})"
+			browser = Browser(base, args.shots, checks, who)
+			email = f"web.{size}.{time.strftime('%H%M%S')}@browser.example"
+			try:
+				browser.size(size)
+				browser.driver.get(base + "/crm-lead")
+				browser.wait("return !!document.querySelector('form#crm-lead')", what="the web form")
+				wide = browser.js("return document.documentElement.scrollWidth - window.innerWidth")
+				checks.record(
+					f"{who}: /crm-lead fits the screen", wide <= 1, f"{wide}px wider than the screen"
+				)
+				for name, value in {**WEB_LEAD_VALUES, "email_id": email}.items():
+					browser.driver.find_element(By.CSS_SELECTOR, f"#crm-lead [name='{name}']").send_keys(
+						value
+					)
+				browser.driver.find_element(By.ID, "crm-lead-consent").click()
+				browser.driver.save_screenshot(f"{args.shots}/web-lead-{size}-filled.png")
+				browser.driver.find_element(By.CSS_SELECTOR, "#crm-lead button[type=submit]").click()
+				browser.wait(
+					"const m = document.getElementById('crm-lead-message');"
+					" return !!(m && m.offsetParent && m.classList.contains('alert-success'));",
+					what="the thank-you message",
+				)
+				browser.driver.save_screenshot(f"{args.shots}/web-lead-{size}-sent.png")
+				leads = rep.get_list(
+					LEAD,
+					filters=[["email_id", "=", email]],
+					fields=["name", "lead_owner", "source", "consent_text", "company_name"],
+				)
+				found = [(d["lead_owner"], d["source"], d["consent_text"], d["company_name"]) for d in leads]
+				expected = [(REPS[0], "Web Form", consent, WEB_LEAD_VALUES["company_name"])]
+				checks.record(
+					f"{who}: the lead sent from /crm-lead is {REPS[0]}'s", found == expected, f"{found}"
+				)
+			except (TimeoutException, WebDriverException, RuntimeError) as error:
+				browser.driver.save_screenshot(f"{args.shots}/web-lead-{size}-failed.png")
+				checks.record(f"{who}: sends /crm-lead", False, f"{type(error).__name__}: {str(error)[:300]}")
+			errors = browser.console_errors()
+			checks.record(f"{who}: /crm-lead has no console errors", not errors, " | ".join(errors)[:1500])
+			browser.quit()
+	finally:
+		manager.call("PUT", path, body=before)
+
+
 def run_as(
 	user: str, who: str, args, fixtures: dict, checks: Checks, actions: bool, others: tuple | None = None
 ):
@@ -1143,6 +1210,7 @@ def main() -> int:
 		run_as(MANAGER, "manager", args, fixtures, checks, actions=False)
 		# the lead of the first rep's team: reaches that rep's records, not the other rep's
 		run_as(fixtures["team_lead"], "lead", args, fixtures, checks, actions=False, others=(REPS[1],))
+		check_web_lead(args, fixtures, checks)  # the public web-to-lead page as a guest (issue 21)
 	except Exception as error:
 		traceback.print_exc()
 		checks.record("browser run completes", False, f"{type(error).__name__}: {str(error)[:500]}")
