@@ -50,7 +50,14 @@ mail_packages() {
 	# by the install (a policy-rc.d of ours while apt runs when the machine has none)
 	local need=""
 	command -v dovecot >/dev/null 2>&1 && [ -e /usr/lib/dovecot/imap ] || need="$need dovecot-imapd"
-	command -v exim4 >/dev/null 2>&1 || need="$need exim4-daemon-light"
+	if ! command -v exim4 >/dev/null 2>&1; then
+		# Debian's MTAs replace one another: never swap out the machine's own (postfix, ...)
+		if [ -e /usr/sbin/sendmail ]; then
+			MAIL_WHY="no exim4, and installing it would replace this machine's mail server ($(readlink -f /usr/sbin/sendmail))"
+			return 1
+		fi
+		need="$need exim4-daemon-light"
+	fi
 	[ -z "$need" ] && return 0
 	command -v apt-get >/dev/null 2>&1 || { MAIL_WHY="no apt-get to install$need"; return 1; }
 	local policy=""
