@@ -37,7 +37,9 @@ def crm_migrate(context, source: str, dry_run: bool = False):
 @click.command("crm-import")
 @click.argument("file", type=click.Path())
 @click.option(
-	"--doctype", required=True, help="CRM Sales Lead, CRM Interaction, CRM Customer Profile, CRM Contact"
+	"--doctype",
+	required=True,
+	help="CRM Sales Lead, CRM Interaction, CRM Customer Profile, CRM Contact, CRM Opportunity, CRM Internal Note",
 )
 @click.option(
 	"--dry-run", is_flag=True, default=False, help="Check every row, print the report, write nothing"

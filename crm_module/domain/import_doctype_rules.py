@@ -1,6 +1,7 @@
 """What the controllers' `validate` checks and derives, on an imported row's values (`import_rows.
-Checked`): CRM Sales Lead, CRM Customer Profile, CRM Interaction, CRM Contact. `RULES` maps a doctype
-to its function `(checked, region, new)`; `region` reads national phone numbers."""
+Checked`): CRM Sales Lead, CRM Customer Profile, CRM Interaction, CRM Contact, CRM Opportunity, CRM
+Internal Note. `RULES` maps a doctype to its function `(checked, region, new)`; `region` reads national
+phone numbers."""
 
 from crm_module.domain.contact_points import normalize_email, normalize_phone, single_primary
 from crm_module.domain.duplicates import company_key
@@ -104,9 +105,30 @@ def contact_rules(checked: Checked, region: str, new: bool = True) -> None:
 		values[column] = next((c.get(column) for c in rows if c["is_primary"]), None)
 
 
+def opportunity_rules(checked: Checked, region: str, new: bool = True) -> None:
+	"""CRM Opportunity.validate, what needs no database (the stage and pipeline are planned by the engine
+	with them): no negative value, a probability within 0-100."""
+	values = checked.values
+	value = values.get("value")
+	if value is not None and value < 0:
+		checked.refuse("value", f"Value (value) must not be negative, got {value}")
+	probability = values.get("probability_percent")
+	if probability is not None and not 0 <= probability <= 100:
+		checked.refuse(
+			"probability_percent",
+			f"Probability (probability_percent) must be between 0 and 100, got {probability}",
+		)
+
+
+def note_rules(checked: Checked, region: str, new: bool = True) -> None:
+	"""CRM Internal Note.validate needs the database for all it checks (the engine does it)."""
+
+
 RULES = {
 	"CRM Sales Lead": lead_rules,
 	"CRM Customer Profile": customer_rules,
 	"CRM Interaction": interaction_rules,
 	"CRM Contact": contact_rules,
+	"CRM Opportunity": opportunity_rules,
+	"CRM Internal Note": note_rules,
 }

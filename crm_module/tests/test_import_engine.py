@@ -14,7 +14,16 @@ from crm_module.benchmarks.imports import remove_records
 from crm_module.services.imports import engine, writes
 from crm_module.services.insights import prediction, scoring
 from crm_module.tests.compat import IntegrationTestCase
-from crm_module.tests.factories import as_user, make_territory, make_user, manager, rep
+from crm_module.tests.factories import (
+	as_user,
+	make_customer,
+	make_lead,
+	make_territory,
+	make_user,
+	manager,
+	rep,
+	stage,
+)
 
 LEAD_SKIPPED = {"name", "creation", "modified", "modified_by", "owner", "_assign"}
 SCORE_SKIPPED = {"name", "creation", "modified", "modified_by", "owner", "lead"}
@@ -38,6 +47,7 @@ class TestImportEngine(IntegrationTestCase):
 		frappe.set_user("Administrator")
 		self.tag = f"IMP{frappe.generate_hash(length=5).upper()}"
 		self.customers: list[str] = []
+		self.leads: list[str] = []
 		self.territories: list[str] = []
 
 	def tearDown(self):
@@ -55,6 +65,17 @@ class TestImportEngine(IntegrationTestCase):
 			if contacts:
 				frappe.db.delete(table, {"parenttype": constants.CONTACT, "parent": ("in", contacts)})
 		remove_records(constants.CONTACT, contacts)
+		opportunities = frappe.get_all(
+			constants.OPPORTUNITY, filters={"opportunity_name": ("like", f"{self.tag}%")}, pluck="name"
+		)
+		if opportunities:
+			frappe.db.delete(constants.DEAL_STAGE, {"opportunity": ("in", opportunities)})
+		remove_records(constants.OPPORTUNITY, opportunities)
+		notes = frappe.get_all(constants.NOTE, filters={"content": ("like", f"%{self.tag}%")}, pluck="name")
+		if notes:
+			frappe.db.delete("CRM Note Mention", {"parent": ("in", notes)})
+		remove_records(constants.NOTE, notes)
+		remove_records(constants.LEAD, self.leads)
 		remove_records(constants.CUSTOMER, self.customers)
 		for territory in self.territories:
 			frappe.delete_doc(constants.TERRITORY, territory, force=True, ignore_permissions=True)
@@ -183,6 +204,24 @@ class TestImportEngine(IntegrationTestCase):
 			),
 			2,
 		)
+
+	def test_a_batch_that_hits_a_deadlock_is_run_again_whole(self):
+		original, attempts = writes.insert_batch, []
+
+		def deadlock_once(spec, records):
+			names = original(spec, records)  # written, then the database gives up on the transaction
+			attempts.append(names)
+			if len(attempts) == 1:
+				raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+			return names
+
+		with patch.object(writes, "insert_batch", side_effect=deadlock_once):
+			result = engine.import_rows(constants.LEAD, [self.lead(i) for i in range(3)])
+		self.assertEqual(len(attempts), 2)
+		self.assertEqual(attempts[0], attempts[1])  # the rolled-back names are given out again
+		self.assertEqual(sorted(result.created), lead_names(self.tag))
+		self.assertEqual(frappe.db.count(constants.LEAD_SCORE, {"lead": ("in", result.created)}), 3)
+		self.assertEqual(frappe.db.count("ToDo", {"reference_name": ("in", result.created)}), 3)
 
 	# ------------------------------------------------------------------ re-runs
 
@@ -423,3 +462,170 @@ class TestImportEngine(IntegrationTestCase):
 				}
 			)
 		return out
+
+	# ------------------------------------------------------------------ opportunities and notes
+
+	def test_opportunities_with_their_first_stage_row_are_the_form_path_s(self):
+		customer = make_customer(f"{self.tag} Buyer", account_owner=self.rep1).name
+		self.customers.append(customer)
+		frappe.db.commit()
+		won, lost, proposal = stage("Closed Won"), stage("Closed Lost"), stage("Proposal")
+		good = [
+			{"opportunity_name": f"{self.tag} Opp 0", "customer": customer, "value": 1000},
+			{
+				"opportunity_name": f"{self.tag} Opp 1",
+				"customer": customer,
+				"value": 2500.5,
+				"stage": proposal,
+			},
+			{
+				"opportunity_name": f"{self.tag} Opp 2",
+				"customer": customer,
+				"value": 300,
+				"stage": proposal,
+				"probability_percent": 65,
+				"opportunity_owner": self.rep2,
+			},
+			{"opportunity_name": f"{self.tag} Opp 3", "customer": customer, "value": 900, "stage": won},
+			{
+				"opportunity_name": f"{self.tag} Opp 4",
+				"customer": customer,
+				"value": 50,
+				"stage": lost,
+				"win_loss_reason": " Price ",
+			},
+		]
+		bad = [
+			{"opportunity_name": f"{self.tag} Opp 5", "customer": customer, "value": 10, "stage": lost},
+			{"opportunity_name": f"{self.tag} Opp 6", "customer": customer, "value": -1},
+			{
+				"opportunity_name": f"{self.tag} Opp 7",
+				"customer": customer,
+				"value": 1,
+				"probability_percent": 120,
+			},
+			{"opportunity_name": f"{self.tag} Opp 8", "customer": customer, "value": 1, "stage": "Nowhere"},
+			{
+				"opportunity_name": f"{self.tag} Opp 9",
+				"customer": customer,
+				"value": 1,
+				"lines.product_name": "Widget",
+			},
+		]
+		# the form hands a won deal to ERPNext (a hand-off the engine does not do for imported history)
+		handoff = frappe.db.get_single_value(constants.SETTINGS, "erpnext_won_document")
+		frappe.db.set_single_value(constants.SETTINGS, "erpnext_won_document", "")
+		try:
+			with as_user(self.manager):
+				by_form = [
+					frappe.get_doc({"doctype": constants.OPPORTUNITY, **row}).insert().name for row in good
+				]
+				frappe.db.commit()
+		finally:
+			frappe.db.set_single_value(constants.SETTINGS, "erpnext_won_document", handoff)
+			frappe.db.commit()
+		with as_user(self.manager):
+			form = self.opportunity_snapshot(by_form)
+			remove_records(constants.OPPORTUNITY, by_form)
+			frappe.db.delete(constants.DEAL_STAGE, {"opportunity": ("in", by_form)})
+			frappe.db.commit()
+			result = engine.import_rows(constants.OPPORTUNITY, good + bad)
+		self.assertEqual(
+			[(r.row, r.field) for r in result.refused],
+			[(6, "win_loss_reason"), (7, "value"), (8, "probability_percent"), (9, "stage"), (10, "lines")],
+		)
+		self.assertEqual(len(result.created), 5)
+		imported = self.opportunity_snapshot(result.created)
+		for i, (by_hand, by_engine) in enumerate(zip(form, imported, strict=True)):
+			self.assertEqual(by_hand, by_engine, f"row {i + 1}")
+		self.assertEqual(
+			[row["record"]["status"] for row in imported], ["Open", "Open", "Open", "Won", "Lost"]
+		)
+		self.assertEqual(imported[2]["record"]["probability_percent"], 65)
+		self.assertEqual(imported[4]["stages"][0]["notes"], "Price")
+
+	def opportunity_snapshot(self, names: list[str]) -> list[dict]:
+		skipped = {"name", "creation", "modified", "modified_by", "stage_changed_on"}
+		out = []
+		for name in names:
+			record = frappe.db.get_value(constants.OPPORTUNITY, name, "*", as_dict=True)
+			stages = frappe.get_all(
+				constants.DEAL_STAGE,
+				filters={"opportunity": name},
+				fields=["from_stage", "to_stage", "is_reopen", "moved_by", "days_in_previous_stage", "notes"],
+			)
+			timeline = frappe.get_all(
+				constants.TIMELINE,
+				filters={"reference_doctype": constants.OPPORTUNITY, "reference_name": name},
+				fields=["activity_type", "title", "is_important", "customer", "performed_by", "metadata"],
+			)
+			access = frappe.get_all(
+				constants.RECORD_ACCESS,
+				filters={"record_type": constants.OPPORTUNITY, "record_name": name},
+				pluck="user",
+			)
+			out.append(
+				{
+					"record": {k: v for k, v in record.items() if k not in skipped},
+					"stages": stages,
+					"timeline": [{**t, "metadata": frappe.parse_json(t.metadata)} for t in timeline],
+					"access": sorted(access),
+				}
+			)
+		return out
+
+	def test_internal_notes_on_customers_leads_and_contacts(self):
+		customer = make_customer(f"{self.tag} Noted", account_owner=self.rep1).name
+		self.customers.append(customer)
+		lead = make_lead(f"{self.tag} Noted Lead", ignore_permissions=True).name
+		self.leads.append(lead)
+		frappe.db.set_value(constants.CUSTOMER, customer, "last_activity_on", None)
+		frappe.db.commit()
+		rows = [
+			{
+				"reference_doctype": constants.CUSTOMER,
+				"reference_name": customer,
+				"content": f"<p>{self.tag} call back @{self.rep2} and @nobody@example.com</p>",
+				"note_type": "Important",
+			},
+			{
+				"reference_doctype": constants.LEAD,
+				"reference_name": lead,
+				"content": f"{self.tag} met at fair",
+			},
+			{"reference_doctype": constants.CUSTOMER, "reference_name": "NOPE", "content": f"{self.tag} x"},
+			{"reference_doctype": "ToDo", "reference_name": "x", "content": f"{self.tag} y"},
+			{"reference_doctype": constants.LEAD, "reference_name": lead, "content": ""},
+		]
+		result = engine.import_rows(constants.NOTE, rows)
+		self.assertEqual(
+			[(r.row, r.field) for r in result.refused],
+			[(3, "reference_name"), (4, "reference_doctype"), (5, "content")],
+		)
+		on_customer, on_lead = result.created
+		note = frappe.get_doc(constants.NOTE, on_customer)
+		self.assertEqual(
+			(note.customer, note.title),
+			(customer, f"{self.tag} call back @{self.rep2} and @nobody@example.com"),
+		)
+		self.assertEqual([m.user for m in note.mentions], [self.rep2])
+		self.assertIsNone(frappe.db.get_value(constants.NOTE, on_lead, "customer"))
+		entries = frappe.get_all(
+			constants.TIMELINE,
+			filters={"reference_doctype": constants.NOTE, "reference_name": ("in", result.created)},
+			fields=["reference_name", "activity_type", "customer", "lead", "is_important"],
+			order_by="reference_name",
+		)
+		self.assertEqual(
+			[(e.reference_name, e.activity_type, e.customer, e.lead, e.is_important) for e in entries],
+			sorted([(on_customer, "Note Added", customer, None, 1), (on_lead, "Note Added", None, lead, 0)]),
+		)
+		self.assertIsNotNone(frappe.db.get_value(constants.CUSTOMER, customer, "last_activity_on"))
+		# the form derives the same title, customer and mentions
+		with as_user(self.manager):
+			by_form = frappe.get_doc({"doctype": constants.NOTE, **rows[0]}).insert()
+		self.assertEqual(
+			(by_form.customer, by_form.title, [m.user for m in by_form.mentions]),
+			(note.customer, note.title, [m.user for m in note.mentions]),
+		)
+		frappe.db.commit()

@@ -29,7 +29,7 @@ Managers and System Managers import (`require_importer`).
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import frappe
@@ -44,7 +44,7 @@ from crm_module.domain import import_rows as row_rules
 from crm_module.domain.contact_points import normalize_email
 from crm_module.domain.import_rows import Checked, Refusal
 from crm_module.services.contact_points import default_region
-from crm_module.services.imports import checks, writes
+from crm_module.services.imports import checks, derive, writes
 from crm_module.services.imports.specs import Spec, as_field, spec_for, writable_fields
 from crm_module.services.reporting import cache as metrics_cache
 
@@ -139,6 +139,7 @@ class Run:
 	fields: dict = field(default_factory=dict)
 	defaults: dict = field(default_factory=dict)
 	child_fields: dict = field(default_factory=dict)
+	other_tables: set = field(default_factory=set)  # child tables the engine does not write
 	now: object = None
 	user: str = ""
 	region: str = ""
@@ -146,7 +147,20 @@ class Run:
 	state: checks.FileState = field(default_factory=checks.FileState)
 
 	def __post_init__(self):
-		self.fields = writable_fields(self.spec.doctype)
+		filled = derive.FILLED.get(self.spec.doctype, ())
+		self.fields = {
+			fieldname: replace(
+				df,
+				default=frappe.session.user if df.default == "__user" else df.default,
+				reqd=df.reqd and fieldname not in filled,
+			)
+			for fieldname, df in writable_fields(self.spec.doctype).items()
+		}
+		self.other_tables = {
+			df.fieldname
+			for df in frappe.get_meta(self.spec.doctype).fields
+			if df.fieldtype in ("Table", "Table MultiSelect") and df.fieldname not in self.spec.children
+		}
 		self.defaults = new_doc_defaults(self.spec.doctype, self.fields)
 		self.child_fields = child_fields(self.spec)
 		self.now, self.user, self.region = now_datetime(), frappe.session.user, default_region()
@@ -206,6 +220,8 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 					item.values[fieldname] = value
 		if spec.children:
 			check_children(spec, item, row, run.now, run.child_fields)
+		for table in sorted(run.other_tables & tables_given(row)):
+			item.refuse(table, f"{table}: its rows are not imported; add them on the form")
 		frappe_field_rules(item, run.fields)
 		doctype_rules.RULES[spec.doctype](item, run.region, new)
 		checked.append(item)
@@ -216,8 +232,13 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 	for warning in warnings:
 		notes.setdefault(warning.row, []).append(warning)
 
-	new = [c for c in checked if c.ok and c.row not in matched]
 	changes, previous_owners = diff(spec, [c for c in checked if c.ok and c.row in matched], matched)
+	if changes and run.update_existing:
+		by_name = {matched[c.row]: c for c in checked if c.row in matched}
+		for name, (fieldname, reason) in derive.fixed_fields_changed(spec.doctype, changes).items():
+			by_name[name].refuse(fieldname, reason)
+			del changes[name]
+	new = [c for c in checked if c.ok and c.row not in matched]
 	refused = [r for c in checked for r in c.refusals]
 	result.refused += refused
 	result.to_create += len(new)
@@ -291,15 +312,18 @@ def in_batch(result: ImportResult, write):
 
 def new_doc_defaults(doctype: str, fields: dict) -> dict:
 	"""What a new document starts with besides the DocType defaults (`frappe.new_doc`: a Select without
-	default takes its first option, user defaults), for the fields a save would fill that way."""
+	default takes its first option, user defaults), for the fields a save would fill that way (read-only
+	ones too: a derived Select starts empty, not NULL)."""
 	values = frappe.new_doc(doctype, as_dict=True)
+	meta = {df.fieldname: df for df in frappe.get_meta(doctype).fields}
 	return {
 		fieldname: value
 		for fieldname, value in values.items()
-		if fieldname in fields
+		if fieldname in meta
 		and value is not None
-		and fields[fieldname].fieldtype not in ("Date", "Datetime", "Int", "Check")
-		and not fields[fieldname].default
+		and meta[fieldname].fieldtype
+		not in ("Date", "Datetime", "Int", "Check", "Table", "Table MultiSelect")
+		and not (fields[fieldname].default if fieldname in fields else meta[fieldname].default)
 	}
 
 
@@ -385,6 +409,13 @@ def match(
 # ------------------------------------------------------------------ checks
 
 
+def tables_given(row: dict) -> set[str]:
+	"""Child tables a row fills (a list of rows, or `table.field` columns with a value)."""
+	given = {key for key, value in row.items() if isinstance(value, list) and value}
+	given |= {key.split(".", 1)[0] for key, value in row.items() if "." in key and not row_rules.empty(value)}
+	return given
+
+
 def child_fields(spec: Spec) -> dict[str, dict]:
 	"""{table: the fields a file may set on its rows}."""
 	return {
@@ -446,8 +477,10 @@ def check_set(run: Run, rows: list[Checked], matched: dict) -> list[Refusal]:
 		checks.check_primary_contacts(rows, matched, state)
 	if spec.dedupe:
 		warnings = checks.check_duplicates(spec.doctype, rows, matched, state)
-	if spec.owner_field:
+	if spec.routed:
 		checks.route(spec.doctype, [r for r in rows if r.row not in matched], run.user, state)
+	if spec.doctype in derive.RULES:
+		derive.RULES[spec.doctype](run, [r for r in rows if r.row not in matched], matched)
 	return warnings
 
 

@@ -8,6 +8,7 @@ import frappe
 from crm_module import constants
 from crm_module.domain.import_rows import Field
 
+TABLES = {"Table", "Table MultiSelect"}
 LAYOUT = {"Section Break", "Column Break", "Tab Break", "HTML", "Button", "Heading", "Fold", "Image"}
 
 
@@ -17,15 +18,16 @@ class Spec:
 	prefix: str  # naming series of `autoname` ("CRM-LEAD-.#####" -> "CRM-LEAD-", 5 digits)
 	digits: int = 5
 	email_column: str | None = "email_id"  # key "email"
-	owner_field: str | None = None
+	owner_field: str | None = None  # an enabled user with a CRM role
+	routed: bool = False  # territory routing of new records without an owner (`sales.teams.ROUTED`)
 	dedupe: bool = False  # the duplicate guard (emails and phones against leads and contacts)
 	children: dict[str, str] = field(default_factory=dict)  # table field -> child doctype
 	default_key: str = "email"
 
 
 SPECS = {
-	constants.LEAD: Spec(constants.LEAD, "CRM-LEAD-", owner_field="lead_owner", dedupe=True),
-	constants.CUSTOMER: Spec(constants.CUSTOMER, "CRM-CUST-", owner_field="account_owner"),
+	constants.LEAD: Spec(constants.LEAD, "CRM-LEAD-", owner_field="lead_owner", routed=True, dedupe=True),
+	constants.CUSTOMER: Spec(constants.CUSTOMER, "CRM-CUST-", owner_field="account_owner", routed=True),
 	constants.CONTACT: Spec(
 		constants.CONTACT,
 		"CRM-CON-",
@@ -33,8 +35,29 @@ SPECS = {
 		children={"emails": constants.EMAIL_ADDRESS, "phones": constants.PHONE_NUMBER},
 	),
 	constants.INTERACTION: Spec(constants.INTERACTION, "CRM-INT-", email_column=None, default_key="name"),
+	constants.OPPORTUNITY: Spec(
+		constants.OPPORTUNITY,
+		"CRM-OPP-",
+		email_column=None,
+		owner_field="opportunity_owner",
+		default_key="name",
+	),
+	constants.NOTE: Spec(
+		constants.NOTE,
+		"CRM-NOTE-",
+		email_column=None,
+		children={"mentions": "CRM Note Mention"},
+		default_key="name",
+	),
 }
-ORDER = (constants.LEAD, constants.INTERACTION, constants.CUSTOMER, constants.CONTACT)
+ORDER = (
+	constants.LEAD,
+	constants.INTERACTION,
+	constants.CUSTOMER,
+	constants.CONTACT,
+	constants.OPPORTUNITY,
+	constants.NOTE,
+)
 
 
 def spec_for(doctype: str) -> Spec:
@@ -63,7 +86,7 @@ def writable_fields(doctype: str) -> dict[str, Field]:
 	return {
 		df.fieldname: as_field(df)
 		for df in frappe.get_meta(doctype).fields
-		if df.fieldtype not in LAYOUT and df.fieldtype != "Table" and not df.read_only
+		if df.fieldtype not in LAYOUT and df.fieldtype not in TABLES and not df.read_only
 	}
 
 

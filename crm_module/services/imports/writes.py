@@ -28,7 +28,7 @@ def insert_batch(spec: Spec, records: list[dict]) -> list[str]:
 	names = bulk.reserve_names(spec.prefix, len(records), spec.digits)
 	now, user = now_datetime(), frappe.session.user
 	later = derive_before_insert(spec.doctype, names, records, now, user)
-	columns = list(dict.fromkeys(k for r in records for k in r if k not in spec.children))
+	columns = filled(records, spec.children)
 	values = [
 		(name, now, now, user, user, 0, 0, *(r.get(c) for c in columns))
 		for name, r in zip(names, records, strict=True)
@@ -41,6 +41,17 @@ def insert_batch(spec: Spec, records: list[dict]) -> list[str]:
 		later()
 	after_insert(spec.doctype, names, records, now)
 	return names
+
+
+def filled(records: list[dict], skip=()) -> list[str]:
+	"""The columns some record gives a value (None everywhere: the column's NULL default is left to the
+	database; a field with a DocType default got it in `check_row`), in first-seen order."""
+	columns: dict[str, bool] = {}
+	for record in records:
+		for key, value in record.items():
+			if value is not None and key not in skip:
+				columns[key] = True
+	return list(columns)
 
 
 def derive_before_insert(doctype: str, names: list[str], records: list[dict], now, user: str):
@@ -94,7 +105,7 @@ def insert_children(
 	parenttype: str, table: str, doctype: str, parents: list[str], rows: list[list[dict]], now
 ) -> None:
 	user = frappe.session.user
-	columns = list(dict.fromkeys(k for children in rows for child in children for k in child))
+	columns = filled([child for children in rows for child in children])
 	values = [
 		(
 			frappe.generate_hash(length=10),
@@ -117,8 +128,9 @@ def insert_children(
 
 
 def after_insert(doctype: str, names: list[str], records: list[dict], now) -> None:
-	"""The access index rows of the new records; for interactions also their timeline entries and their
-	customers' and contacts' last-contact dates (from the values in memory)."""
+	"""The access index rows of the new records; from the values in memory: for interactions their
+	timeline entries and their customers' and contacts' last-contact dates, for opportunities their first
+	stage-history row and timeline entry, for notes theirs; customers' last activity follows."""
 	access_index.refresh(doctype, names, new=True)
 	if doctype == constants.INTERACTION:
 		user = frappe.session.user
@@ -130,6 +142,16 @@ def after_insert(doctype: str, names: list[str], records: list[dict], now) -> No
 			]
 		)
 		effects.touch_parents_of(records)
+	elif doctype == constants.OPPORTUNITY:
+		user = frappe.session.user
+		stages, entries = effects.opportunity_entries(names, records, user, now)
+		bulk.insert_rows(constants.DEAL_STAGE, effects.DEAL_STAGE_FIELDS, stages)
+		effects.insert_timeline(entries)
+		effects.touch_customers(entries)
+	elif doctype == constants.NOTE:
+		entries = effects.note_entries(names, records, frappe.session.user, now)
+		effects.insert_timeline(entries)
+		effects.touch_customers(entries)
 
 
 # ------------------------------------------------------------------ updates
