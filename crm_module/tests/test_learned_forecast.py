@@ -25,6 +25,14 @@ def constant(p: float) -> Fit:
 	return Fit([0.0] * n, math.log(p / (1 - p)), [0.0] * n, [1.0] * n)
 
 
+def trained(model: fm.Model, chances: dict, **errors) -> None:
+	"""Cache what the nightly run would have stored: the model, each deal's chances and 12 months' errors."""
+	caching.store(
+		learned_forecast.MODEL_KEY,
+		{"status": "trained", "model": model, "chances": chances, "months": 12, **errors},
+	)
+
+
 class TestLearnedForecast(IntegrationTestCase):
 	def setUp(self):
 		run = frappe.generate_hash(
@@ -94,17 +102,12 @@ class TestLearnedForecast(IntegrationTestCase):
 		chances = [0.2, 0.7 * 0.2, 0.7 * 0.7 * 0.2]
 		found = fm.chances(model, [fm.Deal("x", "", 1.0, date(2026, 1, 1))], date(2026, 2, 1))["x"]
 		self.assertEqual([round(c, 9) for c in found], [round(c, 9) for c in chances])
-		caching.store(
-			learned_forecast.MODEL_KEY,
-			{
-				"status": "trained",
-				"model": model,
-				"chances": {a1.name: chances, a2.name: chances, b1.name: chances},
-				"months": 12,
-				"mape_model": 12.5,
-				"mape_weighted": 40.0,
-				"coverage": 83.3,
-			},
+		trained(
+			model,
+			{a1.name: chances, a2.name: chances, b1.name: chances},
+			mape_model=12.5,
+			mape_weighted=40.0,
+			coverage=83.3,
 		)
 		frappe.set_user(self.rep_a)
 		result = learned_forecast.get_learned_forecast(self.rep_a)
@@ -120,17 +123,8 @@ class TestLearnedForecast(IntegrationTestCase):
 	def test_the_revenue_forecast_report_shows_the_learned_figure_beside_the_weighted(self):
 		deal = self.deal(self.customer_a, self.rep_a, 1000.0, "Proposal")
 		model = fm.Model(constant(0.25), constant(0.1), 0.0, 0.0, [])
-		caching.store(
-			learned_forecast.MODEL_KEY,
-			{
-				"status": "trained",
-				"model": model,
-				"chances": {deal.name: [0.25, 0.1625, 0.105625]},
-				"months": 12,
-				"mape_model": 9.9,
-				"mape_weighted": 31.2,
-				"coverage": 75.0,
-			},
+		trained(
+			model, {deal.name: [0.25, 0.1625, 0.105625]}, mape_model=9.9, mape_weighted=31.2, coverage=75.0
 		)
 		frappe.set_user(self.rep_a)
 		result = run("CRM Revenue Forecast", filters={})
@@ -145,18 +139,7 @@ class TestLearnedForecast(IntegrationTestCase):
 
 		deal = self.deal(self.customer_a, self.rep_a, 800.0, "Proposal")
 		model = fm.Model(constant(0.5), constant(0.1), 0.0, 0.0, [])
-		caching.store(
-			learned_forecast.MODEL_KEY,
-			{
-				"status": "trained",
-				"model": model,
-				"chances": {deal.name: [0.5, 0.2, 0.08]},
-				"months": 12,
-				"mape_model": 8.0,
-				"mape_weighted": 20.0,
-				"coverage": 80.0,
-			},
-		)
+		trained(model, {deal.name: [0.5, 0.2, 0.08]}, mape_model=8.0, mape_weighted=20.0, coverage=80.0)
 		frappe.set_user(self.rep_a)
 		answer = forecast_api.learned()
 		self.assertEqual(answer["months"][0]["expected"], 400.0)
@@ -167,18 +150,7 @@ class TestLearnedForecast(IntegrationTestCase):
 		close = add_days(TODAY, 40)
 		self.deal(self.customer_a, self.rep_a, 1000.0, "Proposal", expected_close_date=close)
 		model = fm.Model(constant(0.2), constant(0.1), 0.0, 0.0, [])
-		caching.store(
-			learned_forecast.MODEL_KEY,
-			{
-				"status": "trained",
-				"model": model,
-				"chances": {},
-				"months": 12,
-				"mape_model": 1.0,
-				"mape_weighted": 2.0,
-				"coverage": 80.0,
-			},
-		)
+		trained(model, {}, mape_model=1.0, mape_weighted=2.0, coverage=80.0)
 		frappe.set_user(self.rep_a)
 		months = learned_forecast.get_learned_forecast(self.rep_a)["months"]
 		in_close_month = [row for row in months if row["month"] == close.strftime("%Y-%m")]
