@@ -14,6 +14,7 @@
   its territory's rep (the lead's `before_insert`), scored at once and optionally announced to its owner.
 """
 
+import hashlib
 from contextlib import contextmanager
 
 import frappe
@@ -37,6 +38,7 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_LENGTH = {"Data": 140, "Small Text": 2000, "Text": 5000, "Link": 140, "Select": 140}
 UTM_MAX = 140
 REFERRER_MAX = 1000
+LOCK_WAIT = 10  # seconds a submission waits for another of the same email
 ANSWER = "Thank you. We will be in touch soon."  # one answer for every accepted submission
 
 
@@ -128,6 +130,7 @@ def submit_lead(values: dict, ip: str | None, referrer: str | None = None) -> di
 	referrer = (text(values.get("referrer"), "referrer", REFERRER_MAX) or (referrer or ""))[:REFERRER_MAX]
 	email = check_email(data["email_id"])
 	data["email_id"] = email
+	hold_email(email)
 	existing = owner_of_email(email)
 	with as_system():
 		if existing:
@@ -136,6 +139,22 @@ def submit_lead(values: dict, ip: str | None, referrer: str | None = None) -> di
 			create_lead(data, config, consent, ip, tags, referrer)
 	frappe.local.message_log = []  # nothing a save printed reaches a guest
 	return {"ok": True, "message": _(ANSWER)}
+
+
+def hold_email(email: str) -> None:
+	"""Submissions of one email one after the other (a MariaDB named lock held until this transaction
+	ends), so two sent at the same instant make one lead and one interaction, not two leads. The commit
+	after taking the lock (nothing is written yet) starts a fresh snapshot that sees what the previous
+	holder committed."""
+	key = "crm_web_lead:" + hashlib.sha256(email.lower().encode()).hexdigest()[:40]
+	frappe.db.sql("SELECT GET_LOCK(%s, %s)", (key, LOCK_WAIT))
+	frappe.db.commit()
+
+	def release():
+		frappe.db.sql("SELECT RELEASE_LOCK(%s)", (key,))
+
+	frappe.db.after_commit.add(release)
+	frappe.db.after_rollback.add(release)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ limit of one test does not touch another; tearDown clears the rate-limit counter
 """
 
 import frappe
-from frappe.tests.test_api import make_request
+from frappe.tests.test_api import ThreadWithReturnValue, make_request
 
 from crm_module import constants
 from crm_module.api import web_lead as endpoint
@@ -216,6 +216,32 @@ class TestWebLead(CRMAPITestCase):
 		)
 		on_contact = frappe.get_all(constants.INTERACTION, filters={"contact": contact}, fields=["customer"])
 		self.assertEqual([i.customer for i in on_contact], [self.customer_a])
+
+	def test_the_same_new_email_sent_at_once_makes_one_lead(self):
+		email = "wanda.twice@weblead-test.example"
+		self.ips.add("10.21.0.13")
+		frappe.db.commit()
+		threads = [
+			ThreadWithReturnValue(
+				target=self.client.open,
+				args=(f"/api/method/{METHOD}",),
+				kwargs={
+					"method": "POST",
+					"json": self.valid(email),
+					"headers": {"X-Forwarded-For": "10.21.0.13", "Accept": "application/json"},
+				},
+				site=frappe.local.site,
+			)
+			for _ in range(4)
+		]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join()
+		frappe.db.commit()
+		self.assertEqual([t._return.status_code for t in threads], [200] * 4)
+		(lead,) = self.leads(email)
+		self.assertEqual(self.count(constants.INTERACTION, lead=lead.name), 3)
 
 	def test_other_origins_are_refused_with_403_allowed_and_same_site_pass(self):
 		email = "wanda.origin@weblead-test.example"
