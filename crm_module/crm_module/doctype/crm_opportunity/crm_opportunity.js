@@ -8,6 +8,11 @@ frappe.ui.form.on("CRM Opportunity", {
 			order_by: "stage_order asc",
 		}));
 		frm.set_query("contact", () => ({ filters: { customer: frm.doc.customer } }));
+		// product lines (issue 20): active catalog products, enabled ERPNext Items
+		frm.set_query("item", "lines", (doc, cdt, cdn) => {
+			const row = locals[cdt][cdn];
+			return { filters: row.item_type === "Item" ? { disabled: 0 } : { is_active: 1 } };
+		});
 	},
 
 	refresh(frm) {
@@ -47,4 +52,32 @@ frappe.ui.form.on("CRM Opportunity", {
 	customer(frm) {
 		frm.set_value("contact", null);
 	},
+});
+
+// the lines' amounts and the value as a preview; the server computes both to the cent on save
+// (crm_module/domain/opportunity_lines.py)
+function update_line_amounts(frm) {
+	let total = 0;
+	(frm.doc.lines || []).forEach((row) => {
+		row.amount = flt(flt(row.qty) * flt(row.rate) * (1 - flt(row.discount_percent) / 100), 2);
+		total += row.amount;
+	});
+	frm.refresh_field("lines");
+	if ((frm.doc.lines || []).length) frm.set_value("value", flt(total, 2));
+}
+
+frappe.ui.form.on("CRM Opportunity Line", {
+	lines_add(frm, cdt, cdn) {
+		// with ERPNext, lines name ERPNext Items by default
+		if (frappe.boot.versions && frappe.boot.versions.erpnext) {
+			frappe.model.set_value(cdt, cdn, "item_type", "Item");
+		}
+	},
+	item_type(frm, cdt, cdn) {
+		frappe.model.set_value(cdt, cdn, "item", null);
+	},
+	qty: update_line_amounts,
+	rate: update_line_amounts,
+	discount_percent: update_line_amounts,
+	lines_remove: update_line_amounts,
 });
