@@ -40,6 +40,37 @@ def is_crm(doctype) -> bool:
 	)
 
 
+# Frappe doctypes the ERPNext / Contact sync (issue 20) writes CRM customers and contacts into. Frappe
+# answers link validation, link titles, a `get` by filters and charts of them without asking whether the
+# caller may read them (existence oracles); for these doctypes the overrides answer only those who may.
+SYNCED = ("Customer", "Contact")
+
+
+def closed(doctype, docname=None) -> bool:
+	"""A synced doctype (or one record of it) the session user may neither read nor select."""
+	if doctype not in SYNCED:
+		return False
+	if not (frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")):
+		return True
+	if isinstance(docname, str) and docname and frappe.db.exists(doctype, docname):
+		return not (
+			frappe.has_permission(doctype, "select", docname)
+			or frappe.has_permission(doctype, "read", docname)
+		)
+	return False
+
+
+def reads_all(doctype) -> bool:
+	"""True but for a synced doctype the session user may not read every record of (no role, or only
+	the records they own): charts of it, whose heatmap counts every row, are refused to them."""
+	if doctype not in SYNCED:
+		return True
+	from frappe.permissions import get_role_permissions
+
+	perms = get_role_permissions(frappe.get_meta(doctype))
+	return bool(perms.get("read")) and "read" not in (perms.get("if_owner") or {})
+
+
 def _parse_filters(filters):
 	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
 	return filters or []
@@ -145,6 +176,8 @@ def validate_link(doctype: str, docname: str, fields=None):
 	if isinstance(doctype, str) and doctype in RULES and isinstance(docname, str):
 		if not can_reach(doctype, docname):
 			return frappe._dict(name=None)
+	if closed(doctype, docname):
+		return frappe._dict(name=None)
 	return frappe_validate_link(doctype, docname, fields)
 
 
@@ -182,6 +215,9 @@ def chart_get(
 		else frappe._dict(frappe.parse_json(chart))
 	)
 	doctype = config.get("parent_document_type") or config.get("document_type")
+	if not reads_all(config.get("document_type")) or not reads_all(doctype):
+		# a heatmap counts with `get_all` (no permission at all)
+		frappe.throw(_("You cannot chart {0}").format(_(config.get("document_type"))), frappe.PermissionError)
 	if is_crm(config.get("document_type")) or is_crm(doctype):
 		_require_fields(
 			config.document_type,
@@ -303,6 +339,8 @@ def get_link_title(doctype, docname):
 		return None  # child rows are never link targets
 	if is_crm(doctype) and not has_crm_role():
 		return None
+	if closed(doctype, docname):
+		return None
 	return frappe_search.get_link_title(doctype, docname)
 
 
@@ -403,7 +441,7 @@ def client_get(doctype: str, name=None, filters=None, parent=None):
 	"""`frappe.client.get` by `filters` loads the first matching row *before* checking permission, so
 	403-or-404 tells whether another rep's record matches (any field, one character at a time). For CRM
 	doctypes the filters select among the rows the caller may list."""
-	if filters and not name and is_crm(doctype):
+	if filters and not name and (is_crm(doctype) or doctype in SYNCED):
 		names = frappe.get_list(
 			doctype,
 			filters=_parse_filters(filters),
