@@ -101,3 +101,36 @@ peer_apps() {
 	done
 	echo "$found"
 }
+
+tally_checks() {
+	# tally_checks TIER OUT RUN_RC T0 [WHAT]: a tier's closing line "<TIER> checks: N passed, M failed" in the
+	# file OUT (and its "<TIER> proved: ..." line, if any) into test.sh's summary and counts; WHAT is appended to
+	# the summary line; returns 1 when the tier failed
+	local tier="$1" out="$2" run_rc="$3" t0="$4" what="${5:-}" prefix="$1" line p f proved
+	line="$(grep -E "^$prefix checks: [0-9]+ passed, [0-9]+ failed" "$out" | tail -1)"
+	proved="$(grep -E "^$prefix proved: " "$out" | tail -1 | sed "s/^$prefix proved: //")"
+	p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+	f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+	passed=$((passed + ${p:-0}))
+	if [ "$run_rc" = 0 ] && [ "${f:-0}" = 0 ] && [ "${p:-0}" -gt 0 ]; then
+		summary+=("$tier tier: ran, ${p} checks passed in $((SECONDS - t0))s${proved:+: $proved}${what:+ $what}")
+		return 0
+	fi
+	failed=$((failed + (${f:-0} > 0 ? ${f:-0} : 1)))
+	summary+=("$tier tier: FAILED (rc=$run_rc, ${p:-0} checks passed, ${f:-0} failed)${what:+ $what}")
+	status=1
+	return 1
+}
+
+run_tier_alone() {
+	# a tier script run by itself (bash scripts/<tier>_tier.sh): test.sh's counters, the tier, its summary
+	summary=()
+	passed=0
+	failed=0
+	status=0
+	"$1"
+	log "Summary"
+	printf '  %s\n' "${summary[@]}"
+	echo "tests: $passed passed, $failed failed"
+	exit "$status"
+}

@@ -149,20 +149,8 @@ browser_tier() {
 		SE_OFFLINE=true SE_AVOID_STATS=true timeout 900 "$BROWSER_PY" "$REPO/tests_browser/run_browser.py" \
 			--site "$BROWSER_SITE" --port "$BROWSER_PORT" --shots "$shots" 2>&1 | tee "$out"
 		local run_rc=${PIPESTATUS[0]}
-		local line p f
-		line="$(grep -E '^browser checks: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)"
+		tally_checks browser "$out" "$run_rc" "$t0" "(screenshots in $shots)" || rc=1
 		rm -f "$out"
-		p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-		f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-		passed=$((passed + ${p:-0}))
-		if [ "$run_rc" = 0 ] && [ "${f:-0}" = 0 ] && [ "${p:-0}" -gt 0 ]; then
-			summary+=("browser tier: ran, ${p} checks passed in $((SECONDS - t0))s (screenshots in $shots)")
-		else
-			failed=$((failed + (${f:-0} > 0 ? ${f:-0} : 1)))
-			summary+=("browser tier: FAILED (rc=$run_rc, ${p:-0} checks passed, ${f:-0} failed; screenshots in $shots)")
-			status=1
-			rc=1
-		fi
 	fi
 	browser_cleanup
 	if [ -n "$previous_trap" ]; then trap -- "$previous_trap" EXIT; else trap - EXIT; fi
@@ -176,15 +164,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	cd "$REPO" || exit 1
 	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
 	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
-	summary=()
-	passed=0
-	failed=0
-	status=0
 	# shellcheck source=scripts/bench_lib.sh
 	source "$REPO/scripts/bench_lib.sh"
-	browser_tier
-	log "Summary"
-	printf '  %s\n' "${summary[@]}"
-	echo "tests: $passed passed, $failed failed"
-	exit "$status"
+	run_tier_alone browser_tier
 fi

@@ -147,20 +147,8 @@ fault_tier() {
 			chmod 666 "$out"
 			as_bench_user "cd '$BENCH' && timeout 900 ./env/bin/python apps/crm_module/tests_faults/run_faults.py check --run '$FAULT_RUN' --site '$FAULT_SITE' --url http://127.0.0.1:$FAULT_PORT --bench '$BENCH' --only '${CRM_FAULTS:-redis,mariadb,daily}'" 2>&1 | tee "$out"
 			local run_rc=${PIPESTATUS[0]}
-			local line p f
-			line="$(grep -E '^fault checks: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)"
+			tally_checks fault "$out" "$run_rc" "$t0" "(Redis killed, MariaDB restarted under 20 writers, nightly run killed mid-step)" || rc=1
 			rm -f "$out"
-			p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-			f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-			passed=$((passed + ${p:-0}))
-			if [ "$run_rc" = 0 ] && [ "${f:-0}" = 0 ] && [ "${p:-0}" -gt 0 ]; then
-				summary+=("fault tier: ran, ${p} checks passed in $((SECONDS - t0))s (Redis killed, MariaDB restarted under 20 writers, nightly run killed mid-step)")
-			else
-				failed=$((failed + (${f:-0} > 0 ? ${f:-0} : 1)))
-				summary+=("fault tier: FAILED (rc=$run_rc, ${p:-0} checks passed, ${f:-0} failed)")
-				status=1
-				rc=1
-			fi
 		fi
 	fi
 	fault_cleanup
@@ -175,15 +163,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	cd "$REPO" || exit 1
 	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
 	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
-	summary=()
-	passed=0
-	failed=0
-	status=0
 	# shellcheck source=scripts/bench_lib.sh
 	source "$REPO/scripts/bench_lib.sh"
-	fault_tier
-	log "Summary"
-	printf '  %s\n' "${summary[@]}"
-	echo "tests: $passed passed, $failed failed"
-	exit "$status"
+	run_tier_alone fault_tier
 fi

@@ -306,21 +306,8 @@ mail_tier() {
 			chmod 644 "$out"
 			as_bench_user "cd '$BENCH' && timeout 300 bench --site '$MAIL_SITE' execute crm_module.tests.mail_check.run --kwargs \"{'imap_port': $MAIL_IMAP_PORT, 'smtp_port': $MAIL_SMTP_PORT, 'password': '$MAIL_PASS'}\"" 2>&1 | tee "$out"
 			local run_rc=${PIPESTATUS[0]}
-			local line p f proved
-			line="$(grep -E '^mail checks: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)"
-			proved="$(grep -E '^mail proved: ' "$out" | tail -1 | sed 's/^mail proved: //')"
+			tally_checks mail "$out" "$run_rc" "$t0" || rc=1
 			rm -f "$out"
-			p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-			f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-			passed=$((passed + ${p:-0}))
-			if [ "$run_rc" = 0 ] && [ "${f:-0}" = 0 ] && [ "${p:-0}" -gt 0 ]; then
-				summary+=("mail tier: ran, ${p} checks passed in $((SECONDS - t0))s: $proved")
-			else
-				failed=$((failed + (${f:-0} > 0 ? ${f:-0} : 1)))
-				summary+=("mail tier: FAILED (rc=$run_rc, ${p:-0} checks passed, ${f:-0} failed)")
-				status=1
-				rc=1
-			fi
 		fi
 	fi
 	mail_cleanup
@@ -335,15 +322,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	cd "$REPO" || exit 1
 	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
 	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
-	summary=()
-	passed=0
-	failed=0
-	status=0
 	# shellcheck source=scripts/bench_lib.sh
 	source "$REPO/scripts/bench_lib.sh"
-	mail_tier
-	log "Summary"
-	printf '  %s\n' "${summary[@]}"
-	echo "tests: $passed passed, $failed failed"
-	exit "$status"
+	run_tier_alone mail_tier
 fi

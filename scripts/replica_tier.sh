@@ -216,21 +216,8 @@ replica_tier() {
 			out="$(mktemp)"
 			as_bench_user "cd '$BENCH' && timeout 600 ./env/bin/python -m crm_module.tests.replica_check 'http://127.0.0.1:$REPLICA_PORT' '$REPLICA_SITE' '$plan' --primary $REPLICA_PRIMARY_PORT --replica $REPLICA_REPLICA_PORT --admin '$REPLICA_ADMIN:$REPLICA_ADMIN_PASS' --bench '$BENCH'" 2>&1 | tee "$out"
 			local run_rc=${PIPESTATUS[0]}
-			local line p f proved
-			line="$(grep -E '^replica checks: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)"
-			proved="$(grep -E '^replica proved: ' "$out" | tail -1 | sed 's/^replica proved: //')"
+			tally_checks replica "$out" "$run_rc" "$t0" || rc=1
 			rm -f "$out"
-			p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-			f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
-			passed=$((passed + ${p:-0}))
-			if [ "$run_rc" = 0 ] && [ "${f:-0}" = 0 ] && [ "${p:-0}" -gt 0 ]; then
-				summary+=("replica tier: ran, ${p} checks passed in $((SECONDS - t0))s: $proved")
-			else
-				failed=$((failed + (${f:-0} > 0 ? ${f:-0} : 1)))
-				summary+=("replica tier: FAILED (rc=$run_rc, ${p:-0} checks passed, ${f:-0} failed)")
-				status=1
-				rc=1
-			fi
 		fi
 	fi
 	replica_cleanup
@@ -245,15 +232,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	cd "$REPO" || exit 1
 	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
 	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
-	summary=()
-	passed=0
-	failed=0
-	status=0
 	# shellcheck source=scripts/bench_lib.sh
 	source "$REPO/scripts/bench_lib.sh"
-	replica_tier
-	log "Summary"
-	printf '  %s\n' "${summary[@]}"
-	echo "tests: $passed passed, $failed failed"
-	exit "$status"
+	run_tier_alone replica_tier
 fi
