@@ -12,6 +12,7 @@
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh forecast-backtest  # learned vs stage-weighted forecast:
 #       generated histories and the site's own (python -m crm_module.benchmarks.forecast_backtest: generated only)
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh sync     # ERPNext / Contact sync: save cost, backfill rate
+#   CRM_SITE=bench.localhost bash scripts/benchmark.sh sync-scale  # backfill of 10k customers + 20k contacts
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh all      # reads, peer, load, jobs-l on dataset L
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh remove   # delete dataset L
 #   CRM_SITE=web.localhost bash scripts/benchmark.sh web-lead   # 1,000 web-to-lead submissions on gunicorn
@@ -87,6 +88,8 @@ case "${1:-jobs}" in
 	forecast-backtest) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.forecast_backtest.run" ;;
 	# ERPNext / Contact sync (issue 20): median save cost synced vs unsynced, backfill rate
 	sync) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.erp_sync.run --kwargs \"{'saves': ${CRM_SYNC_SAVES:-200}, 'customers': ${CRM_SYNC_CUSTOMERS:-200}}\"" ;;
+	# the set-based backfill at 10,000 customers + 20,000 contacts (CRM_SYNC_SCALE), extrapolated to 100k + 200k
+	sync-scale) as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.erp_sync.backfill_at_scale --kwargs \"{'customers': ${CRM_SYNC_SCALE:-10000}}\"" ;;
 	all)
 		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.reads.run"
 		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.peer.compare"
