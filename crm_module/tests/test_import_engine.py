@@ -427,6 +427,13 @@ class TestImportEngine(IntegrationTestCase):
 		self.assertEqual(result.refused, [])
 		self.assertEqual(len(result.created), 200)
 		by_engine = self.snapshot(result.created)
+		# index rows written from memory are named as the database names those it writes itself
+		renamed = frappe.db.sql(
+			"""select count(*) from `tabCRM Record Access` where `record_type` = %s and `record_name` in %s
+			and `name` != md5(concat_ws(char(31), `user`, `record_type`, `record_name`))""",
+			(constants.LEAD, tuple(result.created)),
+		)
+		self.assertEqual(renamed[0][0], 0)
 		self.assertEqual(len(by_form), 200)
 		routed = [r["record"]["lead_owner"] for r in by_engine if r["record"]["territory"]]
 		self.assertEqual(sorted(set(routed)), sorted({self.rep1, self.rep2}))

@@ -127,11 +127,28 @@ def insert_children(
 		bulk.insert_rows(doctype, [*CHILD_STANDARD, "parent", "parentfield", "parenttype", *columns], values)
 
 
+def index_new(doctype: str, names: list[str], records: list[dict]) -> None:
+	"""Access index rows of new records: from memory where the rule needs no parent (the owner, the
+	assignee of the ToDo written with it), else read with the parents' rows."""
+	assignees = {
+		name: json.loads(record["_assign"])
+		for name, record in zip(names, records, strict=True)
+		if record.get("_assign")
+	}
+	rows = access_index.rows_for_new(
+		doctype, dict(zip(names, records, strict=True)), assignees, frappe.session.user
+	)
+	if rows is None:
+		access_index.refresh(doctype, names, new=True)
+	else:
+		bulk.insert_rows(constants.RECORD_ACCESS, access_index.ROW_FIELDS, rows, ignore=True)
+
+
 def after_insert(doctype: str, names: list[str], records: list[dict], now) -> None:
 	"""The access index rows of the new records; from the values in memory: for interactions their
 	timeline entries and their customers' and contacts' last-contact dates, for opportunities their first
 	stage-history row and timeline entry, for notes theirs; customers' last activity follows."""
-	access_index.refresh(doctype, names, new=True)
+	index_new(doctype, names, records)
 	if doctype == constants.INTERACTION:
 		user = frappe.session.user
 		effects.insert_timeline(
