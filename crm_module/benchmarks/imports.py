@@ -178,21 +178,33 @@ def remove(data_imports: list[str]) -> None:
 
 
 def remove_records(doctype: str, names: list[str]) -> None:
-	timeline = frappe.qb.DocType(constants.TIMELINE)
-	for chunk in bulk.chunks(names):
-		chunk = list(chunk)
+	"""Delete records written without hooks, with what hangs off them (scores, assignments, stage
+	history, mentions, timeline entries, access index rows): 999 names per statement."""
+	access, timeline = f"`tab{constants.RECORD_ACCESS}`", f"`tab{constants.TIMELINE}`"
+	quoted = frappe.db.escape(doctype)
+	for chunk in bulk.chunks(names, 999):
+		listed = bulk.sql_in(chunk)
 		if doctype == constants.LEAD:
-			frappe.db.delete(constants.LEAD_SCORE, {"lead": ("in", chunk)})
-			frappe.db.delete("ToDo", {"reference_type": doctype, "reference_name": ("in", chunk)})
-			entries = timeline.lead.isin(chunk)
+			frappe.db.sql(f"delete from `tab{constants.LEAD_SCORE}` where `lead` in {listed}")
+			frappe.db.sql(
+				f"delete from `tabToDo` where `reference_type` = {quoted} and `reference_name` in {listed}"
+			)
+			entries = f"`lead` in {listed}"
 		else:
-			entries = (timeline.reference_doctype == doctype) & timeline.reference_name.isin(chunk)
-		rows = frappe.qb.from_(timeline).select(timeline.name).where(entries).run(pluck=True)
-		access_index.forget(constants.TIMELINE, rows)
-		if rows:
-			frappe.db.delete(constants.TIMELINE, {"name": ("in", rows)})
-		access_index.forget(doctype, chunk)
-		frappe.db.delete(doctype, {"name": ("in", chunk)})
+			entries = f"`reference_doctype` = {quoted} and `reference_name` in {listed}"
+		if doctype == constants.OPPORTUNITY:
+			frappe.db.sql(f"delete from `tab{constants.DEAL_STAGE}` where `opportunity` in {listed}")
+		if doctype == constants.NOTE:
+			frappe.db.sql(f"delete from `tab{constants.NOTE_MENTION}` where `parent` in {listed}")
+		rows = frappe.db.sql(f"select `name` from {timeline} where {entries}", pluck=True)
+		for part in bulk.chunks(rows, 999):
+			frappe.db.sql(
+				f"delete from {access} where `record_type` = {frappe.db.escape(constants.TIMELINE)}"
+				f" and `record_name` in {bulk.sql_in(part)}"
+			)
+			frappe.db.sql(f"delete from {timeline} where `name` in {bulk.sql_in(part)}")
+		frappe.db.sql(f"delete from {access} where `record_type` = {quoted} and `record_name` in {listed}")
+		frappe.db.sql(f"delete from `tab{doctype}` where `name` in {listed}")
 
 
 # ------------------------------------------------------------------ the benchmark
