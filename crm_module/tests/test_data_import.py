@@ -413,6 +413,9 @@ class TestDataImport(IntegrationTestCase):
 		with as_user(self.rep1):
 			with self.assertRaises(frappe.PermissionError):
 				new_import(constants.LEAD, content, f"{self.tag}-rep.csv")
+			# nor can they start a manager's import (`form_start_import` checks no permission itself)
+			with self.assertRaises(frappe.PermissionError):
+				frappe.get_doc(door.DATA_IMPORT, self.lead_import).start_import()
 		with as_user(self.manager):
 			with self.assertRaises(frappe.PermissionError):
 				new_import("ToDo", csv_text(("Description",), [("x",)]), f"{self.tag}-todo.csv")

@@ -94,6 +94,11 @@ class CRMDataImport(DataImport):
 			return super().start_import()
 		from frappe.utils.scheduler import is_scheduler_inactive
 
+		# `form_start_import` checks nothing: whoever starts the import must be able to run it
+		self.check_permission("write")
+		engine.require_importer()
+		can_import(self.reference_doctype, raise_exception=True)
+
 		run_now = frappe.flags.in_test or frappe.conf.developer_mode
 		if is_scheduler_inactive() and not run_now:
 			frappe.throw(_("Scheduler is inactive. Cannot import data."), title=_("Scheduler Inactive"))

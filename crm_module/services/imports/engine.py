@@ -294,8 +294,9 @@ def announce(
 
 def in_batch(result: ImportResult, write):
 	"""Run one batch's writes and commit them. A deadlock or lock wait timeout (another writer on the same
-	tables) rolls the batch back and runs it again, up to `ATTEMPTS` times; any other error rolls the
-	batch back and stops the import."""
+	tables), or a random row name (timeline entries, assignments, child rows: 10 hex characters, as
+	Frappe's "hash" naming gives them) already taken, rolls the batch back and runs it again with new
+	names, up to `ATTEMPTS` times; any other error rolls the batch back and stops the import."""
 	result.batches += 1
 	for attempt in range(1, ATTEMPTS + 1):
 		try:
@@ -304,10 +305,16 @@ def in_batch(result: ImportResult, write):
 			return out or []
 		except Exception as error:
 			frappe.db.rollback()
-			if attempt < ATTEMPTS and isinstance(error, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+			if attempt < ATTEMPTS and retryable(error):
 				time.sleep(0.2 * attempt)
 				continue
 			raise ImportInterrupted(result, result.batches, error) from error
+
+
+def retryable(error: Exception) -> bool:
+	if isinstance(error, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+		return True
+	return bool(frappe.db.is_primary_key_violation(error))
 
 
 def new_doc_defaults(doctype: str, fields: dict) -> dict:
