@@ -5,7 +5,12 @@ from datetime import date, datetime
 
 import pytest
 
-from crm_module.domain.import_doctype_rules import contact_rules, interaction_rules, lead_rules
+from crm_module.domain.import_doctype_rules import (
+	contact_rules,
+	interaction_rules,
+	lead_rules,
+	opportunity_rules,
+)
 from crm_module.domain.import_rows import (
 	Checked,
 	Field,
@@ -179,3 +184,18 @@ def test_changed_fields_compare_by_value():
 		"status": "Contacted",
 		"amount": 6.0,
 	}
+
+
+def test_opportunity_rules_refuse_a_negative_value_and_a_probability_outside_0_100():
+	rows = [
+		Checked(2, {"value": 10.0, "probability_percent": 0.0}),
+		Checked(3, {"value": -1.0}),
+		Checked(4, {"value": 1.0, "probability_percent": 100.5}),
+		Checked(5, {"opportunity_name": "an update that leaves value and probability alone"}),
+	]
+	for row in rows:
+		opportunity_rules(row, "US", new=row.row != 5)
+	assert [(r.row, r.field) for row in rows for r in row.refusals] == [
+		(3, "value"),
+		(4, "probability_percent"),
+	]
