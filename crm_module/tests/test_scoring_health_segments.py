@@ -165,11 +165,17 @@ class TestPrediction(IntegrationTestCase):
 		self.assertEqual(factors["factors"][0]["feature"], "source")
 
 	def test_daily_job_scores_open_leads_and_predicts(self):
+		closed = frappe.get_all(constants.LEAD, {"status": ("in", ["Converted", "Lost"])}, pluck="name")
+		# other suites may have scored a lead before it was closed (an import, a web form, a migration): the job
+		# itself must add no score to a closed lead
+		before = (
+			frappe.get_all(constants.LEAD_SCORE, {"lead": ("in", closed)}, pluck="name") if closed else []
+		)
 		result = scoring.score_all_leads()
 		self.assertEqual(result["model"]["status"], "trained")
 		self.assertTrue(frappe.db.exists(constants.LEAD_SCORE, {"lead": self.hot, "scoring_date": today()}))
-		closed = frappe.get_all(constants.LEAD, {"status": ("in", ["Converted", "Lost"])}, pluck="name")
-		self.assertFalse(frappe.db.exists(constants.LEAD_SCORE, {"lead": ("in", closed)}))
+		after = frappe.get_all(constants.LEAD_SCORE, {"lead": ("in", closed)}, pluck="name") if closed else []
+		self.assertEqual(sorted(after), sorted(before))
 		self.assertGreater(frappe.db.get_value(constants.LEAD, self.hot, "conversion_probability"), 50)
 
 	def test_not_enough_history(self):
