@@ -1029,7 +1029,10 @@ def check_my_day_call(browser: Browser, api: Api, fixtures: dict, rep: str):
 			"const m = document.querySelector('.modal.show .btn-modal-primary'); return !!(m && m.offsetParent);",
 			what="the call dialog",
 		)
-		browser.js("return cur_dialog.set_value('subject', arguments[0]);", subject)
+		# typed as a person would (the page keeps its dialog to itself, so cur_dialog may be another one)
+		field = driver.find_element(By.CSS_SELECTOR, ".modal.show input[data-fieldname='subject']")
+		field.clear()
+		field.send_keys(subject)
 		browser.idle()
 		browser.screenshot("my-day-call-dialog")
 		driver.find_element(By.CSS_SELECTOR, ".modal.show .btn-modal-primary").click()
