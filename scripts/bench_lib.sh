@@ -2,6 +2,8 @@
 # Helpers for scripts that USE an existing Frappe bench (they never build one).
 # Expects REPO, BENCH and DB_HOST to be set by the caller.
 
+log() { printf '\n==> %s\n' "$*"; }
+
 as_bench_user() {
 	local owner
 	owner="$(stat -c %U "$BENCH")"
@@ -122,8 +124,41 @@ tally_checks() {
 	return 1
 }
 
+stop_pidfile() {
+	# stop_pidfile PIDFILE SECONDS: stop the process of the pid file's first line, wait for it up to SECONDS,
+	# then SIGKILL
+	[ -s "$1" ] || return 0
+	local pid _
+	pid="$(head -1 "$1")"
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 $(($2 * 4))); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.25
+	done
+	kill -9 "$pid" 2>/dev/null
+}
+
+run_checks() {
+	# run_checks TIER T0 WHAT COMMAND...: run a tier's checks, show their output and tally their closing line
+	local tier="$1" t0="$2" what="$3" out run_rc
+	shift 3
+	out="$(mktemp)"
+	"$@" 2>&1 | tee "$out"
+	run_rc=${PIPESTATUS[0]}
+	tally_checks "$tier" "$out" "$run_rc" "$t0" "$what"
+	run_rc=$?
+	rm -f "$out"
+	return "$run_rc"
+}
+
 run_tier_alone() {
-	# a tier script run by itself (bash scripts/<tier>_tier.sh): test.sh's counters, the tier, its summary
+	# a tier script run by itself (bash scripts/<tier>_tier.sh): test.sh's settings and counters, the tier,
+	# its summary
+	set -uo pipefail
+	REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+	cd "$REPO" || exit 1
+	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
+	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
 	summary=()
 	passed=0
 	failed=0

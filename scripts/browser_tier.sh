@@ -19,7 +19,6 @@
 BROWSER_CHROMIUM=/usr/bin/chromium
 BROWSER_DRIVER=/usr/bin/chromedriver
 
-declare -F log >/dev/null || log() { printf '\n==> %s\n' "$*"; }
 
 browser_tools() {
 	# Chromium, chromedriver and Selenium, installed when missing and possible; BROWSER_SKIP says why not.
@@ -144,13 +143,9 @@ browser_tier() {
 		rc=1
 	else
 		echo "site $BROWSER_SITE served on http://$BROWSER_SITE:$BROWSER_PORT after $((SECONDS - t0))s"
-		local out
-		out="$(mktemp)"
-		SE_OFFLINE=true SE_AVOID_STATS=true timeout 900 "$BROWSER_PY" "$REPO/tests_browser/run_browser.py" \
-			--site "$BROWSER_SITE" --port "$BROWSER_PORT" --shots "$shots" 2>&1 | tee "$out"
-		local run_rc=${PIPESTATUS[0]}
-		tally_checks browser "$out" "$run_rc" "$t0" "(screenshots in $shots)" || rc=1
-		rm -f "$out"
+		run_checks browser "$t0" "(screenshots in $shots)" env SE_OFFLINE=true SE_AVOID_STATS=true timeout 900 \
+			"$BROWSER_PY" "$REPO/tests_browser/run_browser.py" --site "$BROWSER_SITE" --port "$BROWSER_PORT" \
+			--shots "$shots" || rc=1
 	fi
 	browser_cleanup
 	if [ -n "$previous_trap" ]; then trap -- "$previous_trap" EXIT; else trap - EXIT; fi
@@ -159,12 +154,6 @@ browser_tier() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	# standalone: this tier only
-	set -uo pipefail
-	REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-	cd "$REPO" || exit 1
-	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
-	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
 	# shellcheck source=scripts/bench_lib.sh
-	source "$REPO/scripts/bench_lib.sh"
-	run_tier_alone browser_tier
+	source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh" && run_tier_alone browser_tier
 fi

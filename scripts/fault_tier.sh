@@ -19,7 +19,6 @@
 #   CRM_KEEP_SITE=1         keep the servers' folder and the site (their names are printed; stop the
 #                           servers with `python tests_faults/run_faults.py down --run <folder>`)
 
-declare -F log >/dev/null || log() { printf '\n==> %s\n' "$*"; }
 
 fault_fail() {
 	summary+=("fault tier: FAILED ($1)")
@@ -142,13 +141,7 @@ fault_tier() {
 			rc=1
 		else
 			echo "site $FAULT_SITE served on http://127.0.0.1:$FAULT_PORT after $((SECONDS - t0))s"
-			local out
-			out="$(mktemp)"
-			chmod 666 "$out"
-			as_bench_user "cd '$BENCH' && timeout 900 ./env/bin/python apps/crm_module/tests_faults/run_faults.py check --run '$FAULT_RUN' --site '$FAULT_SITE' --url http://127.0.0.1:$FAULT_PORT --bench '$BENCH' --only '${CRM_FAULTS:-redis,mariadb,daily}'" 2>&1 | tee "$out"
-			local run_rc=${PIPESTATUS[0]}
-			tally_checks fault "$out" "$run_rc" "$t0" "(Redis killed, MariaDB restarted under 20 writers, nightly run killed mid-step)" || rc=1
-			rm -f "$out"
+			run_checks fault "$t0" "(Redis killed, MariaDB restarted under 20 writers, nightly run killed mid-step)" as_bench_user "cd '$BENCH' && timeout 900 ./env/bin/python apps/crm_module/tests_faults/run_faults.py check --run '$FAULT_RUN' --site '$FAULT_SITE' --url http://127.0.0.1:$FAULT_PORT --bench '$BENCH' --only '${CRM_FAULTS:-redis,mariadb,daily}'" || rc=1
 		fi
 	fi
 	fault_cleanup
@@ -158,12 +151,6 @@ fault_tier() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	# standalone: this tier only
-	set -uo pipefail
-	REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-	cd "$REPO" || exit 1
-	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
-	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
 	# shellcheck source=scripts/bench_lib.sh
-	source "$REPO/scripts/bench_lib.sh"
-	run_tier_alone fault_tier
+	source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh" && run_tier_alone fault_tier
 fi

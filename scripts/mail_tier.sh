@@ -25,7 +25,6 @@
 
 MAIL_USERS="rep@crm.test other@crm.test customer@outside.test stranger@outside.test"
 
-declare -F log >/dev/null || log() { printf '\n==> %s\n' "$*"; }
 
 mail_port() {
 	# the wanted port when nothing listens there, else any free loopback port
@@ -222,20 +221,6 @@ mail_servers_up() {
 	return 1
 }
 
-mail_stop() {
-	# mail_stop PIDFILE: stop the process and wait for it (up to 10 s, then SIGKILL)
-	[ -s "$1" ] || return 0
-	local pid
-	pid="$(head -1 "$1")"
-	kill "$pid" 2>/dev/null || return 0
-	local _
-	for _ in $(seq 1 40); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.25
-	done
-	kill -9 "$pid" 2>/dev/null
-}
-
 mail_cleanup() {
 	# stop both servers, delete their folder and the site; safe to call twice
 	if [ -n "${MAIL_SITE:-}" ] && [ -z "${CRM_KEEP_SITE:-}" ] && [ -d "$BENCH/sites/$MAIL_SITE" ]; then
@@ -243,8 +228,8 @@ mail_cleanup() {
 	fi
 	MAIL_SITE=""
 	[ -n "${MAIL_DIR:-}" ] || return 0
-	mail_stop "$MAIL_DIR/exim/exim.pid"
-	mail_stop "$MAIL_DIR/dovecot/run/master.pid"
+	stop_pidfile "$MAIL_DIR/exim/exim.pid" 10
+	stop_pidfile "$MAIL_DIR/dovecot/run/master.pid" 10
 	rm -rf "$MAIL_DIR"
 	MAIL_DIR=""
 }
@@ -301,13 +286,7 @@ mail_tier() {
 			rc=1
 		else
 			echo "site $MAIL_SITE ready after $((SECONDS - t0))s"
-			local out
-			out="$(mktemp)"
-			chmod 644 "$out"
-			as_bench_user "cd '$BENCH' && timeout 300 bench --site '$MAIL_SITE' execute crm_module.tests.mail_check.run --kwargs \"{'imap_port': $MAIL_IMAP_PORT, 'smtp_port': $MAIL_SMTP_PORT, 'password': '$MAIL_PASS'}\"" 2>&1 | tee "$out"
-			local run_rc=${PIPESTATUS[0]}
-			tally_checks mail "$out" "$run_rc" "$t0" || rc=1
-			rm -f "$out"
+			run_checks mail "$t0" "" as_bench_user "cd '$BENCH' && timeout 300 bench --site '$MAIL_SITE' execute crm_module.tests.mail_check.run --kwargs \"{'imap_port': $MAIL_IMAP_PORT, 'smtp_port': $MAIL_SMTP_PORT, 'password': '$MAIL_PASS'}\"" || rc=1
 		fi
 	fi
 	mail_cleanup
@@ -317,12 +296,6 @@ mail_tier() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	# standalone: this tier only
-	set -uo pipefail
-	REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-	cd "$REPO" || exit 1
-	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
-	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
 	# shellcheck source=scripts/bench_lib.sh
-	source "$REPO/scripts/bench_lib.sh"
-	run_tier_alone mail_tier
+	source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh" && run_tier_alone mail_tier
 fi

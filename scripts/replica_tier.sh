@@ -21,7 +21,6 @@
 REPLICA_MARIADBD="${CRM_MARIADBD:-/usr/sbin/mariadbd}"
 REPLICA_ADMIN="crm_tier_admin"
 
-declare -F log >/dev/null || log() { printf '\n==> %s\n' "$*"; }
 
 replica_port() {
 	# the wanted port when nothing listens there, else any free loopback port
@@ -126,31 +125,17 @@ replica_serve() {
 	return 1
 }
 
-replica_stop() {
-	# replica_stop PIDFILE: stop the process and wait for it (up to 30 s, then SIGKILL)
-	[ -s "$1" ] || return 0
-	local pid
-	pid="$(cat "$1")"
-	kill "$pid" 2>/dev/null || return 0
-	local _
-	for _ in $(seq 1 60); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.5
-	done
-	kill -9 "$pid" 2>/dev/null
-}
-
 replica_cleanup() {
 	# stop the server and both databases, delete their folders and the site; safe to call twice
 	[ -n "${REPLICA_DIR:-}" ] || return 0
-	replica_stop "$REPLICA_RUN/gunicorn.pid"
+	stop_pidfile "$REPLICA_RUN/gunicorn.pid" 30
 	if [ -n "${REPLICA_SITE:-}" ] && [ -d "$BENCH/sites/$REPLICA_SITE" ]; then
 		# its cache keys go with it; its databases go with the servers
 		as_bench_user "cd '$BENCH' && timeout 60 bench --site '$REPLICA_SITE' clear-cache >/dev/null 2>&1; rm -rf 'sites/$REPLICA_SITE'"
 	fi
 	REPLICA_SITE=""
-	replica_stop "$REPLICA_DIR/replica.pid"
-	replica_stop "$REPLICA_DIR/primary.pid"
+	stop_pidfile "$REPLICA_DIR/replica.pid" 30
+	stop_pidfile "$REPLICA_DIR/primary.pid" 30
 	rm -rf "$REPLICA_DIR"
 	REPLICA_DIR=""
 }
@@ -212,12 +197,7 @@ replica_tier() {
 			rc=1
 		else
 			echo "site $REPLICA_SITE on the primary, reading from the replica, served on 127.0.0.1:$REPLICA_PORT after $((SECONDS - t0))s"
-			local out
-			out="$(mktemp)"
-			as_bench_user "cd '$BENCH' && timeout 600 ./env/bin/python -m crm_module.tests.replica_check 'http://127.0.0.1:$REPLICA_PORT' '$REPLICA_SITE' '$plan' --primary $REPLICA_PRIMARY_PORT --replica $REPLICA_REPLICA_PORT --admin '$REPLICA_ADMIN:$REPLICA_ADMIN_PASS' --bench '$BENCH'" 2>&1 | tee "$out"
-			local run_rc=${PIPESTATUS[0]}
-			tally_checks replica "$out" "$run_rc" "$t0" || rc=1
-			rm -f "$out"
+			run_checks replica "$t0" "" as_bench_user "cd '$BENCH' && timeout 600 ./env/bin/python -m crm_module.tests.replica_check 'http://127.0.0.1:$REPLICA_PORT' '$REPLICA_SITE' '$plan' --primary $REPLICA_PRIMARY_PORT --replica $REPLICA_REPLICA_PORT --admin '$REPLICA_ADMIN:$REPLICA_ADMIN_PASS' --bench '$BENCH'" || rc=1
 		fi
 	fi
 	replica_cleanup
@@ -227,12 +207,6 @@ replica_tier() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	# standalone: this tier only
-	set -uo pipefail
-	REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-	cd "$REPO" || exit 1
-	BENCH="${CRM_BENCH_PATH:-/home/frappe/frappe-bench}"
-	DB_HOST="${CRM_DB_HOST:-127.0.0.1}"
 	# shellcheck source=scripts/bench_lib.sh
-	source "$REPO/scripts/bench_lib.sh"
-	run_tier_alone replica_tier
+	source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh" && run_tier_alone replica_tier
 fi

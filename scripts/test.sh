@@ -57,8 +57,6 @@ passed=0
 failed=0
 status=0
 
-log() { printf '\n==> %s\n' "$*"; }
-
 # ------------------------------------------------------------------ tier 1: pure Python
 pure_tier() {
 	log "Tier 1: pure Python (lint, domain tests, static checks)"
