@@ -202,61 +202,61 @@ def erase_person(email: str) -> dict[str, int]:
 	return touched
 
 
+def erased_values() -> dict[str, dict]:
+	"""What erasure writes over the person's own records, by doctype."""
+	return {
+		constants.LEAD: {
+			"lead_name": ANONYMOUS,
+			"email_id": None,
+			"phone": None,
+			"job_title": None,
+			"notes": None,
+			"consent_ip": None,  # the web form's consent proof names the person's address
+			"referrer": None,
+		},
+		constants.CONTACT: {
+			"first_name": ANONYMOUS,
+			"last_name": None,
+			"full_name": ANONYMOUS,
+			"email_id": None,
+			"phone": None,
+			"job_title": None,
+			"notes": None,
+		},
+		# the email and phone a customer copied from the person
+		constants.CUSTOMER: {"email_id": None, "phone": None},
+	}
+
+
+def overwrite(doctype: str, names: list[str], values: dict, condition=None) -> None:
+	"""UPDATE `doctype` SET values WHERE name IN names (AND condition(table))."""
+	table = frappe.qb.DocType(doctype)
+	query = frappe.qb.update(table)
+	for column, value in values.items():
+		query = query.set(table[column], value)
+	where = table.name.isin(names)
+	if condition is not None:
+		where = where & condition(table)
+	query.where(where).run()
+
+
 def anonymise(records: dict[str, list[str]], related: dict[str, list[str]], email: str) -> None:
-	if records[constants.LEAD]:
-		lead = frappe.qb.DocType(constants.LEAD)
-		(
-			frappe.qb.update(lead)
-			.set(lead.lead_name, ANONYMOUS)
-			.set(lead.email_id, None)
-			.set(lead.phone, None)
-			.set(lead.job_title, None)
-			.set(lead.notes, None)
-			.set(lead.consent_ip, None)  # the web form's consent proof names the person's address
-			.set(lead.referrer, None)
-			.where(lead.name.isin(records[constants.LEAD]))
-		).run()
+	for doctype, values in erased_values().items():
+		if records[doctype]:
+			overwrite(doctype, records[doctype], values)
 	if records[constants.CONTACT]:
-		contact = frappe.qb.DocType(constants.CONTACT)
-		(
-			frappe.qb.update(contact)
-			.set(contact.first_name, ANONYMOUS)
-			.set(contact.last_name, None)
-			.set(contact.full_name, ANONYMOUS)
-			.set(contact.email_id, None)
-			.set(contact.phone, None)
-			.set(contact.job_title, None)
-			.set(contact.notes, None)
-			.where(contact.name.isin(records[constants.CONTACT]))
-		).run()
 		for table in (constants.EMAIL_ADDRESS, constants.PHONE_NUMBER):
 			frappe.db.delete(
 				table, {"parenttype": constants.CONTACT, "parent": ("in", records[constants.CONTACT])}
 			)
-	if records[constants.CUSTOMER]:
-		customer = frappe.qb.DocType(constants.CUSTOMER)  # the email and phone they copied from the person
-		(
-			frappe.qb.update(customer)
-			.set(customer.email_id, None)
-			.set(customer.phone, None)
-			.where(customer.name.isin(records[constants.CUSTOMER]))
-		).run()
-	if related[constants.INTERACTION]:
-		interaction = frappe.qb.DocType(constants.INTERACTION)
-		(
-			frappe.qb.update(interaction)
-			.set(interaction.subject, REDACTED)
-			.set(interaction.description, None)
-			.set(interaction.next_step, None)
-			.where(interaction.name.isin(related[constants.INTERACTION]))
-		).run()
-		(
-			frappe.qb.update(interaction)
-			.set(interaction.conducted_by, None)
-			.where(
-				interaction.name.isin(related[constants.INTERACTION]) & (interaction.conducted_by == email)
-			)
-		).run()
+	interactions = related[constants.INTERACTION]
+	if interactions:
+		overwrite(
+			constants.INTERACTION, interactions, {"subject": REDACTED, "description": None, "next_step": None}
+		)
+		overwrite(
+			constants.INTERACTION, interactions, {"conducted_by": None}, lambda t: t.conducted_by == email
+		)
 
 
 def text_columns() -> dict[str, tuple[str, ...]]:
