@@ -19,6 +19,8 @@
 #       (loopback, CRM_WEB_LEAD_PORT 8021): 5xx count, the per-IP rate limit, one lead per distinct email
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh import [--rows N] [--doctype leads|contacts|interactions]
 #       # the set-based import engine on a generated file (default 100000 leads, 1 % bad rows), twice
+#   CRM_SITE=mig.localhost bash scripts/benchmark.sh migrate [--rows N]  # crm-migrate frappe-crm of N leads, N deals
+#       (half without organization), N notes (default 100000), timed per step, then a second run; cleans up
 #   CRM_SITE=bench.localhost bash scripts/benchmark.sh data-import [--rows N]  # Frappe's Data Import (through the
 #       import engine) of N leads and N interactions (default 100000), Report View export of the leads
 #
@@ -117,5 +119,6 @@ case "${1:-jobs}" in
 			as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.imports.run --kwargs \"{'rows': $rows}\""
 		fi
 		;;
+	migrate) rows=100000; [ "${2:-}" = --rows ] && rows="${3:-}"; case "$rows" in '' | *[!0-9]*) echo "--rows takes a positive number" >&2; exit 2 ;; esac; as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.migrate.run --kwargs \"{'rows': $rows}\"" ;;
 	*) echo "usage: bash scripts/benchmark.sh [jobs|dataset|reads|peer|load|churn|jobs-l|all|remove|import [--rows N]]" >&2; exit 2 ;;
 esac

@@ -20,14 +20,14 @@ def email_and_phone(checked: Checked, region: str, email_field="email_id", phone
 
 def lead_rules(checked: Checked, region: str, new: bool = True) -> None:
 	"""CRM Sales Lead.validate: trimmed name, company key, email and phone normalised; Converted only
-	through conversion."""
+	through conversion (a migrated lead brings the customer it was converted to)."""
 	values = checked.values
 	if "lead_name" in values:
 		values["lead_name"] = (values["lead_name"] or "").strip()
 	if "company_name" in values or new:
 		values["company_key"] = company_key(values.get("company_name"))
 	email_and_phone(checked, region)
-	if values.get("status") == "Converted":
+	if values.get("status") == "Converted" and empty(values.get("converted_customer")):
 		checked.refuse(
 			"status",
 			"Status (status) Converted is set by converting the lead (Convert to Customer), not by hand",

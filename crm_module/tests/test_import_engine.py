@@ -220,8 +220,8 @@ class TestImportEngine(IntegrationTestCase):
 	def failing_once(self, error: Exception, rows: list[dict]) -> None:
 		original, attempts = writes.insert_batch, []
 
-		def fail_once(spec, records):
-			names = original(spec, records)  # written, then the database refuses the transaction
+		def fail_once(spec, records, *options):
+			names = original(spec, records, *options)  # written, then the database refuses the transaction
 			attempts.append(names)
 			if len(attempts) == 1:
 				raise error

@@ -199,3 +199,10 @@ def test_opportunity_rules_refuse_a_negative_value_and_a_probability_outside_0_1
 		(3, "value"),
 		(4, "probability_percent"),
 	]
+
+
+def test_a_migrated_lead_converted_to_a_named_customer_is_kept_converted():
+	item = check_row(3, {"lead_name": "A", "status": "Converted"}, LEAD_FIELDS, NOW)
+	item.values["converted_customer"] = "CRM-CUST-00001"  # the engine keeps it for a migration's row
+	lead_rules(item, "US")
+	assert (item.refusals, item.values["status"]) == ([], "Converted")

@@ -23,6 +23,12 @@ every row held to the rules of a form save, checked set-wise.
    does every check and writes nothing.
 5. The dashboard cache is dropped once at the end.
 
+`migrating` (a migration's rows, `services/migration/core.py`): the app-maintained (read-only) fields a
+row gives are kept (conversion links, the ERPNext customer, an opportunity's lead and close date), an
+owner left empty stays empty (no default owner, no territory routing), the duplicate guard is off (a
+source system keeps a lead and the contact it became side by side), and new leads get no owner
+assignment (ToDo) and no score (the migration scores them once at the end).
+
 Leads, interactions, customers and contacts (with their email and phone rows) are supported. Only CRM
 Managers and System Managers import (`require_importer`).
 """
@@ -56,6 +62,7 @@ SEGMENT = 20_000  # rows checked together (memory stays bounded for files of mil
 # as they happen
 Listener = Callable[[list[tuple]], None]
 NOT_SANITIZED = {"Code", "Attach", "Attach Image", "Password", "JSON"}
+LAYOUT_AND_TABLES = {"Section Break", "Column Break", "Tab Break", "HTML", "Table", "Table MultiSelect"}
 
 
 @dataclass
@@ -136,7 +143,9 @@ class Run:
 	dry_run: bool
 	batch_size: int
 	listener: Listener | None
+	migrating: bool = False
 	fields: dict = field(default_factory=dict)
+	system: set = field(default_factory=set)  # read-only fields a migration's rows may set
 	defaults: dict = field(default_factory=dict)
 	child_fields: dict = field(default_factory=dict)
 	other_tables: set = field(default_factory=set)  # child tables the engine does not write
@@ -162,6 +171,12 @@ class Run:
 			if df.fieldtype in ("Table", "Table MultiSelect") and df.fieldname not in self.spec.children
 		}
 		self.defaults = new_doc_defaults(self.spec.doctype, self.fields)
+		if self.migrating:
+			self.system = {
+				df.fieldname
+				for df in frappe.get_meta(self.spec.doctype).fields
+				if df.read_only and df.fieldname not in self.fields and df.fieldtype not in LAYOUT_AND_TABLES
+			}
 		self.child_fields = child_fields(self.spec)
 		self.now, self.user, self.region = now_datetime(), frappe.session.user, default_region()
 		self.fullname = get_fullname(self.user)
@@ -178,17 +193,19 @@ def import_rows(
 	check_permission: bool = True,
 	segment_size: int = SEGMENT,
 	listener: Listener | None = None,
+	migrating: bool = False,
 ) -> ImportResult:
 	"""Import `rows` (dicts by fieldname; `_row` gives a row's number in its file, else its position
 	from 1; a list or any iterable, read `segment_size` rows at a time) into `doctype`. See the module
-	docstring. `listener` hears what became of every row (the Data Import door logs it)."""
+	docstring. `listener` hears what became of every row (the Data Import door logs it); `migrating`:
+	see the module docstring."""
 	spec = spec_for(doctype)
 	if check_permission:
 		require_importer()
 	key = key or spec.default_key
 	key_column = key_column_of(spec, key)
 	result = ImportResult(doctype, key, dry_run=dry_run)
-	run = Run(spec, key, key_column, update_existing, dry_run, batch_size, listener)
+	run = Run(spec, key, key_column, update_existing, dry_run, batch_size, listener, migrating)
 	position = 0
 	iterator = iter(rows)
 	while segment := list(islice(iterator, segment_size)):
@@ -218,6 +235,8 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 			for fieldname, value in run.defaults.items():
 				if item.values.get(fieldname) is None:
 					item.values[fieldname] = value
+		if run.migrating:
+			migrated_values(run, item, row)
 		if spec.children:
 			check_children(spec, item, row, run.now, run.child_fields)
 		for table in sorted(run.other_tables & tables_given(row)):
@@ -262,7 +281,7 @@ def import_segment(run: Run, numbered: list[tuple[int, dict]], result: ImportRes
 		names = in_batch(
 			result,
 			lambda records=records, rows=rows: announce(
-				run, rows, "created", writes.insert_batch(spec, records), notes
+				run, rows, "created", writes.insert_batch(spec, records, run.migrating), notes
 			),
 		)
 		result.created += names
@@ -456,6 +475,16 @@ def check_children(spec: Spec, item: Checked, row: dict, now, fields: dict[str, 
 		item.values[table] = coerced
 
 
+def migrated_values(run: Run, item: Checked, row: dict) -> None:
+	"""A migration's row keeps the app-maintained fields it gives, and an owner it leaves empty."""
+	for fieldname in run.system & row.keys():
+		if not row_rules.empty(row[fieldname]):
+			item.values[fieldname] = row[fieldname]
+	owner = run.spec.owner_field
+	if owner and row_rules.empty(row.get(owner)):
+		item.values[owner] = None
+
+
 def frappe_field_rules(item: Checked, fields: dict) -> None:
 	"""What Frappe's own save checks and does: URL fields hold URLs (`_validate_data_fields`), text
 	holding markup is sanitised (`_sanitize_content`)."""
@@ -482,9 +511,9 @@ def check_set(run: Run, rows: list[Checked], matched: dict) -> list[Refusal]:
 				row.values["conducted_by"] = run.fullname
 	if spec.doctype == constants.CONTACT:
 		checks.check_primary_contacts(rows, matched, state)
-	if spec.dedupe:
+	if spec.dedupe and not run.migrating:
 		warnings = checks.check_duplicates(spec.doctype, rows, matched, state)
-	if spec.routed:
+	if spec.routed and not run.migrating:
 		checks.route(spec.doctype, [r for r in rows if r.row not in matched], run.user, state)
 	if spec.doctype in derive.RULES:
 		derive.RULES[spec.doctype](run, [r for r in rows if r.row not in matched], matched)

@@ -22,12 +22,13 @@ from crm_module.services.insights.lead_inputs import LEAD_FIELDS
 CHILD_STANDARD = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
 
 
-def insert_batch(spec: Spec, records: list[dict]) -> list[str]:
+def insert_batch(spec: Spec, records: list[dict], migrating: bool = False) -> list[str]:
 	"""Insert `records` (values by fieldname, child tables as lists of dicts) as new documents named by
-	the doctype's series, then their after-save effects. Returns the names, in order."""
+	the doctype's series, then their after-save effects (`migrating`: no owner assignment and no score
+	for new leads). Returns the names, in order."""
 	names = bulk.reserve_names(spec.prefix, len(records), spec.digits)
 	now, user = now_datetime(), frappe.session.user
-	later = derive_before_insert(spec.doctype, names, records, now, user)
+	later = derive_before_insert(spec.doctype, names, records, now, user, migrating)
 	columns = filled(records, spec.children)
 	values = [
 		(name, now, now, user, user, 0, 0, *(r.get(c) for c in columns))
@@ -54,11 +55,13 @@ def filled(records: list[dict], skip=()) -> list[str]:
 	return list(columns)
 
 
-def derive_before_insert(doctype: str, names: list[str], records: list[dict], now, user: str):
+def derive_before_insert(
+	doctype: str, names: list[str], records: list[dict], now, user: str, migrating: bool = False
+):
 	"""Values a save and its follow-ups would write onto the new records right after inserting them,
 	computed from the records in memory so they go into the INSERT itself (no UPDATE of 2,000 rows
 	afterwards); returns what is to be written once the records are stored (or None)."""
-	if doctype == constants.LEAD:
+	if doctype == constants.LEAD and not migrating:  # a migration scores its leads once at the end
 		return derive_lead_values(names, records, now, user)
 	return None
 

@@ -55,7 +55,7 @@ def migrate_stages(m: Migration) -> None:
 
 
 def migrate_customers(m: Migration) -> None:
-	for source in source_rows(
+	sources = source_rows(
 		"Customer",
 		[
 			"customer_name",
@@ -70,34 +70,34 @@ def migrate_customers(m: Migration) -> None:
 			"customer_type",
 			"_assign",
 		],
-	):
+	)
 
-		def build(source, notes):
-			name = (source.customer_name or "").strip()
-			if not name:
-				raise SkipRecord("no customer name")
-			return {
-				"company_name": name,
-				"customer_type": mm.customer_type(source.customer_type),
-				"industry": source.industry,
-				"website": source.website,
-				"email_id": m.email(source.email_id, notes),
-				"phone": m.phone(source.mobile_no, notes),
-				"status": "Inactive" if source.disabled else "Active",
-				"lifecycle_stage": "Customer",
-				"account_owner": m.owner(notes, source.account_manager, assign=source._assign),
-				"currency": source.default_currency,
-				"description": source.customer_details,
-				"erpnext_customer": source.name,
-			}
+	def build(source, notes):
+		name = (source.customer_name or "").strip()
+		if not name:
+			raise SkipRecord("no customer name")
+		return {
+			"company_name": name,
+			"customer_type": mm.customer_type(source.customer_type),
+			"industry": source.industry,
+			"website": source.website,
+			"email_id": m.email(source.email_id, notes),
+			"phone": m.phone(source.mobile_no, notes),
+			"status": "Inactive" if source.disabled else "Active",
+			"lifecycle_stage": "Customer",
+			"account_owner": m.owner(notes, source.account_manager, assign=source._assign),
+			"currency": source.default_currency,
+			"description": source.customer_details,
+			"erpnext_customer": source.name,
+		}
 
-		m.migrate("Customer", source, constants.CUSTOMER, build)
+	m.migrate_many("Customer", sources, constants.CUSTOMER, build)
 
 
 def migrate_prospects(m: Migration) -> None:
 	if not frappe.db.exists("DocType", "Prospect"):
 		return
-	for source in source_rows(
+	sources = source_rows(
 		"Prospect",
 		[
 			"company_name",
@@ -108,21 +108,21 @@ def migrate_prospects(m: Migration) -> None:
 			"prospect_owner",
 			"_assign",
 		],
-	):
+	)
 
-		def build(source, notes):
-			name = (source.company_name or source.name or "").strip()
-			return {
-				"company_name": name,
-				"industry": source.industry,
-				"website": source.website,
-				"company_size": source.no_of_employees,
-				"annual_revenue": float(mm.to_cents(source.annual_revenue)),
-				"lifecycle_stage": "Prospect",
-				"account_owner": m.owner(notes, source.prospect_owner, assign=source._assign),
-			}
+	def build(source, notes):
+		name = (source.company_name or source.name or "").strip()
+		return {
+			"company_name": name,
+			"industry": source.industry,
+			"website": source.website,
+			"company_size": source.no_of_employees,
+			"annual_revenue": float(mm.to_cents(source.annual_revenue)),
+			"lifecycle_stage": "Prospect",
+			"account_owner": m.owner(notes, source.prospect_owner, assign=source._assign),
+		}
 
-		m.migrate("Prospect", source, constants.CUSTOMER, build)
+	m.migrate_many("Prospect", sources, constants.CUSTOMER, build)
 
 
 # ------------------------------------------------------------------ customers made from leads
@@ -177,22 +177,16 @@ def migrate_lead_customers(m: Migration) -> None:
 	if not won:
 		return
 	fields = existing_fields("Lead", ["name", "modified", *LEAD_FIELDS, "company_name", "email_id"])
-	for source in frappe.get_all(
+	sources = frappe.get_all(
 		"Lead", filters={"name": ("in", list(won))}, fields=fields, order_by="creation asc"
-	):
+	)
 
-		def values_of(source, notes):
-			return persons.lead_customer_values(
-				m,
-				source,
-				notes,
-				source.company_name,
-				source.email_id,
-				won[source.name],
-				[owner[source.name]],
-			)
+	def values_of(source, notes):
+		return persons.lead_customer_values(
+			m, source, notes, source.company_name, source.email_id, won[source.name], [owner[source.name]]
+		)
 
-		persons.migrate_customer(m, LEAD_CUSTOMER, source, values_of)
+	persons.migrate_customers(m, LEAD_CUSTOMER, sources, values_of)
 
 
 # ------------------------------------------------------------------ contacts
@@ -210,35 +204,35 @@ def migrate_contacts(m: Migration) -> None:
 		by_contact.setdefault(link.parent, []).append(link)
 	if not by_contact:
 		return
-	for source in contact_rows(list(by_contact)):
+	sources = contact_rows(list(by_contact))
 
-		def build(source, notes):
-			parties = by_contact[source.name]
-			customer = next(
-				(
-					m.target(p.link_doctype, p.link_name)
-					for p in parties
-					if p.link_doctype in ("Customer", "Prospect") and m.target(p.link_doctype, p.link_name)
-				),
-				None,
-			) or next(  # a contact of a lead that an opportunity made a customer of
-				(
-					m.target(LEAD_CUSTOMER, p.link_name)
-					for p in parties
-					if p.link_doctype == "Lead" and m.target(LEAD_CUSTOMER, p.link_name)
-				),
-				None,
-			)
-			if not customer:
-				named = ", ".join(f"{p.link_doctype} {p.link_name}" for p in parties)
-				if all(p.link_doctype == "Lead" for p in parties):
-					raise SkipRecord(
-						f"linked to {named} only (a lead without a customer): its details migrate with the lead"
-					)
-				raise SkipRecord(f"linked to {named}, none of them migrated")
-			return contact_values(m, source, customer, notes)
+	def build(source, notes):
+		parties = by_contact[source.name]
+		customer = next(
+			(
+				m.target(p.link_doctype, p.link_name)
+				for p in parties
+				if p.link_doctype in ("Customer", "Prospect") and m.target(p.link_doctype, p.link_name)
+			),
+			None,
+		) or next(  # a contact of a lead that an opportunity made a customer of
+			(
+				m.target(LEAD_CUSTOMER, p.link_name)
+				for p in parties
+				if p.link_doctype == "Lead" and m.target(LEAD_CUSTOMER, p.link_name)
+			),
+			None,
+		)
+		if not customer:
+			named = ", ".join(f"{p.link_doctype} {p.link_name}" for p in parties)
+			if all(p.link_doctype == "Lead" for p in parties):
+				raise SkipRecord(
+					f"linked to {named} only (a lead without a customer): its details migrate with the lead"
+				)
+			raise SkipRecord(f"linked to {named}, none of them migrated")
+		return contact_values(m, source, customer, notes)
 
-		m.migrate("Contact", source, constants.CONTACT, build)
+	m.migrate_many("Contact", sources, constants.CONTACT, build)
 
 
 # ------------------------------------------------------------------ leads
@@ -256,34 +250,33 @@ def migrate_leads(m: Migration) -> None:
 		)
 	}
 	notes_by_lead = children("CRM Note", "Lead", ["note", "added_by", "added_on"]) if sources else {}
-	for source in sources:
 
-		def build(source, notes):
-			customer = m.target("Customer", converted_to.get(source.name))
-			values = lead_values(
-				m,
-				source,
-				notes,
-				name=mm.lead_name(
-					source.lead_name,
-					source.first_name,
-					source.last_name,
-					source.company_name,
-					source.email_id,
-				),
-				status=mm.erpnext_lead_status(source.status, bool(customer)),
-				customer=customer,
-				company=source.company_name,
-				email=source.email_id,
-			)
-			values["country"] = source.country
-			values["notes"] = mm.notes_text(notes_by_lead.get(source.name, []))
-			return values
+	def build(source, notes):
+		customer = m.target("Customer", converted_to.get(source.name))
+		values = lead_values(
+			m,
+			source,
+			notes,
+			name=mm.lead_name(
+				source.lead_name,
+				source.first_name,
+				source.last_name,
+				source.company_name,
+				source.email_id,
+			),
+			status=mm.erpnext_lead_status(source.status, bool(customer)),
+			customer=customer,
+			company=source.company_name,
+			email=source.email_id,
+		)
+		values["country"] = source.country
+		values["notes"] = mm.notes_text(notes_by_lead.get(source.name, []))
+		return values
 
-		def after(doc, source=source):
-			persons.mark_source_lead(m, LEAD_CUSTOMER, source.name, doc.name)
+	def after(source, name):
+		persons.mark_source_lead(m, LEAD_CUSTOMER, source.name, name)
 
-		m.migrate("Lead", source, constants.LEAD, build, after)
+	m.migrate_many("Lead", sources, constants.LEAD, build, after)
 
 
 # ------------------------------------------------------------------ opportunities
@@ -362,56 +355,54 @@ def migrate_opportunities(m: Migration) -> None:
 		"""The first migrated Contact of `lead` that is a contact of `customer`."""
 		return next(
 			(
-				customer_contact(m.target("Contact", c), customer)
+				customer_contact(m, m.target("Contact", c), customer)
 				for c in lead_contacts.get(lead, [])
-				if customer_contact(m.target("Contact", c), customer)
+				if customer_contact(m, m.target("Contact", c), customer)
 			),
 			None,
 		)
 
-	for source in sources:
+	def build(source, notes):
+		customer = party_customer(source)
+		outcome = mm.erpnext_opportunity_outcome(source.status)
+		if outcome:
+			stage = m.final_stage(PIPELINE, outcome)
+		else:
+			stage = m.target("Sales Stage", source.sales_stage)
+			if not stage:
+				stage = m.first_open_stage(PIPELINE)
+				if source.sales_stage:
+					notes.append(f"sales stage {source.sales_stage} not migrated: first stage")
+		contact = m.target("Contact", source.contact_person)
+		if contact and not customer_contact(m, contact, customer):
+			notes.append(f"contact {source.contact_person} belongs to another customer: left out")
+			contact = None
+		if not contact and source.opportunity_from == "Lead":
+			contact = lead_contact(source.party_name, customer)
+		reasons = [r.lost_reason for r in lost.get(source.name, [])]
+		competitor_names = [r.competitor for r in competitors.get(source.name, []) if r.competitor]
+		return opportunity_values(
+			m,
+			notes,
+			outcome=outcome,
+			probability=source.probability,
+			closed_on=source.modified,
+			owner=source.opportunity_owner,
+			assign=source._assign,
+			opportunity_name=source.title or source.customer_name or source.party_name or source.name,
+			customer=customer,
+			contact=contact,
+			pipeline=PIPELINE,
+			stage=stage,
+			value=float(mm.opportunity_value(source.opportunity_amount, items.get(source.name, []))),
+			currency=source.currency,
+			expected_close_date=source.expected_closing,
+			source=mm.opportunity_source(source.source),
+			opportunity_type=mm.opportunity_type(source.opportunity_type),
+			lead=m.target("Lead", source.party_name) if source.opportunity_from == "Lead" else None,
+			win_loss_reason=mm.loss_reason(reasons, source.order_lost_reason, outcome, source.status),
+			competitors=", ".join(competitor_names) or None,
+			description=mm.notes_text(notes_by_opp.get(source.name, [])),
+		)
 
-		def build(source, notes):
-			customer = party_customer(source)
-			outcome = mm.erpnext_opportunity_outcome(source.status)
-			if outcome:
-				stage = m.final_stage(PIPELINE, outcome)
-			else:
-				stage = m.target("Sales Stage", source.sales_stage)
-				if not stage:
-					stage = m.first_open_stage(PIPELINE)
-					if source.sales_stage:
-						notes.append(f"sales stage {source.sales_stage} not migrated: first stage")
-			contact = m.target("Contact", source.contact_person)
-			if contact and not customer_contact(contact, customer):
-				notes.append(f"contact {source.contact_person} belongs to another customer: left out")
-				contact = None
-			if not contact and source.opportunity_from == "Lead":
-				contact = lead_contact(source.party_name, customer)
-			reasons = [r.lost_reason for r in lost.get(source.name, [])]
-			competitor_names = [r.competitor for r in competitors.get(source.name, []) if r.competitor]
-			return opportunity_values(
-				m,
-				notes,
-				outcome=outcome,
-				probability=source.probability,
-				closed_on=source.modified,
-				owner=source.opportunity_owner,
-				assign=source._assign,
-				opportunity_name=source.title or source.customer_name or source.party_name or source.name,
-				customer=customer,
-				contact=contact,
-				pipeline=PIPELINE,
-				stage=stage,
-				value=float(mm.opportunity_value(source.opportunity_amount, items.get(source.name, []))),
-				currency=source.currency,
-				expected_close_date=source.expected_closing,
-				source=mm.opportunity_source(source.source),
-				opportunity_type=mm.opportunity_type(source.opportunity_type),
-				lead=m.target("Lead", source.party_name) if source.opportunity_from == "Lead" else None,
-				win_loss_reason=mm.loss_reason(reasons, source.order_lost_reason, outcome, source.status),
-				competitors=", ".join(competitor_names) or None,
-				description=mm.notes_text(notes_by_opp.get(source.name, [])),
-			)
-
-		m.migrate("Opportunity", source, constants.OPPORTUNITY, build)
+	m.migrate_many("Opportunity", sources, constants.OPPORTUNITY, build)

@@ -21,9 +21,11 @@ from frappe.utils import get_datetime, getdate
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
+from crm_module.services import bulk
 from crm_module.services.migration import persons
 from crm_module.services.migration.core import (
 	JOIN,
+	JOIN_SOURCE,
 	Migration,
 	SkipRecord,
 	children,
@@ -46,18 +48,21 @@ LEAD_CUSTOMER = mm.as_customer("CRM Lead")
 
 
 def run(m: Migration) -> None:
-	m.run_steps(
-		(
-			("CRM Deal Status", migrate_stages),
-			("CRM Organization", migrate_organizations),
-			("Customers from contacts and leads", migrate_person_customers),
-			("Contact", migrate_contacts),
-			("CRM Lead", migrate_leads),
-			("CRM Deal", migrate_deals),
-			("FCRM Note", migrate_notes),
-			("CRM Call Log", migrate_call_logs),
-			("CRM Task", migrate_tasks),
-		)
+	m.run_steps(steps())
+
+
+def steps() -> tuple:
+	"""The (label, migrate(m)) steps of a run, in order (each one reads what the ones before made)."""
+	return (
+		("CRM Deal Status", migrate_stages),
+		("CRM Organization", migrate_organizations),
+		("Customers from contacts and leads", migrate_person_customers),
+		("Contact", migrate_contacts),
+		("CRM Lead", migrate_leads),
+		("CRM Deal", migrate_deals),
+		("FCRM Note", migrate_notes),
+		("CRM Call Log", migrate_call_logs),
+		("CRM Task", migrate_tasks),
 	)
 
 
@@ -93,23 +98,23 @@ def migrate_organizations(m: Migration) -> None:
 			"CRM Deal", filters={"status": ("in", won or [""])}, pluck="organization", distinct=True
 		)
 	)
-	for source in source_rows(
+	sources = source_rows(
 		"CRM Organization",
 		["organization_name", "website", "no_of_employees", "annual_revenue", "industry", "currency"],
-	):
+	)
 
-		def build(source, notes):
-			return {
-				"company_name": (source.organization_name or source.name).strip(),
-				"website": source.website,
-				"company_size": source.no_of_employees,
-				"annual_revenue": float(mm.to_cents(source.annual_revenue)),
-				"industry": source.industry,
-				"currency": source.currency,
-				"lifecycle_stage": "Customer" if source.name in won_orgs else "Prospect",
-			}
+	def build(source, notes):
+		return {
+			"company_name": (source.organization_name or source.name).strip(),
+			"website": source.website,
+			"company_size": source.no_of_employees,
+			"annual_revenue": float(mm.to_cents(source.annual_revenue)),
+			"industry": source.industry,
+			"currency": source.currency,
+			"lifecycle_stage": "Customer" if source.name in won_orgs else "Prospect",
+		}
 
-		m.migrate("CRM Organization", source, constants.CUSTOMER, build)
+	m.migrate_many("CRM Organization", sources, constants.CUSTOMER, build)
 
 
 def won_statuses() -> list[str]:
@@ -218,25 +223,21 @@ def migrate_person_customers(m: Migration) -> None:
 			else []
 		)
 	}
-	for party, deal in first_deal.items():
-		won_deal, owner = won_by[party], deal.deal_owner
-		source = (contacts if party.key == CONTACT_CUSTOMER else leads).get(party.name)
-		if not source:  # deleted in Frappe CRM while this run read it
-			continue
-		if party.key == CONTACT_CUSTOMER:
+	deal_of = {(party.key, party.name): (won_by[party], deal) for party, deal in first_deal.items()}
 
-			def values_of(source, notes, won_deal=won_deal, owner=owner, assign=deal._assign):
-				return persons.contact_customer_values(m, source, notes, won_deal, [owner], assign)
+	def contact_customer(source, notes):
+		won_deal, deal = deal_of[(CONTACT_CUSTOMER, source.name)]
+		return persons.contact_customer_values(m, source, notes, won_deal, [deal.deal_owner], deal._assign)
 
-			persons.migrate_customer(m, CONTACT_CUSTOMER, source, values_of)
-		else:
+	def lead_customer(source, notes):
+		won_deal, deal = deal_of[(LEAD_CUSTOMER, source.name)]
+		return persons.lead_customer_values(
+			m, source, notes, source.organization, source.email, won_deal, [deal.deal_owner]
+		)
 
-			def values_of(source, notes, won_deal=won_deal, owner=owner):
-				return persons.lead_customer_values(
-					m, source, notes, source.organization, source.email, won_deal, [owner]
-				)
-
-			persons.migrate_customer(m, LEAD_CUSTOMER, source, values_of)
+	# (a contact or lead deleted in Frappe CRM while this run read it is not in these lists)
+	persons.migrate_customers(m, CONTACT_CUSTOMER, list(contacts.values()), contact_customer)
+	persons.migrate_customers(m, LEAD_CUSTOMER, list(leads.values()), lead_customer)
 
 
 def migrate_contacts(m: Migration) -> None:
@@ -257,43 +258,75 @@ def migrate_contacts(m: Migration) -> None:
 		names |= set(frappe.get_all("Contact", filters={"company_name": ("in", list(orgs))}, pluck="name"))
 	if not names:
 		return
-	for source in contact_rows(sorted(names)):
+	sources = contact_rows(sorted(names))
+	known = person_contacts(m)
 
-		def build(source, notes):
-			candidates = [source.company_name] if source.company_name in orgs else []
-			candidates += [deal_org.get(deal) for deal in by_contact.get(source.name, [])]
-			customer = next(
-				(m.target(ORGANIZATION, o) for o in candidates if m.target(ORGANIZATION, o)), None
+	def build(source, notes):
+		candidates = [source.company_name] if source.company_name in orgs else []
+		candidates += [deal_org.get(deal) for deal in by_contact.get(source.name, [])]
+		customer = next((m.target(ORGANIZATION, o) for o in candidates if m.target(ORGANIZATION, o)), None)
+		if customer:
+			return contact_values(m, source, customer, notes)
+		customer = m.target(CONTACT_CUSTOMER, source.name)  # a person buying: their own customer
+		if not customer:
+			named = ", ".join(dict.fromkeys(filter(None, candidates)))
+			if named:
+				raise SkipRecord(f"its organization ({named}) was not migrated")
+			raise SkipRecord(
+				f"no organization, and no customer could be made from it (see {CONTACT_CUSTOMER})"
 			)
-			if customer:
-				return contact_values(m, source, customer, notes)
-			customer = m.target(CONTACT_CUSTOMER, source.name)  # a person buying: their own customer
-			if not customer:
-				named = ", ".join(dict.fromkeys(filter(None, candidates)))
-				if named:
-					raise SkipRecord(f"its organization ({named}) was not migrated")
-				raise SkipRecord(
-					f"no organization, and no customer could be made from it (see {CONTACT_CUSTOMER})"
-				)
-			values = contact_values(m, source, customer, notes)
-			same = same_person_contact(m, source, customer, values)
-			if same:
-				notes.append(f"the same email as contact {same} of customer {customer}: joined to it")
-				return {JOIN: same}
-			return values
+		values = contact_values(m, source, customer, notes)
+		same = same_person_contact(m, source, customer, values, known)
+		if isinstance(same, tuple):  # a contact of this step, not written yet
+			notes.append(
+				lambda name: f"the same email as contact {name} of customer {customer}: joined to it"
+			)
+			return {JOIN_SOURCE: same}
+		if same:
+			notes.append(f"the same email as contact {same} of customer {customer}: joined to it")
+			return {JOIN: same}
+		return values
 
-		m.migrate("Contact", source, constants.CONTACT, build)
+	m.migrate_many("Contact", sources, constants.CONTACT, build)
 
 
-def same_person_contact(m: Migration, source, customer: str, values: dict) -> str | None:
+def person_contacts(m: Migration) -> dict[tuple[str, str], str | tuple[str, str]]:
+	"""{(customer, lower-cased email): contact} of the CRM Contacts of person customers made by
+	migrations (one query per chunk, not one per contact)."""
+	customers = [
+		link.target_name
+		for key in (CONTACT_CUSTOMER, LEAD_CUSTOMER)
+		for link in m.load_links(key).values()
+		if link.target_doctype == constants.CUSTOMER
+	]
+	known = {}
+	for chunk in bulk.chunks(sorted(set(customers)), 5000):
+		for row in frappe.get_all(
+			constants.CONTACT,
+			filters={"customer": ("in", list(chunk)), "email_id": ("is", "set")},
+			fields=["name", "customer", "email_id"],
+			order_by="creation asc",
+		):
+			known.setdefault((row.customer, row.email_id.lower()), row.name)
+	return known
+
+
+def same_person_contact(
+	m: Migration, source, customer: str, values: dict, known: dict
+) -> str | tuple[str, str] | None:
 	"""The CRM Contact of person customer `customer` with the primary email of `source` (a Contact first
-	met now: another Contact record of the same person), else None."""
+	met now: another Contact record of the same person), ("Contact", name) when that is a Contact of
+	this step not written yet, else None (and `source` is remembered in `known` for the next ones)."""
 	if m.target("Contact", source.name):
 		return None
 	email = next((r["email_id"] for r in values["emails"] if r["is_primary"]), None)
 	if not email:
 		return None
-	return frappe.db.get_value(constants.CONTACT, {"customer": customer, "email_id": email}, "name")
+	key = (customer, email.lower())
+	if key in known:
+		return known[key]
+	known[key] = ("Contact", source.name)
+	return None
 
 
 # ------------------------------------------------------------------ leads and deals
@@ -311,31 +344,28 @@ def migrate_leads(m: Migration) -> None:
 		)
 	}
 	parties = deal_parties(m)
-	for source in sources:
 
-		def build(source, notes):
-			deal = deal_of_lead.get(source.name)
-			party = parties.get(deal.name) if deal else None
-			customer = m.target(party.key, party.name) if party else None
-			return lead_values(
-				m,
-				source,
-				notes,
-				name=mm.lead_name(
-					source.lead_name, source.first_name, source.last_name, source.organization, source.email
-				),
-				status=mm.frappe_crm_lead_status(
-					source.status, bool(source.converted or deal), bool(customer)
-				),
-				customer=customer,
-				company=source.organization,
-				email=source.email,
-			)
+	def build(source, notes):
+		deal = deal_of_lead.get(source.name)
+		party = parties.get(deal.name) if deal else None
+		customer = m.target(party.key, party.name) if party else None
+		return lead_values(
+			m,
+			source,
+			notes,
+			name=mm.lead_name(
+				source.lead_name, source.first_name, source.last_name, source.organization, source.email
+			),
+			status=mm.frappe_crm_lead_status(source.status, bool(source.converted or deal), bool(customer)),
+			customer=customer,
+			company=source.organization,
+			email=source.email,
+		)
 
-		def after(doc, source=source):
-			persons.mark_source_lead(m, LEAD_CUSTOMER, source.name, doc.name)
+	def after(source, name):
+		persons.mark_source_lead(m, LEAD_CUSTOMER, source.name, name)
 
-		m.migrate("CRM Lead", source, constants.LEAD, build, after)
+	m.migrate_many("CRM Lead", sources, constants.LEAD, build, after)
 
 
 def migrate_deals(m: Migration) -> None:
@@ -367,52 +397,47 @@ def migrate_deals(m: Migration) -> None:
 	types = dict(frappe.get_all("CRM Deal Status", fields=["name", "type"], as_list=True))
 	contacts = children("CRM Contacts", "CRM Deal", ["contact", "is_primary"])
 	parties = deal_parties(m)
-	for source in sources:
 
-		def build(source, notes):
-			party = parties.get(source.name)
-			customer = deal_customer(m, party, source.organization)
-			if party.note:
-				notes.append(party.note)
-			outcome = mm.FRAPPE_CRM_STATUS_OUTCOME.get(types.get(source.status) or "Open")
-			stage = m.target("CRM Deal Status", source.status)
-			if not stage or (
-				outcome and frappe.db.get_value(constants.PIPELINE_STAGE, stage, "outcome") != outcome
-			):
-				stage = m.final_stage(PIPELINE, outcome) if outcome else m.first_open_stage(PIPELINE)
-				notes.append(f"status {source.status} not migrated: stage {stage}")
-			rows = sorted(contacts.get(source.name, []), key=lambda r: not r.is_primary)
-			contact = next(
-				(m.target("Contact", r.contact) for r in rows if m.target("Contact", r.contact)), None
-			)
-			return opportunity_values(
-				m,
-				notes,
-				outcome=outcome,
-				probability=source.probability,
-				closed_on=source.closed_date or source.modified,
-				owner=source.deal_owner,
-				assign=source._assign,
-				opportunity_name="{} ({})".format(
-					source.organization_name
-					or source.organization
-					or frappe.db.get_value(constants.CUSTOMER, customer, "company_name"),
-					source.name,
-				),
-				customer=customer,
-				contact=customer_contact(contact, customer),
-				pipeline=PIPELINE,
-				stage=stage,
-				value=float(mm.deal_value(source)),
-				currency=source.currency,
-				expected_close_date=source.expected_closure_date,
-				source=mm.opportunity_source(source.source),
-				lead=m.target("CRM Lead", source.lead),
-				win_loss_reason=mm.loss_reason([source.lost_reason], source.lost_notes, outcome, None),
-				description=f"Next step: {source.next_step}" if source.next_step else None,
-			)
+	def build(source, notes):
+		party = parties.get(source.name)
+		customer = deal_customer(m, party, source.organization)
+		if party.note:
+			notes.append(party.note)
+		outcome = mm.FRAPPE_CRM_STATUS_OUTCOME.get(types.get(source.status) or "Open")
+		stage = m.target("CRM Deal Status", source.status)
+		if not stage or (outcome and m.value(constants.PIPELINE_STAGE, stage, "outcome") != outcome):
+			stage = m.final_stage(PIPELINE, outcome) if outcome else m.first_open_stage(PIPELINE)
+			notes.append(f"status {source.status} not migrated: stage {stage}")
+		rows = sorted(contacts.get(source.name, []), key=lambda r: not r.is_primary)
+		contact = next((m.target("Contact", r.contact) for r in rows if m.target("Contact", r.contact)), None)
+		return opportunity_values(
+			m,
+			notes,
+			outcome=outcome,
+			probability=source.probability,
+			closed_on=source.closed_date or source.modified,
+			owner=source.deal_owner,
+			assign=source._assign,
+			opportunity_name="{} ({})".format(
+				source.organization_name
+				or source.organization
+				or m.value(constants.CUSTOMER, customer, "company_name"),
+				source.name,
+			),
+			customer=customer,
+			contact=customer_contact(m, contact, customer),
+			pipeline=PIPELINE,
+			stage=stage,
+			value=float(mm.deal_value(source)),
+			currency=source.currency,
+			expected_close_date=source.expected_closure_date,
+			source=mm.opportunity_source(source.source),
+			lead=m.target("CRM Lead", source.lead),
+			win_loss_reason=mm.loss_reason([source.lost_reason], source.lost_notes, outcome, None),
+			description=f"Next step: {source.next_step}" if source.next_step else None,
+		)
 
-		m.migrate("CRM Deal", source, constants.OPPORTUNITY, build)
+	m.migrate_many("CRM Deal", sources, constants.OPPORTUNITY, build)
 
 
 def deal_customer(m: Migration, party: Party | None, organization: str | None) -> str:
@@ -446,7 +471,7 @@ def reference(m: Migration, doctype: str | None, name: str | None) -> dict:
 		if opportunity:
 			return {
 				"opportunity": opportunity,
-				"customer": frappe.db.get_value(constants.OPPORTUNITY, opportunity, "customer"),
+				"customer": m.value(constants.OPPORTUNITY, opportunity, "customer"),
 			}
 	if not doctype or not name:
 		raise SkipRecord("no reference to a lead or deal")
@@ -455,30 +480,28 @@ def reference(m: Migration, doctype: str | None, name: str | None) -> dict:
 
 def migrate_notes(m: Migration) -> None:
 	fields = ["name", "modified", "title", "content", "reference_doctype", "reference_docname"]
-	for source in frappe.get_all("FCRM Note", fields=fields, order_by="creation asc"):
+	sources = frappe.get_all("FCRM Note", fields=fields, order_by="creation asc")
 
-		def build(source, notes):
-			ref = reference(m, source.reference_doctype, source.reference_docname)
-			content = (source.content or "").strip() or (source.title or "").strip()
-			if not content:
-				raise SkipRecord("no title or content")
-			doctype, name = (
-				(constants.LEAD, ref["lead"])
-				if "lead" in ref
-				else (constants.OPPORTUNITY, ref["opportunity"])
-			)
-			return {
-				"title": source.title,
-				"content": content,
-				"reference_doctype": doctype,
-				"reference_name": name,
-			}
+	def build(source, notes):
+		ref = reference(m, source.reference_doctype, source.reference_docname)
+		content = (source.content or "").strip() or (source.title or "").strip()
+		if not content:
+			raise SkipRecord("no title or content")
+		doctype, name = (
+			(constants.LEAD, ref["lead"]) if "lead" in ref else (constants.OPPORTUNITY, ref["opportunity"])
+		)
+		return {
+			"title": source.title,
+			"content": content,
+			"reference_doctype": doctype,
+			"reference_name": name,
+		}
 
-		m.migrate("FCRM Note", source, constants.NOTE, build)
+	m.migrate_many("FCRM Note", sources, constants.NOTE, build)
 
 
 def migrate_call_logs(m: Migration) -> None:
-	for source in source_rows(
+	sources = source_rows(
 		"CRM Call Log",
 		[
 			"creation",
@@ -495,31 +518,31 @@ def migrate_call_logs(m: Migration) -> None:
 			"reference_doctype",
 			"reference_docname",
 		],
-	):
+	)
 
-		def build(source, notes):
-			ref = reference(m, source.reference_doctype, source.reference_docname)
-			text = frappe.db.get_value("FCRM Note", source.note, "content") if source.note else None
-			description = "\n".join(
-				filter(None, [text, f"Recording: {source.recording_url}" if source.recording_url else None])
-			)
-			agent = source.caller if source.type == "Outgoing" else source.receiver
-			return {
-				**ref,
-				"interaction_type": "Call",
-				"subject": mm.call_subject(source.type, source.get("from"), source.get("to")),
-				"interaction_date": get_datetime(source.start_time or source.creation),
-				"duration_minutes": mm.duration_minutes(source.duration),
-				"outcome": mm.CALL_OUTCOME.get(source.status or ""),
-				"conducted_by": user_name(agent),
-				"description": description or None,
-			}
+	def build(source, notes):
+		ref = reference(m, source.reference_doctype, source.reference_docname)
+		text = frappe.db.get_value("FCRM Note", source.note, "content") if source.note else None
+		description = "\n".join(
+			filter(None, [text, f"Recording: {source.recording_url}" if source.recording_url else None])
+		)
+		agent = source.caller if source.type == "Outgoing" else source.receiver
+		return {
+			**ref,
+			"interaction_type": "Call",
+			"subject": mm.call_subject(source.type, source.get("from"), source.get("to")),
+			"interaction_date": get_datetime(source.start_time or source.creation),
+			"duration_minutes": mm.duration_minutes(source.duration),
+			"outcome": mm.CALL_OUTCOME.get(source.status or ""),
+			"conducted_by": user_name(agent),
+			"description": description or None,
+		}
 
-		m.migrate("CRM Call Log", source, constants.INTERACTION, build)
+	m.migrate_many("CRM Call Log", sources, constants.INTERACTION, build)
 
 
 def migrate_tasks(m: Migration) -> None:
-	for source in source_rows(
+	sources = source_rows(
 		"CRM Task",
 		[
 			"creation",
@@ -533,23 +556,23 @@ def migrate_tasks(m: Migration) -> None:
 			"reference_doctype",
 			"reference_docname",
 		],
-	):
+	)
 
-		def build(source, notes):
-			ref = reference(m, source.reference_doctype, source.reference_docname)
-			is_open = (source.status or "") not in mm.TASK_DONE
-			return {
-				**ref,
-				"interaction_type": "Task",
-				"subject": (source.title or "").strip() or f"Task {source.name}",
-				"interaction_date": get_datetime(source.start_date or source.creation),
-				"conducted_by": user_name(source.assigned_to),
-				"next_step": source.title if is_open else None,
-				"next_step_date": getdate(source.due_date) if is_open and source.due_date else None,
-				"description": "\n".join(
-					filter(None, [f"Status: {source.status}" if source.status else None, source.description])
-				)
-				or None,
-			}
+	def build(source, notes):
+		ref = reference(m, source.reference_doctype, source.reference_docname)
+		is_open = (source.status or "") not in mm.TASK_DONE
+		return {
+			**ref,
+			"interaction_type": "Task",
+			"subject": (source.title or "").strip() or f"Task {source.name}",
+			"interaction_date": get_datetime(source.start_date or source.creation),
+			"conducted_by": user_name(source.assigned_to),
+			"next_step": source.title if is_open else None,
+			"next_step_date": getdate(source.due_date) if is_open and source.due_date else None,
+			"description": "\n".join(
+				filter(None, [f"Status: {source.status}" if source.status else None, source.description])
+			)
+			or None,
+		}
 
-		m.migrate("CRM Task", source, constants.INTERACTION, build)
+	m.migrate_many("CRM Task", sources, constants.INTERACTION, build)

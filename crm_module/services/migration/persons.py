@@ -16,18 +16,30 @@ and a company made from a lead by its company key among the companies made from 
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import frappe
 
 from crm_module import constants
 from crm_module.domain import migration_map as mm
 from crm_module.domain.duplicates import company_key, email_key
-from crm_module.services.migration.core import JOIN, Migration, SkipRecord
+from crm_module.services.migration.core import JOIN, JOIN_SOURCE, Migration, SkipRecord
 from crm_module.services.migration.values import contact_points_of
 
 
+@dataclass(eq=False)
+class Pending:
+	"""A customer of this step not written yet (the import engine writes a step in batches): source `key`
+	`name`, and the values it will be written with."""
+
+	key: str
+	name: str
+	values: dict
+
+
 class Matches:
-	"""The customers a person or a company met again is joined to."""
+	"""The customers a person or a company met again is joined to (a stored customer's name, or a
+	`Pending` one of this step)."""
 
 	def __init__(self):
 		self.emails: dict[str, str] = {}
@@ -64,16 +76,19 @@ class Matches:
 			key = company_key(values.get("company_name"))
 			name = self.companies.get(key) if key else None
 			found = (name, f"company ({values['company_name']})") if name else None
-		if found and frappe.db.exists(constants.CUSTOMER, found[0]):
+		if found and (isinstance(found[0], Pending) or frappe.db.exists(constants.CUSTOMER, found[0])):
 			return found
 		return None
 
-	def add(self, name: str, values: dict) -> None:
+	def add(self, name: "str | Pending", values: dict) -> None:
+		"""Remember customer `name` (it replaces the `Pending` entry it was)."""
 		if values.get("customer_type") == mm.INDIVIDUAL:
-			if values.get("email_id"):
-				self.emails.setdefault(email_key(values["email_id"]), name)
-		elif values.get("company_name"):
-			self.companies.setdefault(company_key(values["company_name"]), name)
+			table, key = self.emails, email_key(values.get("email_id")) if values.get("email_id") else None
+		else:
+			table = self.companies
+			key = company_key(values["company_name"]) if values.get("company_name") else None
+		if key and (key not in table or isinstance(table[key], Pending)):
+			table[key] = name
 
 
 def matches(m: Migration) -> Matches:
@@ -82,32 +97,39 @@ def matches(m: Migration) -> Matches:
 	return m.state["person_matches"]
 
 
-def migrate_customer(
-	m: Migration, key: str, source, values_of: Callable[[frappe._dict, list[str]], dict]
-) -> str | None:
-	"""Create, update or join the customer made from `source` (a Contact or a lead) under the source key
-	`key`; `values_of(source, notes)` gives its field values. Returns the customer's name."""
+def migrate_customers(
+	m: Migration, key: str, sources: list, values_of: Callable[[frappe._dict, list[str]], dict]
+) -> None:
+	"""Create, update or join the customers made from `sources` (Contacts or leads) under the source key
+	`key`; `values_of(source, notes)` gives a customer's field values."""
 	known = matches(m)
-	built: dict = {}
+	built: dict[str, dict] = {}
 
 	def build(source, notes):
 		values = values_of(source, notes)
-		built.update(values)
+		built[source.name] = values
 		if m.target(key, source.name):
 			return values  # this very record again (changed since): update the customer made from it
 		found = known.find(values)
 		if not found:
+			known.add(Pending(key, source.name, values), values)
 			return values
 		customer, what = found
+		won = values.get("lifecycle_stage") == "Customer"  # this person won a deal: so did the customer
+		if isinstance(customer, Pending):
+			notes.append(lambda name, what=what: f"the same {what} as customer {name}: joined to it")
+			if won:
+				customer.values["lifecycle_stage"] = "Customer"
+			return {JOIN_SOURCE: (customer.key, customer.name)}
 		notes.append(f"the same {what} as customer {customer}: joined to it")
-		if values.get("lifecycle_stage") == "Customer":  # this person won a deal: so did the customer
+		if won:
 			frappe.db.set_value(constants.CUSTOMER, customer, "lifecycle_stage", "Customer")
 		return {JOIN: customer}
 
-	name = m.migrate(key, source, constants.CUSTOMER, build)
-	if name and built:
-		known.add(name, built)
-	return name
+	def after(source, name):
+		known.add(name, built.pop(source.name, {}))
+
+	m.migrate_many(key, sources, constants.CUSTOMER, build, after)
 
 
 def contact_customer_values(

@@ -3,9 +3,12 @@ log (CRM Migration Run), the background job and the bench command's entry point.
 
 `run_migration` is the one way in: a CRM Manager (or System Manager) check, the source app must be
 installed, then the source-specific runner (`migration_erpnext`, `migration_frappe_crm`) writes the
-records through the ORM and fills a `domain.migration_map.MigrationReport`. Running it again creates
-and changes nothing unless the source records changed since (see `migration_core`). A dry run does the
-same work inside a savepoint and rolls it back.
+records (new ones through the set-based import engine, one commit per batch of 2,000 with their links
+back; see `migration.core`) and fills a `domain.migration_map.MigrationReport`. Running it again creates
+and changes nothing unless the source records changed since, so a run stopped half-way is finished by
+running it again. A dry run writes every record one by one through the ORM inside a savepoint and rolls
+it all back: its report gives the counts a real run would (what later steps link to exists during the
+dry run).
 """
 
 from contextlib import nullcontext
@@ -121,7 +124,7 @@ def run_logged(source: str, dry_run: bool = False, run_name: str | None = None, 
 		frappe.db.commit()  # nosemgrep: keep the failure on record
 		raise
 	finish_run(run, report)
-	frappe.db.commit()  # nosemgrep: a migration is committed as a whole at the end
+	frappe.db.commit()  # nosemgrep: the last steps' links, the scores and the run log
 	return run, report
 
 

@@ -111,9 +111,9 @@ def lead_values(
 	return values
 
 
-def customer_contact(contact: str | None, customer: str) -> str | None:
+def customer_contact(m: Migration, contact: str | None, customer: str) -> str | None:
 	"""`contact` when it is one of `customer`'s contacts, else None."""
-	if contact and frappe.db.get_value(constants.CONTACT, contact, "customer") == customer:
+	if contact and m.value(constants.CONTACT, contact, "customer") == customer:
 		return contact
 	return None
 
