@@ -29,6 +29,7 @@ app_include_css = "/assets/crm_module/css/crm_module.css"
 app_include_js = [
 	"/assets/crm_module/js/crm_tags.js",  # list-view "Filter by CRM Tag" (issue 4)
 	"/assets/crm_module/js/crm_charts.js",  # readable charts: horizontal bars, money axes (issue 22)
+	"/assets/crm_module/js/crm_pages.js",  # what the desk pages share: the Sales Rep picker
 ]
 
 # Row-level isolation (see crm_module/access/): one rule table behind every read and write path
@@ -110,6 +111,8 @@ override_whitelisted_methods = {
 		"crm_module.access.overrides.kanban_update_order_for_single_card"
 	),
 	"frappe.desk.doctype.kanban_board.kanban_board.add_card": "crm_module.access.overrides.kanban_add_card",
+	# the email composer's recipients: also the mirrored Contacts of the CRM contacts the user reaches
+	"frappe.email.get_contact_list": "crm_module.access.composer.get_contact_list",
 }
 
 _WRITE_GUARD = {

@@ -63,20 +63,7 @@ class CRMMyDay {
 			}
 		</style>`).appendTo(page.main);
 		this.$body = $(`<div class="crm-my-day"></div>`).appendTo(page.main);
-		this.user_field = null;
-		frappe.call({ method: "crm_module.api.dashboard.team", type: "GET" }).then(({ message }) => {
-			if (!message || (message.members && message.members.length < 2)) return;
-			const filters = { enabled: 1, user_type: "System User" };
-			if (message.members) filters.name = ["in", message.members];
-			this.user_field = page.add_field({
-				fieldname: "user",
-				label: __("Sales Rep"),
-				fieldtype: "Link",
-				options: "User",
-				get_query: () => ({ filters }),
-				change: () => this.refresh(),
-			});
-		});
+		crm_module.add_rep_picker(page, this, () => this.refresh());
 		page.set_primary_action(__("Refresh"), () => this.refresh(), "refresh");
 		this.$body.on("click", "[data-crm-action]", (event) => {
 			event.preventDefault();
@@ -94,9 +81,15 @@ class CRMMyDay {
 
 	render(data) {
 		this.items = data.items || [];
-		const summary = this.items.length
-			? __("{0} things to do today, the most valuable first (of {1} found).", [this.items.length, data.total])
-			: __("Nothing needs you today.");
+		const summary =
+			this.items.length === 1
+				? __("One thing to do today (of {0} found).", [data.total])
+				: this.items.length
+				? __("{0} things to do today, the most valuable first (of {1} found).", [
+						this.items.length,
+						data.total,
+				  ])
+				: __("Nothing needs you today.");
 		this.$body.html(`<div class="crm-my-day-summary">${summary}</div>
 			<div class="crm-my-day-list">${this.items.map((item, i) => this.item_html(item, i)).join("")}</div>`);
 	}

@@ -45,23 +45,8 @@ class CRMSalesDashboard {
 			change: () => this.period.get_value() === "Custom" && this.refresh(),
 		});
 		this.range.$wrapper.toggle(false);
-		this.user_field = null;
-		// managers pick any rep; a team lead picks among their team (crm_module.api.dashboard.team)
-		frappe
-			.call({ method: "crm_module.api.dashboard.team", type: "GET" })
-			.then(({ message }) => {
-				if (!message || (message.members && message.members.length < 2)) return;
-				const filters = { enabled: 1, user_type: "System User" };
-				if (message.members) filters.name = ["in", message.members];
-				this.user_field = page.add_field({
-					fieldname: "user",
-					label: __("Sales Rep"),
-					fieldtype: "Link",
-					options: "User",
-					get_query: () => ({ filters }),
-					change: () => this.refresh(),
-				});
-			});
+		// managers pick any rep; a team lead picks among their team
+		crm_module.add_rep_picker(page, this, () => this.refresh());
 		page.set_primary_action(__("Refresh"), () => this.refresh(), "refresh");
 		[
 			["CRM Customer Profile", __("New Customer")],
