@@ -12,11 +12,13 @@
    completed by `erp_backfill.backfill` (ERPNext Customers and Frappe Contacts created); printed: the
    seconds of pairing and of creating, per record, and that rate extrapolated to 100,000 customers with
    200,000 contacts against the issue's 5 minutes. Everything made is deleted at the end.
-3. `backfill_at_scale` (sync-scale): the same at 10,000 customers + 20,000 contacts, generated with the
-   import engine's multi-row inserts, extrapolated linearly to 100,000 + 200,000.
+3. `backfill_at_scale` (sync-scale): 10,000 customers + 20,000 contacts (CRM_SYNC_SCALE: 100000 for
+   100,000 + 200,000) generated with the import engine's multi-row inserts, backfilled each way: CRM-only
+   records, already paired records, ERPNext-only records; seconds against the 5 minutes, peak RSS.
 """
 
 import os
+import resource
 import statistics
 import time
 
@@ -132,20 +134,55 @@ def cleanup(was_on: bool) -> None:
 # ------------------------------------------------------------------ backfill at scale
 
 
+def peak_rss_mb() -> float:
+	"""The process's peak resident set size so far (Linux reports KiB)."""
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_backfill(label: str, scope: str, records: int, created: str | None) -> float:
+	"""One backfill run, printed: its report's lines, seconds, records a second, the figure at 300,000
+	records if linear, CPU in this process, peak RSS."""
+	frappe.flags.crm_sync = False
+	start, cpu = time.perf_counter(), time.process_time()
+	report = erp_backfill.backfill(scope=scope)
+	total_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+	lines = report.as_text().splitlines()
+	for line in lines[:3]:
+		print(f"  {line}")
+	made = sum(report.created.get(kind, {}).get(created, 0) for kind in ("customers", "contacts"))
+	at_target = total_s / records * 300_000
+	print(
+		f"{label}: {records} records in {total_s:.1f} s = {records / total_s:.0f} records/s "
+		f"({made} created); at 100,000 + 200,000 about {at_target:.0f} s if linear "
+		f"(target {TARGET_BACKFILL_S} s: {'met' if at_target <= TARGET_BACKFILL_S else 'NOT met'}); "
+		f"{cpu_s:.1f} s CPU in this process, peak RSS {peak_rss_mb():.0f} MB, "
+		f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+		flush=True,
+	)
+	return total_s
+
+
 def backfill_at_scale(customers: int = 10_000, contacts_per: int = 2) -> None:
-	"""The set-based backfill on `customers` CRM customers with `contacts_per` contacts each (one email and
-	one mobile number each), generated with the import engine's multi-row inserts and left unpaired (no
-	ERPNext side yet): the backfill pairs (none pair) and creates every ERPNext Customer and Frappe
-	Contact. Printed: seconds of generating, of pairing and of creating, records a second, and that rate
-	extrapolated linearly to 100,000 customers with 200,000 contacts against the issue's 5 minutes.
-	Everything made is deleted at the end with bulk DELETEs."""
+	"""The set-based backfill on `customers` customers with `contacts_per` contacts each (one email and one
+	mobile number each), in each direction, on one generated data set:
+
+	1. CRM -> ERPNext: the CRM records, generated with the import engine's multi-row inserts, have no
+	   ERPNext side: every ERPNext Customer and Frappe Contact is created.
+	2. Already paired: the links and merge bases of the CRM records are cleared; the backfill pairs
+	   them again (customers by name, contacts by email), finds every pair equal and writes the links.
+	3. ERPNext -> CRM: the CRM records are deleted (bulk DELETEs); every CRM Customer Profile and CRM
+	   Contact (with its rows) is created from the ERPNext side through the import engine.
+
+	Printed per run: seconds, records a second, the figure at 100,000 + 200,000 records if linear
+	against the issue's 5 minutes (at CRM_SYNC_SCALE=100000 it is measured), CPU, peak RSS. Everything
+	made is deleted at the end with bulk DELETEs."""
 	from crm_module.services.imports import specs, writes
 
 	frappe.set_user("Administrator")
 	tag = frappe.generate_hash(length=6)
 	scope = f"SyncScale{tag}"
 	was_on = erp_sync.enabled()
-	profiles, contacts = [], []
+	records = customers * (1 + contacts_per)
 	try:
 		set_sync(False)
 		start = time.perf_counter()
@@ -164,13 +201,13 @@ def backfill_at_scale(customers: int = 10_000, contacts_per: int = 2) -> None:
 					for i in batch
 				],
 			)
-			profiles += names
-			records = []
+			rows = []
 			for i, profile in zip(batch, names, strict=True):
 				for j in range(contacts_per):
 					email = f"s{tag}.{i}.{j}@example.com"
-					phone = f"+1415{i:06d}{j}"
-					records.append(
+					n = i * contacts_per + j  # a valid US number each (the engine checks E.164)
+					phone = f"+1415{200 + n // 10000:03d}{n % 10000:04d}"
+					rows.append(
 						{
 							"customer": profile,
 							"first_name": f"{scope}c{i}",
@@ -182,48 +219,55 @@ def backfill_at_scale(customers: int = 10_000, contacts_per: int = 2) -> None:
 							"phones": [{"phone": phone, "is_primary": 1, "phone_type": "Mobile"}],
 						}
 					)
-			contacts += writes.insert_batch(specs.SPECS[constants.CONTACT], records)
+			writes.insert_batch(specs.SPECS[constants.CONTACT], rows)
 			frappe.db.commit()  # nosemgrep: a benchmark run from bench execute
-		made_s = time.perf_counter() - start
-		set_sync(True)
-		frappe.flags.crm_sync = False
-		start, cpu = time.perf_counter(), time.process_time()
-		report = erp_backfill.backfill(scope=scope)
-		total_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu
-		load = os.getloadavg()[0]
-		made = report.created.get("customers", {}).get("erp", 0) + report.created.get("contacts", {}).get(
-			"erp", 0
-		)
-		records = customers * (1 + contacts_per)
-		at_target = total_s / records * 300_000
-		print(report.as_text().splitlines()[0])
-		print(report.as_text().splitlines()[1])
 		print(
-			f"generated {customers} CRM customers + {customers * contacts_per} contacts in {made_s:.1f} s; "
-			f"backfill (pairing + creating {made} ERPNext Customers / Frappe Contacts with their rows, "
-			f"commit per batch): {total_s:.1f} s = {records / total_s:.0f} records/s "
-			f"({total_s / records * 1000:.2f} ms a record, was 210-370 ms through the ORM); "
-			f"at 100,000 + 200,000 about {at_target:.0f} s if linear (target {TARGET_BACKFILL_S} s: "
-			f"{'met' if at_target <= TARGET_BACKFILL_S else 'NOT met'}); of it {cpu_s:.1f} s CPU in this "
-			f"process, the rest waiting for MariaDB; machine load average {load:.1f} on {os.cpu_count()} cores"
+			f"generated {customers} CRM customers + {customers * contacts_per} contacts in "
+			f"{time.perf_counter() - start:.1f} s (peak RSS {peak_rss_mb():.0f} MB)",
+			flush=True,
 		)
+		set_sync(True)
+		timed_backfill("1. CRM -> ERPNext (CRM-only records)", scope, records, "erp")
+
+		profiles, contacts = crm_records(scope)
+		unlink(constants.CUSTOMER, profiles, "erpnext_customer")
+		unlink(constants.CONTACT, contacts, "frappe_contact")
+		frappe.db.commit()  # nosemgrep: as above
+		timed_backfill("2. already paired (equal, not linked yet)", scope, records, "crm")
+
+		remove_crm(profiles, contacts)
+		timed_backfill("3. ERPNext -> CRM (ERPNext-only records)", scope, records, "crm")
 	finally:
-		remove_scale(scope, profiles, contacts)
+		remove_scale(scope)
 		set_sync(was_on)
 
 
-def remove_scale(scope: str, profiles: list[str], contacts: list[str]) -> None:
-	"""Bulk DELETE of what `backfill_at_scale` made: Customers, Contacts (+ rows), CRM records (+ rows and
-	access index rows)."""
+def unlink(doctype: str, names: list[str], field: str) -> None:
+	from crm_module.services import bulk
+
+	table = frappe.qb.DocType(doctype)
+	for chunk in bulk.chunks(names):
+		frappe.qb.update(table).set(table[field], None).set(table.erp_sync_state, None).where(
+			table.name.isin(list(chunk))
+		).run()
+
+
+def crm_records(scope: str) -> tuple[list[str], list[str]]:
+	profiles = frappe.get_all(
+		constants.CUSTOMER, filters={"company_name": ("like", f"{scope}%")}, pluck="name", limit_page_length=0
+	)
+	contacts = frappe.get_all(
+		constants.CONTACT, filters={"first_name": ("like", f"{scope}%")}, pluck="name", limit_page_length=0
+	)
+	return profiles, contacts
+
+
+def remove_crm(profiles: list[str], contacts: list[str]) -> None:
+	"""Bulk DELETE of CRM records (with their rows and access index rows)."""
 	from crm_module.access import index as access_index
 	from crm_module.services import bulk
 
-	frappe.db.rollback()
-	customers = frappe.get_all("Customer", filters={"customer_name": ("like", f"{scope}%")}, pluck="name")
-	frappe_contacts = frappe.get_all("Contact", filters={"first_name": ("like", f"{scope}%")}, pluck="name")
 	for doctype, names, parent_tables in (
-		("Contact", frappe_contacts, ("Contact Email", "Contact Phone", "Dynamic Link")),
-		("Customer", customers, ()),
 		(constants.CONTACT, contacts, (constants.EMAIL_ADDRESS, constants.PHONE_NUMBER)),
 		(constants.CUSTOMER, profiles, ()),
 	):
@@ -232,4 +276,28 @@ def remove_scale(scope: str, profiles: list[str], contacts: list[str]) -> None:
 				frappe.db.delete(child, {"parenttype": doctype, "parent": ("in", list(chunk))})
 			frappe.db.delete(doctype, {"name": ("in", list(chunk))})
 			access_index.forget(doctype, list(chunk))
+		frappe.db.commit()  # nosemgrep: a benchmark run from bench execute
+
+
+def remove_scale(scope: str) -> None:
+	"""Bulk DELETE of what `backfill_at_scale` made: Customers, Contacts (+ rows), CRM records (+ rows and
+	access index rows)."""
+	from crm_module.services import bulk
+
+	frappe.db.rollback()
+	customers = frappe.get_all(
+		"Customer", filters={"customer_name": ("like", f"{scope}%")}, pluck="name", limit_page_length=0
+	)
+	frappe_contacts = frappe.get_all(
+		"Contact", filters={"first_name": ("like", f"{scope}%")}, pluck="name", limit_page_length=0
+	)
+	for doctype, names, parent_tables in (
+		("Contact", frappe_contacts, ("Contact Email", "Contact Phone", "Dynamic Link")),
+		("Customer", customers, ()),
+	):
+		for chunk in bulk.chunks(names):
+			for child in parent_tables:
+				frappe.db.delete(child, {"parenttype": doctype, "parent": ("in", list(chunk))})
+			frappe.db.delete(doctype, {"name": ("in", list(chunk))})
 		frappe.db.commit()  # nosemgrep: as above
+	remove_crm(*crm_records(scope))

@@ -2,28 +2,31 @@
 sides, create the missing side, report what could not be paired.
 
 Pairing is set-based (whole columns read once, pairs decided by `domain.erp_sync.pair_by_key`, links
-written in bulk with `services.bulk.update_values`), in this order:
+written in bulk with multi-row upserts, `erp_bulk.write_links`), in this order:
 
 - customers: the profile's `erpnext_customer`; the migration's CRM Source Link rows (Customer ->
   CRM Customer Profile); the same normalised name on one record of each side (several: reported);
 - contacts: the contact's `frappe_contact`; the migration's CRM Source Link rows (Contact -> CRM
   Contact); the same email of one contact each side, within the paired customer when ERPNext is there.
 
-The ERPNext Customers and Frappe Contacts of CRM records left unpaired are then created set-based
-(`erp_bulk`: multi-row INSERTs of Customer, Contact, Contact Email / Phone and Dynamic Link rows, the
-links and merge bases written with bulk UPDATEs, one commit per batch), equal to what the live sync's
-ORM insert stores. The merge of each new pair and the CRM side of ERPNext-only records go through the
-live sync's own functions (`customer_sync`, `contact_mirror`), one savepoint per record: a record that
-fails is reported and listed as a CRM Sync Issue like a live failure. ERPNext Customers and Contacts
-are created only from CRM records; a Frappe Contact of no Customer stays out of the CRM.
+The missing side is created set-based both ways: ERPNext Customers and Frappe Contacts of CRM records
+left unpaired by `erp_bulk` (multi-row INSERTs of Customer, Contact, Contact Email / Phone and Dynamic
+Link rows, equal to what the live sync's ORM insert stores), CRM Customer Profiles and CRM Contacts of
+ERPNext-only Customers and their Contacts by `crm_bulk` (rows fed to the import engine, whose listener
+writes the links and merge bases in each batch; rows it refuses are reported with its reasons); links
+and merge bases with multi-row upserts, one commit per batch. A new pair whose merge would change no
+stored value only gets its link and merge base written (`crm_bulk.equal_*_pairs`, both sides read in
+bulk); the pairs that differ (and the few records `crm_bulk` leaves to it) go through the live sync's
+own functions (`customer_sync`, `contact_mirror`), one savepoint per record: a record that fails is
+reported and listed as a CRM Sync Issue like a live failure. ERPNext Customers and Contacts are created
+only from CRM records; a Frappe Contact of no Customer stays out of the CRM.
 """
 
 import frappe
 
 from crm_module import constants
 from crm_module.domain import erp_sync as rules
-from crm_module.services.bulk import update_values
-from crm_module.services.integrations import erp_bulk, erp_sync
+from crm_module.services.integrations import crm_bulk, erp_bulk, erp_sync
 from crm_module.services.integrations.customer_sync import ERP_CUSTOMER, FRAPPE_CONTACT, erpnext_installed
 
 COMMIT_EVERY = 500
@@ -39,20 +42,27 @@ def backfill(create: bool = True, commit: bool = True, scope: str | None = None)
 	"""Pair, create, report. `scope`: only records whose name (company name; contact first name)
 	contains it (a subset, and the tests' own records)."""
 	report = rules.BackfillReport()
-	if erpnext_installed():
+	erpnext = erpnext_installed()
+	if erpnext:
 		customers = pair_customers(report, scope)
 		if create:
-			sync_all(constants.CUSTOMER, customers["paired"], report, "customers", commit, created=False)
+			differ = crm_bulk.equal_customer_pairs(customers["paired"])
+			sync_all(constants.CUSTOMER, differ, report, "customers", commit, created=False)
 			made = erp_bulk.create_erp_customers(customers["crm_only"], report, commit)
 			report.add_created("customers", "erp", made)
-			sync_all(ERP_CUSTOMER, customers["erp_only"], report, "customers", commit)
+			made, live = crm_bulk.create_profiles(customers["erp_only"], report)
+			report.add_created("customers", "crm", made)
+			sync_all(ERP_CUSTOMER, live, report, "customers", commit)
 	contacts = pair_contacts(report, scope)
 	if create:
-		sync_all(constants.CONTACT, contacts["paired"], report, "contacts", commit, created=False)
-		made = erp_bulk.create_frappe_contacts(contacts["crm_only"], report, erpnext_installed(), commit)
+		differ = crm_bulk.equal_contact_pairs(contacts["paired"], erpnext)
+		sync_all(constants.CONTACT, differ, report, "contacts", commit, created=False)
+		made = erp_bulk.create_frappe_contacts(contacts["crm_only"], report, erpnext, commit)
 		report.add_created("contacts", "erp", made)
-		if erpnext_installed():
-			sync_all(FRAPPE_CONTACT, contacts["erp_only"], report, "contacts", commit)
+		if erpnext:
+			made, live = crm_bulk.create_crm_contacts(contacts["erp_only"], report)
+			report.add_created("contacts", "crm", made)
+			sync_all(FRAPPE_CONTACT, live, report, "contacts", commit)
 	return report
 
 
@@ -98,12 +108,12 @@ def pair_customers(report: rules.BackfillReport, scope: str | None = None) -> di
 	for name in amb_right:
 		report.unpaired.append(("customers", ERP_CUSTOMER, name, "its name is shared by several records"))
 	new = {**fresh, **by_name}
-	update_values(constants.CUSTOMER, {profile: {"erpnext_customer": c} for profile, c in new.items()})
+	erp_bulk.write_links(constants.CUSTOMER, {profile: {"erpnext_customer": c} for profile, c in new.items()})
 	links.update(by_name)
 	taken.update(by_name.values())
 	ambiguous = set(amb_left)
 	return {
-		"paired": list(new),
+		"paired": new,
 		"crm_only": [row.name for row in profiles if row.name not in links and row.name not in ambiguous],
 		"erp_only": [name for name in customers if name not in taken and name not in set(amb_right)],
 	}
@@ -151,7 +161,7 @@ def pair_contacts(report: rules.BackfillReport, scope: str | None = None) -> dic
 			("contacts", constants.CONTACT, name, "its email is shared by several records")
 		)
 	new = {**fresh, **by_email}
-	update_values(constants.CONTACT, {c: {"frappe_contact": f} for c, f in new.items()})
+	erp_bulk.write_links(constants.CONTACT, {c: {"frappe_contact": f} for c, f in new.items()})
 	links.update(by_email)
 	taken.update(by_email.values())
 	ambiguous_right = set(amb_right)
@@ -168,7 +178,7 @@ def pair_contacts(report: rules.BackfillReport, scope: str | None = None) -> dic
 		)
 		erp_only = [n for n in contacts if n not in taken and n not in ambiguous_right and n in of_customers]
 	return {
-		"paired": list(new),
+		"paired": new,
 		"crm_only": [row.name for row in crm if row.name not in links and row.name not in set(amb_left)],
 		"erp_only": erp_only,
 	}
