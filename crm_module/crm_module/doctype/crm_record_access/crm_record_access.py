@@ -30,5 +30,6 @@ def on_doctype_update():
 	frappe.db.add_unique(
 		constants.RECORD_ACCESS, ["user", "record_type", "record_name"], "user_record_unique"
 	)
-	# refreshing one record's reachers
-	frappe.db.add_index(constants.RECORD_ACCESS, ["record_type", "record_name"], "record_index")
+	# who reaches one record, and the row rule's semi-join driven from the records (a team lead's deals):
+	# from the index alone (patch v0_9 replaced `record_index`, its prefix)
+	frappe.db.add_index(constants.RECORD_ACCESS, ["record_type", "record_name", "user"], "record_user_index")
