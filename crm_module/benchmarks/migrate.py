@@ -14,6 +14,7 @@ migrated records through their links back, with the rows written beside them (ch
 stage history, scores, access index), and the migration's pipeline stages.
 """
 
+import os
 import random
 import resource
 import time
@@ -158,7 +159,7 @@ def migrate(label: str) -> tuple[float, mm.MigrationReport]:
 	try:
 		for step, run_step in [*frappe_crm.steps(), ("Scoring the migrated leads", None)]:
 			before = sum(seen(c) for c in m.report.counts().values())
-			t = time.monotonic()
+			t, cpu = time.monotonic(), cpu_seconds()
 			if run_step:
 				m.run_step(run_step)
 			elif m.touched_leads:
@@ -171,10 +172,26 @@ def migrate(label: str) -> tuple[float, mm.MigrationReport]:
 				else sum(seen(c) for c in m.report.counts().values()) - before
 			)
 			rate = f"{rows / seconds:,.0f} rows/s" if seconds > 0.01 and rows else "-"
-			print(f"  {step:<36} {rows:>8,} rows {seconds:>8.1f} s  {rate}")
+			cpu = cpu_seconds() - cpu
+			print(
+				f"  {step:<36} {rows:>8,} rows {seconds:>7.1f} s ({cpu:>5.1f} s CPU here) {rate:>14}  {rss_mb():>5.0f} MB"
+			)
 	finally:
 		frappe.flags.crm_migrating = False
 	return time.monotonic() - started, m.report
+
+
+def cpu_seconds() -> float:
+	"""CPU time of this process (the database's is not in it)."""
+	usage = resource.getrusage(resource.RUSAGE_SELF)
+	return usage.ru_utime + usage.ru_stime
+
+
+def rss_mb() -> float:
+	"""Resident memory now (MB)."""
+	with open("/proc/self/status") as status:
+		line = next(line for line in status if line.startswith("VmRSS:"))
+	return int(line.split()[1]) / 1024
 
 
 def seen(counts: dict) -> int:
@@ -191,6 +208,7 @@ def run(rows: int = 100_000) -> dict:
 	t = time.monotonic()
 	made = fill(rows)
 	print(f"filled Frappe CRM: {made} in {time.monotonic() - t:.0f} s")
+	print(f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 	seconds, report = migrate(f"first run ({rows:,} leads, deals and notes)")
 	totals = report.totals()
 	orgless = [

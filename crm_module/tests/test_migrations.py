@@ -841,3 +841,42 @@ class TestFrappeCRMMigration(IntegrationTestCase):
 		self.assertEqual(
 			frappe.db.count(constants.SOURCE_LINK, {"source_doctype": "CRM Deal", "source_name": first}), 1
 		)
+
+	def test_a_migrated_lead_keeps_its_owner_unassigned_beside_a_lead_with_its_email(self):
+		owner = rep(46)
+		email = f"kramer.{TAG}@example.com"
+		make_lead(f"Kramer already here {TAG}", ignore_permissions=True, email_id=email)
+		source = frappe.get_doc(
+			{
+				"doctype": "CRM Lead",
+				"first_name": "Cosmo",
+				"last_name": f"Kramer {TAG}",
+				"email": email,
+				"status": "New",
+				"lead_owner": owner,
+			}
+		).insert(ignore_permissions=True)
+
+		report = migration.run_migration("frappe-crm")
+
+		# written by the import engine as a save would store it, without the owner's assignment (ToDo)
+		# and without the duplicate guard (the source keeps such leads side by side)
+		lead = target("CRM Lead", source.name)
+		self.assertEqual(
+			frappe.db.get_value(constants.LEAD, lead, ["lead_name", "email_id", "lead_owner", "_assign"]),
+			(f"Cosmo Kramer {TAG}", email, owner, None),
+		)
+		self.assertEqual(frappe.db.count(constants.LEAD, {"email_id": email}), 2)
+		self.assertEqual(
+			frappe.db.count("ToDo", {"reference_type": constants.LEAD, "reference_name": lead}), 0
+		)
+		self.assertEqual(frappe.db.count(constants.LEAD_SCORE, {"lead": lead}), 1)  # scored once
+		self.assertEqual(
+			frappe.db.get_all(
+				constants.RECORD_ACCESS,
+				filters={"record_type": constants.LEAD, "record_name": lead},
+				pluck="user",
+			),
+			[owner],
+		)
+		self.assertEqual([p for p in problems(report, "CRM Lead") if source.name in p], [])

@@ -25,6 +25,7 @@ Scores are computed once at the end for the migrated leads (`scoring.score_leads
 kept by the doc_events of every insert, so nothing is left to refresh.
 """
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from itertools import count
@@ -58,6 +59,17 @@ class SkipRecord(Exception):
 	"""A source record that cannot be mapped; the message is the reason reported."""
 
 
+class Link:
+	"""A CRM Source Link as a run keeps it (hundreds of thousands of them: slots, not dicts); `exists`:
+	its target is there."""
+
+	__slots__ = ("exists", "name", "source_modified", "target_doctype", "target_name")
+
+	def __init__(self, name, target_doctype, target_name, source_modified, exists=True):
+		self.name, self.target_doctype, self.target_name = name, target_doctype, target_name
+		self.source_modified, self.exists = source_modified, exists
+
+
 class Migration:
 	"""One run: the report, the link-back cache and the helpers the source-specific runners use."""
 
@@ -65,20 +77,19 @@ class Migration:
 		self.source_app = source_app
 		self.report = mm.MigrationReport(source_app, dry_run)
 		self.publish = publish
-		self.links: dict[str, dict[str, frappe._dict]] = {}
+		self.links: dict[str, dict[str, Link]] = {}
 		# owners a record may have: enabled users with a CRM role (what the import engine accepts)
 		enabled = set(frappe.get_all("User", filters={"enabled": 1}, pluck="name"))
 		self.enabled_users = set(crm_users(enabled).values())
 		self.region = default_region()
 		self.touched_leads: list[str] = []
-		self.existing: dict[str, set[str]] = {}  # target doctype -> names known to exist
 		self.pending_links: dict[str, dict] = {}  # links to insert at the next flush, by name
 		self.state: dict = {}  # what a runner's steps compute once per run and share
 		self.columns: dict[tuple[str, str], dict] = {}  # (doctype, field) -> {name: value}, per step
 
 	# ------------------------------------------------------------------ links back to the source
 
-	def load_links(self, source_doctype: str) -> dict[str, frappe._dict]:
+	def load_links(self, source_doctype: str) -> dict[str, "Link"]:
 		"""The links of `source_doctype` by source name, read once per run with which of their targets
 		still exist (one query per target doctype and chunk, not one per lookup)."""
 		if source_doctype not in self.links:
@@ -86,15 +97,21 @@ class Migration:
 				constants.SOURCE_LINK,
 				filters={"source_doctype": source_doctype},
 				fields=["name", "source_name", "target_doctype", "target_name", "source_modified"],
+				as_list=True,
 			)
-			self.links[source_doctype] = {row.source_name: row for row in rows}
-			unknown = defaultdict(list)
+			wanted = defaultdict(list)
 			for row in rows:
-				unknown[row.target_doctype].append(row.target_name)
-			for doctype, names in unknown.items():
-				found = self.existing.setdefault(doctype, set())
+				wanted[row[2]].append(row[3])
+			found = defaultdict(set)
+			for doctype, names in wanted.items():
 				for chunk in bulk.chunks(names, 5000):
-					found.update(frappe.get_all(doctype, filters={"name": ("in", list(chunk))}, pluck="name"))
+					found[doctype].update(
+						frappe.get_all(doctype, filters={"name": ("in", list(chunk))}, pluck="name")
+					)
+			self.links[source_doctype] = {
+				source_name: Link(name, sys.intern(doctype), target, modified, target in found[doctype])
+				for name, source_name, doctype, target, modified in rows
+			}
 		return self.links[source_doctype]
 
 	def target(self, source_doctype: str, source_name: str | None) -> str | None:
@@ -102,9 +119,7 @@ class Migration:
 		if not source_name:
 			return None
 		link = self.load_links(source_doctype).get(source_name)
-		if link and link.target_name in self.existing.get(link.target_doctype, ()):
-			return link.target_name
-		return None
+		return link.target_name if link and link.exists else None
 
 	def store_link(self, source_doctype: str, source, target_doctype: str, target_name: str) -> None:
 		links = self.load_links(source_doctype)
@@ -115,19 +130,18 @@ class Migration:
 			"source_modified": source.modified,
 			"migrated_on": now_datetime(),
 		}
-		self.existing.setdefault(target_doctype, set()).add(target_name)
 		link = links.get(source.name)
 		if link:
 			if link.name in self.pending_links:
 				self.pending_links[link.name].update(values)
 			else:
 				frappe.db.set_value(constants.SOURCE_LINK, link.name, values)
-			link.update(values)
+			link.target_doctype, link.target_name = target_doctype, target_name
+			link.source_modified, link.exists = source.modified, True
 			return
 		name = frappe.generate_hash(length=10)
-		row = {"source_doctype": source_doctype, "source_name": source.name, **values}
-		self.pending_links[name] = row
-		links[source.name] = frappe._dict(name=name, **row)
+		self.pending_links[name] = {"source_doctype": source_doctype, "source_name": source.name, **values}
+		links[source.name] = Link(name, target_doctype, target_name, source.modified)
 
 	def flush_links(self) -> None:
 		"""Insert the links stored since the last flush, in multi-row inserts (a CRM Source Link has no
@@ -554,6 +568,17 @@ def existing_fields(doctype: str, wanted: list[str]) -> list[str]:
 	"""The fields of `wanted` that `doctype` has (source apps differ between versions)."""
 	meta = frappe.get_meta(doctype)
 	return [f for f in wanted if f in ("name", "modified", "creation", "_assign") or meta.has_field(f)]
+
+
+def source_pages(doctype: str, wanted: list[str], page: int = 10_000):
+	"""`source_rows`, read `page` rows at a time (a step over 100,000 records holds a page, not all)."""
+	fields = existing_fields(doctype, ["name", "modified", *wanted])
+	start = 0
+	while rows := frappe.get_all(
+		doctype, fields=fields, order_by="creation asc, name asc", limit_start=start, limit_page_length=page
+	):
+		yield from rows
+		start += page
 
 
 def source_rows(doctype: str, wanted: list[str]) -> list:

@@ -30,6 +30,7 @@ from crm_module.services.migration.core import (
 	SkipRecord,
 	children,
 	existing_fields,
+	source_pages,
 	source_rows,
 )
 from crm_module.services.migration.values import (
@@ -333,7 +334,7 @@ def same_person_contact(
 
 
 def migrate_leads(m: Migration) -> None:
-	sources = source_rows("CRM Lead", [*LEAD_FIELDS, "organization", "email", "converted"])
+	sources = source_pages("CRM Lead", [*LEAD_FIELDS, "organization", "email", "converted"])
 	deal_of_lead = {
 		row.lead: row
 		for row in frappe.get_all(
@@ -369,7 +370,7 @@ def migrate_leads(m: Migration) -> None:
 
 
 def migrate_deals(m: Migration) -> None:
-	sources = source_rows(
+	sources = source_pages(
 		"CRM Deal",
 		[
 			"organization",
@@ -392,7 +393,7 @@ def migrate_deals(m: Migration) -> None:
 			"_assign",
 		],
 	)
-	if not sources:
+	if not frappe.db.count("CRM Deal"):
 		return
 	types = dict(frappe.get_all("CRM Deal Status", fields=["name", "type"], as_list=True))
 	contacts = children("CRM Contacts", "CRM Deal", ["contact", "is_primary"])
@@ -479,8 +480,7 @@ def reference(m: Migration, doctype: str | None, name: str | None) -> dict:
 
 
 def migrate_notes(m: Migration) -> None:
-	fields = ["name", "modified", "title", "content", "reference_doctype", "reference_docname"]
-	sources = frappe.get_all("FCRM Note", fields=fields, order_by="creation asc")
+	sources = source_pages("FCRM Note", ["title", "content", "reference_doctype", "reference_docname"])
 
 	def build(source, notes):
 		ref = reference(m, source.reference_doctype, source.reference_docname)
@@ -501,7 +501,7 @@ def migrate_notes(m: Migration) -> None:
 
 
 def migrate_call_logs(m: Migration) -> None:
-	sources = source_rows(
+	sources = source_pages(
 		"CRM Call Log",
 		[
 			"creation",
@@ -542,7 +542,7 @@ def migrate_call_logs(m: Migration) -> None:
 
 
 def migrate_tasks(m: Migration) -> None:
-	sources = source_rows(
+	sources = source_pages(
 		"CRM Task",
 		[
 			"creation",
