@@ -7,7 +7,9 @@ saves, bulk update, the app's API), passes here first (`before_validate` of ever
   field does not change. Only CRM Managers reassign, and team leads within their team (`teams.py`);
 * a CRM User cannot set what the app computes (scores, health, conversion links...), nor Frappe's
   own bookkeeping columns (`owner`, `_assign`...). The app's services set
-  ``doc.flags.crm_system_update`` where they write such fields on the user's behalf (conversion).
+  ``doc.flags.crm_system_update`` where they write such fields on the user's behalf (conversion);
+* a CRM User's child rows are new or the record's own: a row sent with the name of another record's row
+  (another rep's opportunity line, contact email...) would be written over that row and moved here.
 """
 
 import frappe
@@ -28,6 +30,7 @@ def guard_write(doc, method: str | None = None) -> None:
 	user = frappe.session.user
 	if rule is None or doc.flags.crm_system_update or is_unrestricted(user):
 		return
+	guard_foreign_rows(doc)
 	before = None if doc.is_new() else (doc.get_doc_before_save() or _load(doc))
 	if rule.owner_field:
 		guard_owner_field(doc, rule.owner_field, before, user)
@@ -37,6 +40,32 @@ def guard_write(doc, method: str | None = None) -> None:
 		old = before.get(fieldname) if before is not None else _default(doc, fieldname)
 		if _differs(doc, fieldname, doc.get(fieldname), old):
 			refuse(doc, fieldname, _("is maintained by the app and cannot be set"))
+
+
+def guard_foreign_rows(doc) -> None:
+	"""Frappe writes a child row that comes with a name over the stored row of that name, whichever record
+	it belongs to, and moves it under `doc`: a row named after another record's row would take that row
+	(another rep's opportunity line, contact email...). A CRM User's rows are new (no name) or `doc`'s own."""
+	for df in doc.meta.get_table_fields():
+		named = {row.name: row for row in doc.get(df.fieldname) or [] if row.name and not row.is_new()}
+		if not named:
+			continue
+		table = frappe.qb.DocType(df.options)
+		stored = (
+			frappe.qb.from_(table)
+			.select(table.name, table.parent, table.parenttype, table.parentfield)
+			.where(table.name.isin(list(named)))
+			.run(as_dict=True)
+		)
+		for row in stored:
+			if (row.parenttype, row.parent, row.parentfield) != (doc.doctype, doc.name, df.fieldname):
+				frappe.throw(
+					_(
+						"{0} ({1}) row {2}: {3} is a row of another record; send new rows without a name"
+					).format(_(df.label or df.fieldname), df.fieldname, named[row.name].idx, row.name),
+					frappe.PermissionError,
+					title=_("Not Permitted"),
+				)
 
 
 def guard_child_row(row, method: str | None = None) -> None:

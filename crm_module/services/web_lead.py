@@ -15,6 +15,7 @@
 """
 
 import hashlib
+import re
 from contextlib import contextmanager
 
 import frappe
@@ -40,6 +41,8 @@ UTM_MAX = 140
 REFERRER_MAX = 1000
 LOCK_WAIT = 10  # seconds a submission waits for another of the same email
 ANSWER = "Thank you. We will be in touch soon."  # one answer for every accepted submission
+# characters nobody types into a form (NUL, escape sequences...); tabs and line breaks are text
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clear_form_cache() -> None:
@@ -175,6 +178,8 @@ def text(value, fieldname: str, limit: int) -> str:
 	if not isinstance(value, str | int | float) or isinstance(value, bool):
 		throw_input(_("{0} must be text").format(fieldname))
 	value = str(value).strip()
+	if CONTROL.search(value):
+		throw_input(_("{0} must not contain a control character").format(fieldname))
 	if len(value) > limit:
 		throw_input(_("{0} is too long ({1} characters, at most {2})").format(fieldname, len(value), limit))
 	return value
