@@ -40,6 +40,8 @@ WRITES = frozenset({"POST", "PUT", "PATCH"})
 # on another rep's data (an oracle that spells out any field one character at a time)
 NAME_PARAMS = ("name", "docname", "doc_name", "dn", "old_name", "new_name")
 DOCTYPE_PARAMS = ("doctype", "dt", "reference_doctype")
+# the list view's bulk "Assign To": its `name` is a JSON list of names, each loaded as a string
+NAMES_LIST_METHOD = "frappe.desk.form.assign_to.add_multiple"
 
 
 def check_request() -> None:
@@ -81,8 +83,18 @@ def check_names() -> None:
 		return
 	for param in NAME_PARAMS:
 		value = form.get(param)
-		if isinstance(value, dict | list) or (isinstance(value, str) and value.strip()[:1] in ("{", "[")):
+		if param == "name" and called(NAMES_LIST_METHOD):
+			names = parse(value, param) if isinstance(value, str) else value
+			if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+				throw_input(_("{0} must be a list of document names").format(param))
+		elif isinstance(value, dict | list) or (isinstance(value, str) and value.strip()[:1] in ("{", "[")):
 			throw_input(_("{0} must be the name of a document").format(param))
+
+
+def called(method: str) -> bool:
+	"""Whether this request calls the whitelisted `method` (/api/method/<method>)."""
+	parts = [unquote(p) for p in frappe.request.path.split("/") if p]
+	return len(parts) >= 3 and "method" in parts[1:3] and parts[-1] == method
 
 
 def parse(value, param: str):

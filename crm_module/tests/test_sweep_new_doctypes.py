@@ -161,6 +161,36 @@ class TestForeignChildRows(CRMAPITestCase):
 		self.assertEqual(frappe.db.get_value(OPP, self.opp_b, "value"), 150.0)
 
 
+class TestBulkAssign(CRMAPITestCase):
+	"""The list view's bulk "Assign To" (`assign_to.add_multiple`, `name` a JSON list of names) works on CRM
+	records the user may assign, and a filter in place of a name is still refused."""
+
+	prefix = "sweepassign"
+	METHOD = "/api/method/frappe.desk.form.assign_to.add_multiple"
+
+	def assign(self, user: str, names) -> object:
+		body = {"doctype": OPP, "name": names, "assign_to": [self.manager], "bulk_assign": True}
+		return self.call("POST", self.METHOD, user, body=body)
+
+	def assigned(self, name: str) -> list[str]:
+		return frappe.get_all(
+			"ToDo",
+			filters={"reference_type": OPP, "reference_name": name, "status": "Open"},
+			pluck="allocated_to",
+		)
+
+	def test_bulk_assign_of_own_deals(self):
+		with as_user(self.rep_a):
+			deals = [make_opportunity(self.customer_a, f"Bulk {i}", 10).name for i in range(2)]
+		frappe.db.commit()
+		self.assertOk(self.assign(self.rep_a, frappe.as_json(deals)))
+		self.assertEqual([self.assigned(d) for d in deals], [[self.manager], [self.manager]])
+
+	def test_names_must_be_a_list_of_names(self):
+		for names in ('{"customer": "x"}', '[{"name": ["like", "%"]}]', "[1, 2]"):
+			self.assertFails(self.assign(self.rep_a, names), 400, "list of document names")
+
+
 class TestWebLeadControlCharacters(CRMAPITestCase):
 	prefix = "sweepweb"
 	IP = "10.77.0.1"
