@@ -1,7 +1,8 @@
 """Hooks on Frappe's own doctypes that would otherwise grant access to, or leak, CRM records.
 
 * ToDo: an assignment grants access, so a ToDo pointing at a CRM record is accepted only from someone
-  who may write that record (creating it, re-opening it, or pointing it elsewhere).
+  who may write that record (creating it, re-opening it, or pointing it elsewhere); on the app's other
+  records (catalog products, pipeline stages...) from someone Frappe lets write it.
 * DocShare: Frappe lets a share override every other rule; CRM Users cannot share CRM records.
 * File: attaching to, listing, reading or deleting a file of a CRM record follows that record.
 * Tag Link and Notification Log: rows about CRM records are visible to those who reach the record
@@ -11,6 +12,7 @@
 import frappe
 from frappe import _
 
+from crm_module import constants
 from crm_module.access.records import can_reach
 from crm_module.access.rules import READ_TYPES, RULES
 from crm_module.access.users import is_unrestricted
@@ -24,19 +26,30 @@ def _refuse(message: str) -> None:
 
 def gate_todo(todo, method: str | None = None) -> None:
 	"""`validate` of ToDo."""
-	if todo.reference_type not in RULES or not todo.reference_name or todo.status != "Open":
+	if not todo.reference_type or not todo.reference_name or todo.status != "Open":
+		return
+	isolated = todo.reference_type in RULES
+	if not isolated and not is_app_doctype(todo.reference_type):
 		return
 	if is_unrestricted():
 		return
 	before = None if todo.is_new() else todo.get_doc_before_save()
 	if before is not None and all(before.get(f) == todo.get(f) for f in ASSIGNMENT_FIELDS):
 		return
-	if not can_reach(todo.reference_type, todo.reference_name, read=False):
+	if not (
+		can_reach(todo.reference_type, todo.reference_name, read=False)
+		if isolated  # the app's other records (catalog products, stages...): Frappe's write permission
+		else frappe.has_permission(todo.reference_type, "write", todo.reference_name)
+	):
 		_refuse(
 			_("You cannot assign {0} {1}: only someone who may edit it can").format(
 				_(todo.reference_type), todo.reference_name
 			)
 		)
+
+
+def is_app_doctype(doctype: str) -> bool:
+	return frappe.db.get_value("DocType", doctype, "module", cache=True) == constants.MODULE
 
 
 def gate_share(share, method: str | None = None) -> None:

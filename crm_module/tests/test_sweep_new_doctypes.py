@@ -191,6 +191,33 @@ class TestBulkAssign(CRMAPITestCase):
 			self.assertFails(self.assign(self.rep_a, names), 400, "list of document names")
 
 
+class TestCatalogAssign(CRMAPITestCase):
+	"""A catalog product is read-only to a rep: they may not assign it (nor notify anybody of it)."""
+
+	prefix = "sweepcatalog"
+
+	def test_a_rep_cannot_assign_a_catalog_product(self):
+		frappe.db.delete("ToDo", {"reference_type": constants.CATALOG_PRODUCT, "reference_name": "SWEEP-W1"})
+		frappe.db.delete(constants.CATALOG_PRODUCT, {"name": "SWEEP-W1"})
+		product = frappe.get_doc(
+			{
+				"doctype": constants.CATALOG_PRODUCT,
+				"product_name": "Sweep Widget",
+				"product_code": "SWEEP-W1",
+				"price": 5,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		body = {"doctype": constants.CATALOG_PRODUCT, "name": product.name, "assign_to": [self.rep_b]}
+		reply = self.call("POST", "/api/method/frappe.desk.form.assign_to.add", self.rep_a, body=body)
+		self.assertFails(reply, 403, product.name)
+		self.assertEqual(frappe.db.count("ToDo", {"reference_name": product.name}), 0)
+		self.assertOk(
+			self.call("POST", "/api/method/frappe.desk.form.assign_to.add", self.manager, body=body)
+		)
+		self.assertEqual(frappe.db.count("ToDo", {"reference_name": product.name, "status": "Open"}), 1)
+
+
 class TestWebLeadControlCharacters(CRMAPITestCase):
 	prefix = "sweepweb"
 	IP = "10.77.0.1"
