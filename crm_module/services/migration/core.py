@@ -571,14 +571,15 @@ def existing_fields(doctype: str, wanted: list[str]) -> list[str]:
 
 
 def source_pages(doctype: str, wanted: list[str], page: int = 10_000):
-	"""`source_rows`, read `page` rows at a time (a step over 100,000 records holds a page, not all)."""
+	"""`source_rows`, read `page` rows at a time (a step over 100,000 records holds a page, not all):
+	the names in order first, then each page by name (an OFFSET page sorts the whole table each time)."""
 	fields = existing_fields(doctype, ["name", "modified", *wanted])
-	start = 0
-	while rows := frappe.get_all(
-		doctype, fields=fields, order_by="creation asc, name asc", limit_start=start, limit_page_length=page
-	):
-		yield from rows
-		start += page
+	names = frappe.get_all(doctype, order_by="creation asc, name asc", pluck="name")
+	for chunk in bulk.chunks(names, page):
+		rows = {
+			row.name: row for row in frappe.get_all(doctype, filters={"name": ("in", chunk)}, fields=fields)
+		}
+		yield from (rows[name] for name in chunk if name in rows)
 
 
 def source_rows(doctype: str, wanted: list[str]) -> list:
