@@ -30,6 +30,8 @@ app_include_js = [
 	"/assets/crm_module/js/crm_tags.js",  # list-view "Filter by CRM Tag" (issue 4)
 	"/assets/crm_module/js/crm_charts.js",  # readable charts: horizontal bars, money axes (issue 22)
 	"/assets/crm_module/js/crm_pages.js",  # what the desk pages share: the Sales Rep picker
+	# the email composer opens without "Not permitted" for users who may not read Email Account (issue 20)
+	"/assets/crm_module/js/crm_composer.js",
 ]
 
 # Row-level isolation (see crm_module/access/): one rule table behind every read and write path

@@ -144,7 +144,7 @@ browser_tier() {
 	else
 		echo "site $BROWSER_SITE served on http://$BROWSER_SITE:$BROWSER_PORT after $((SECONDS - t0))s"
 		run_checks browser "$t0" "(screenshots in $shots)" env SE_OFFLINE=true SE_AVOID_STATS=true timeout 900 \
-			"$BROWSER_PY" "$REPO/tests_browser/run_browser.py" --site "$BROWSER_SITE" --port "$BROWSER_PORT" \
+			"$BROWSER_PY" "$REPO/tests_browser/run_browser.py" --site "$BROWSER_SITE" --port "$BROWSER_PORT" --bench "$BENCH" \
 			--shots "$shots" || rc=1
 	fi
 	browser_cleanup

@@ -25,6 +25,9 @@ and the manager-only lists), screenshots each at 1440x1000 and 390x844, and chec
   to the item's records;
 * a Kanban card dragged to the next stage moves the opportunity there (read back through the API);
 * "Convert to Customer" on the lead form converts the lead (status Converted, read back through the API);
+* New Email on the rep's customer form opens the composer; typing the rep's contact's name into To offers
+  its email (the contact mirrored to a Frappe Contact: the served site runs no worker, so the sync's
+  backfill is run with `bench execute`), the other rep's contact's name offers nothing of theirs;
 * the public web-to-lead page `/crm-lead`, as a guest at both sizes, fits the screen and sends a lead that the
   first rep (its territory's) finds through the API.
 
@@ -35,8 +38,10 @@ collects this folder.
 
 import argparse
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -354,9 +359,15 @@ def make_fixtures(api: Api, tag: str) -> dict:
 				"territory": territory,
 			},
 		)
+		contact_email = f"{label.lower()}browser.buyer.{tag}@browser-test.example.com"
 		contact = api.insert(
 			CONTACT,
-			{"customer": customer["name"], "first_name": f"{label}browser", "last_name": f"Buyer{tag}"},
+			{
+				"customer": customer["name"],
+				"first_name": f"{label}browser",
+				"last_name": f"Buyer{tag}",
+				"emails": [{"email_id": contact_email, "is_primary": 1}],
+			},
 		)
 		interaction = api.insert(
 			INTERACTION,
@@ -392,6 +403,8 @@ def make_fixtures(api: Api, tag: str) -> dict:
 		target = make_target(api, rep, today.strftime("%Y-%m-01"), 50000 if label == "Alpha" else 70000)
 		fixtures[rep] = {
 			"customer": customer["name"],
+			"contact": contact["name"],
+			"contact_email": contact_email,
 			"lead": lead["name"],
 			"opportunity": opportunity["name"],
 			"territory": territory,
@@ -1103,6 +1116,109 @@ def check_lead_conversion(browser: Browser, api: Api, fixtures: dict, rep: str):
 	)
 
 
+def mirror_contacts(args) -> str:
+	"""Run the sync's backfill on the site (`bench execute`): the served site has no background worker, so
+	the CRM contacts made through the API are mirrored to Frappe Contacts this way, as the backfill does
+	for records no job has synced. Returns what it printed (its report)."""
+	bench = Path(args.bench)
+	command = (
+		f"cd {bench} && bench --site {args.site} execute "
+		"crm_module.services.integrations.erp_backfill.backfill_job"
+	)
+	owner = bench.owner()
+	runner = (
+		["runuser", "-l", owner, "-c", command]
+		if os.geteuid() == 0 and owner != "root"
+		else ["bash", "-c", command]
+	)
+	done = subprocess.run(runner, capture_output=True, text=True, timeout=300, check=False)
+	if done.returncode:
+		raise RuntimeError(f"the backfill failed: {(done.stderr or done.stdout)[-500:]}")
+	return done.stdout
+
+
+JS_OFFERED = (
+	"return [...document.querySelectorAll(\".modal.show [data-fieldname='recipients'] .awesomplete ul li\")]"
+	".map(li => li.innerText.replace(/\\s+/g, ' ').trim());"
+)
+
+
+def composer_offers(browser: Browser, typed: str, expected: str | None = None) -> list[str]:
+	"""Type `typed` into the open composer's To field as a person would; the entries its dropdown offers
+	once one shows `expected` (or, with none expected, once the suggestions have had time to answer)."""
+	driver = browser.driver
+	field = driver.find_element(By.CSS_SELECTOR, ".modal.show [data-fieldname='recipients'] input")
+	field.clear()
+	field.send_keys(typed)
+	if expected:
+		try:
+			WebDriverWait(driver, 20, poll_frequency=0.25).until(
+				lambda _driver: any(expected in item for item in browser.js(JS_OFFERED)),
+				message=f"{expected} in the To field's suggestions",
+			)
+		except TimeoutException:
+			pass  # the caller's check reports what was offered instead
+	else:
+		time.sleep(1.5)  # the field asks after a pause in typing (debounced)
+		browser.idle()
+	return browser.js(JS_OFFERED)
+
+
+def check_composer(browser: Browser, api: Api, fixtures: dict, rep: str, args):
+	"""Issue 20: on the rep's customer form, New Email opens the composer; the rep types their contact's
+	name into To and its email is offered; the other rep's contact's name offers nothing of theirs."""
+	checks = browser.checks
+	mine = fixtures[rep]
+	other = fixtures[next(r for r in REPS if r != rep)]
+	name = f"{browser.who}: the email composer offers {mine['contact_email']} for its contact's name"
+	try:
+		mirrored = api.get_doc(CONTACT, mine["contact"]).get("frappe_contact")
+		if not mirrored:
+			print(mirror_contacts(args)[-400:], flush=True)
+			mirrored = api.get_doc(CONTACT, mine["contact"]).get("frappe_contact")
+		checks.record(f"{browser.who}: {mine['contact']} is mirrored to a Frappe Contact", bool(mirrored))
+		route = quote_route(slug(CUSTOMER), mine["customer"])
+		browser.console_errors()
+		browser.driver.get(browser.base + route)
+		browser.wait(READY["form"], CUSTOMER, mine["customer"], what=f"the form of {mine['customer']}")
+		browser.idle()
+		driver = browser.driver
+		buttons = [
+			b
+			for b in driver.find_elements(By.XPATH, "//button[normalize-space(.)='New Email']")
+			if b.is_displayed()
+		]
+		if buttons:
+			buttons[0].click()
+		else:  # the form's ... menu
+			driver.find_element(By.CSS_SELECTOR, ".page-actions .menu-btn-group button").click()
+			driver.find_element(
+				By.XPATH, "//div[contains(@class, 'menu-btn-group')]//a[normalize-space(.)='New Email']"
+			).click()
+		browser.wait(
+			"const i = document.querySelector(\".modal.show [data-fieldname='recipients'] input\");"
+			" return !!(i && i.offsetParent);",
+			what="the email composer",
+		)
+		browser.idle()
+		first = api.get_doc(CONTACT, mine["contact"])["first_name"]
+		offered = composer_offers(browser, first, mine["contact_email"])
+		browser.screenshot("composer-to-offers-contact")
+		checks.record(name, any(mine["contact_email"] in item for item in offered), f"offered {offered}")
+		foreign = composer_offers(browser, other["names"][CONTACT].split()[0])
+		checks.record(
+			f"{browser.who}: the composer offers nothing of the other rep's contact",
+			not any(other["contact_email"] in item for item in foreign),
+			f"offered {foreign}",
+		)
+		browser.js("cur_dialog && cur_dialog.hide();")
+	except (TimeoutException, WebDriverException, RuntimeError) as error:
+		browser.screenshot("composer-failed")
+		checks.record(name, False, f"{type(error).__name__}: {str(error).splitlines()[0][:300]}")
+	errors = browser.console_errors()
+	checks.record(f"{browser.who}: the composer has no console errors", not errors, " | ".join(errors)[:1500])
+
+
 WEB_LEAD_SETTINGS = "CRM Web Lead Settings"
 WEB_LEAD_VALUES = {"lead_name": "Gina Guest", "company_name": "Guest Browser Co", "phone": "+1 202 555 0147"}
 
@@ -1189,6 +1305,7 @@ def run_as(
 			check_my_day_call(browser, api, fixtures, user)
 			check_kanban_drag(browser, api, fixtures, user)
 			check_lead_conversion(browser, api, fixtures, user)
+			check_composer(browser, api, fixtures, user, args)
 	finally:
 		browser.quit()
 
@@ -1198,6 +1315,9 @@ def main() -> int:
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--port", type=int, required=True)
 	parser.add_argument("--shots", required=True, help="folder for the screenshots")
+	parser.add_argument(
+		"--bench", default="/home/frappe/frappe-bench", help="the bench serving the site (for bench execute)"
+	)
 	args = parser.parse_args()
 	started = time.monotonic()
 	checks = Checks()
