@@ -11,7 +11,7 @@ rows, seconds and rows/s, then the total against the target (300 s for 100,000 o
 skipped for having no organization (target 0) and the peak RSS (target 500 MB). A second run follows
 (nothing new: every record is unchanged). Then everything it made is deleted: the sources by name, the
 migrated records through their links back, with the rows written beside them (child rows, timeline,
-stage history, scores, access index), and the migration's pipeline stages.
+stage history, scores, access index); the pipeline "Frappe CRM" and its stages stay.
 """
 
 import os
@@ -203,8 +203,7 @@ def run(rows: int = 100_000) -> dict:
 		return {}
 	frappe.set_user("Administrator")
 	frappe.db.set_single_value("FCRM Settings", "currency", "USD")  # no exchange-rate lookups
-	since = now_datetime()
-	remove(since)
+	remove()
 	t = time.monotonic()
 	made = fill(rows)
 	print(f"filled Frappe CRM: {made} in {time.monotonic() - t:.0f} s")
@@ -235,7 +234,7 @@ def run(rows: int = 100_000) -> dict:
 		f"second run: {again_seconds:.0f} s, created {again_totals['created']}, updated {again_totals['updated']}, "
 		f"unchanged {again_totals['unchanged']:,}"
 	)
-	remove(since)
+	remove()
 	return {
 		"seconds": round(seconds, 1),
 		"created": totals["created"],
@@ -260,9 +259,9 @@ MADE_BESIDE = (  # (table, column naming the migrated record)
 )
 
 
-def remove(since=None) -> None:
+def remove() -> None:
 	"""Delete the sources (by name) and what migrations made of them (by their links back), with the rows
-	written beside those records; `since`: also the pipeline stages made after it."""
+	written beside those records (the pipeline "Frappe CRM" and its stages stay)."""
 	links = frappe.qb.DocType(constants.SOURCE_LINK)
 	made = (
 		frappe.qb.from_(links)
@@ -274,9 +273,13 @@ def remove(since=None) -> None:
 		by_doctype.setdefault(row.target_doctype, []).append(row.target_name)
 	every = [name for names in by_doctype.values() for name in names]
 	for chunk in bulk.chunks(sorted(set(every)), 5000):
-		timeline = frappe.get_all(
-			constants.TIMELINE, filters={"reference_name": ("in", list(chunk))}, pluck="name"
-		)
+		timeline = [  # before any is deleted: an entry of a note on a lead goes with the lead's chunk
+			name
+			for column in ("reference_name", "lead")
+			for name in frappe.get_all(
+				constants.TIMELINE, filters={column: ("in", list(chunk))}, pluck="name"
+			)
+		]
 		for table, column in (*MADE_BESIDE, (constants.RECORD_ACCESS, "record_name")):
 			frappe.db.delete(table, {column: ("in", list(chunk))})
 		if timeline:
