@@ -34,6 +34,8 @@ ERP_CUSTOMER_FIELDS = ["name", *rules.CUSTOMER_MAP.values(), "disabled"]
 CRM_CUSTOMER_FIELDS = ["name", *rules.CUSTOMER_MAP, "status", "lifecycle_stage"]
 CRM_CONTACT_FIELDS = ["name", "customer", *rules.CONTACT_MAP]
 ERP_CONTACT_FIELDS = ["name", "full_name", *rules.CONTACT_MAP.values()]
+# the CRM field that names the paired ERPNext Customer / Frappe Contact
+LINK_FIELDS = {constants.CUSTOMER: "erpnext_customer", constants.CONTACT: "frappe_contact"}
 
 
 def by_name(doctype: str, names, fields: list[str]) -> dict[str, dict]:
@@ -285,6 +287,20 @@ def create_profiles(customers: list[str], report: rules.BackfillReport) -> tuple
 	for the live sync). Refused rows are reported with the engine's reasons."""
 	rows, order, live = profile_rows(customers)
 	erp = erp_customers(order)
+	made = import_linked(
+		constants.CUSTOMER, rows, order, ("customers", ERP_CUSTOMER), report, crm_customers, erp
+	)
+	return made, live
+
+
+def import_linked(
+	doctype: str, rows: list[dict], order: list[str], kind: tuple[str, str], report, read_crm, erp: dict
+) -> int:
+	"""Import `rows` (made from the ERPNext / Frappe records `order`, in the same order) into `doctype` with
+	the engine; each batch also writes the new records' link and merge base (`read_crm` reads them as the
+	sync compares them, `erp` holds the other side's). Refused rows are reported unpaired with the engine's
+	reasons. Returns how many were made."""
+	link_field = LINK_FIELDS[doctype]
 
 	def listener(events: list[tuple]) -> None:
 		made = {}
@@ -292,23 +308,18 @@ def create_profiles(customers: list[str], report: rules.BackfillReport) -> tuple
 			if status == "created":
 				made[name] = order[row - 1]
 			elif status == "refused":
-				report.unpaired.append(("customers", ERP_CUSTOMER, order[row - 1], refusal_text(notes)))
+				report.unpaired.append((*kind, order[row - 1], refusal_text(notes)))
 		if made:
-			crm = crm_customers(made)
+			crm = read_crm(made)
 			write_links(
-				constants.CUSTOMER,
-				{
-					p: {"erpnext_customer": c, "erp_sync_state": state_json(crm[p], erp[c])}
-					for p, c in made.items()
-				},
+				doctype,
+				{n: {link_field: o, "erp_sync_state": state_json(crm[n], erp[o])} for n, o in made.items()},
 			)
 
 	result = as_administrator(
-		lambda: engine.import_rows(
-			constants.CUSTOMER, rows, key="name", check_permission=False, listener=listener
-		)
+		lambda: engine.import_rows(doctype, rows, key="name", check_permission=False, listener=listener)
 	)
-	return len(result.created), live
+	return len(result.created)
 
 
 # ------------------------------------------------------------------ CRM Contacts
@@ -387,27 +398,6 @@ def create_crm_contacts(contacts: list[str], report: rules.BackfillReport) -> tu
 	email or phone number, a duplicate under the Block policy) are reported with the engine's reasons."""
 	rows, order, later = crm_contact_rows(contacts)
 	erp = frappe_contacts(order)[0]
-
-	def listener(events: list[tuple]) -> None:
-		made = {}
-		for row, status, name, notes in events:
-			if status == "created":
-				made[name] = order[row - 1]
-			elif status == "refused":
-				report.unpaired.append(("contacts", FRAPPE_CONTACT, order[row - 1], refusal_text(notes)))
-		if made:
-			crm = crm_contacts(made)[0]
-			write_links(
-				constants.CONTACT,
-				{
-					c: {"frappe_contact": f, "erp_sync_state": state_json(crm[c], erp[f])}
-					for c, f in made.items()
-				},
-			)
-
-	result = as_administrator(
-		lambda: engine.import_rows(
-			constants.CONTACT, rows, key="name", check_permission=False, listener=listener
-		)
-	)
-	return len(result.created), later
+	kind = ("contacts", FRAPPE_CONTACT)
+	made = import_linked(constants.CONTACT, rows, order, kind, report, lambda n: crm_contacts(n)[0], erp)
+	return made, later
