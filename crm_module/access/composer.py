@@ -15,10 +15,12 @@ reports, links) to the row rules of a doctype the app does not own.
 """
 
 import frappe
+from frappe import _
 from frappe.email import get_contact_list as frappe_get_contact_list
 from frappe.utils import cint
 
 from crm_module import constants
+from crm_module.utils import throw_input
 
 # CRM Contact columns matched against what was typed (Frappe's list matches the Contact's names and emails)
 MATCHED = ("first_name", "last_name", "full_name", "email_id")
@@ -30,6 +32,8 @@ FRAPPE_MATCHED = ("first_name", "middle_name", "last_name", "company_name")
 def get_contact_list(txt: str = "", page_length: int = 20, extra_filters: str | None = None) -> list[dict]:
 	"""The composer's suggestions: {value, label: an email, description: the contact's full name}."""
 	page_length = cint(page_length) or 20
+	if extra_filters:
+		extra_filters = frappe.as_json(contact_filters(extra_filters))
 	found = []
 	if frappe.has_permission("Contact", "read"):
 		found = frappe_get_contact_list(txt, page_length, extra_filters)
@@ -41,6 +45,24 @@ def get_contact_list(txt: str = "", page_length: int = 20, extra_filters: str | 
 			seen.add(row["value"])
 			found.append(row)
 	return found
+
+
+# what a form's recipient filters (`get_email_recipient_filters`) may name: the query below runs without
+# permission checks, so a filter on another table would be an oracle on rows the user may not read
+FILTER_DOCTYPES = ("Contact", "Contact Email", "Contact Phone", "Dynamic Link")
+
+
+def contact_filters(extra_filters) -> list:
+	"""`extra_filters` as a list of filters on Contact and its own child tables only (400 otherwise)."""
+	filters = frappe.parse_json(extra_filters)
+	if isinstance(filters, dict):
+		filters = [[key, "=", value] for key, value in filters.items()]
+	if not isinstance(filters, list) or not all(
+		isinstance(f, list | tuple) and (len(f) in (2, 3) or (len(f) == 4 and f[0] in FILTER_DOCTYPES))
+		for f in filters
+	):
+		throw_input(_("extra_filters may only filter Contact and its email, phone and link rows"))
+	return filters
 
 
 def crm_contact_list(txt: str, page_length: int, extra_filters: str | None = None) -> list[dict]:

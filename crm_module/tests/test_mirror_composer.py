@@ -86,3 +86,18 @@ class TestComposerRecipients(IntegrationTestCase):
 		TAG, crm = self.tag, self.contacts[self.rep_a]
 		frappe.db.set_value(constants.CONTACT, crm.name, "frappe_contact", None, update_modified=False)
 		self.assertEqual(self.offered(self.rep_a, f"Anna{TAG}"), [])
+
+	def test_recipient_filters_name_only_contact_and_its_rows(self):
+		TAG = self.tag
+		anna = f"anna.{TAG}@example.com"
+		link = [["Dynamic Link", "link_doctype", "=", "Supplier"]]  # narrows: no mirror links a Supplier
+		with as_user(self.rep_a):
+			offered = get_contact_list(
+				f"anna.{TAG}@exa",
+				extra_filters=frappe.as_json([["Contact", "first_name", "=", f"Anna{TAG}"]]),
+			)
+			self.assertEqual([row["value"] for row in offered], [anna])
+			self.assertEqual(get_contact_list(f"anna.{TAG}@exa", extra_filters=frappe.as_json(link)), [])
+			for other in ([["User", "api_key", "like", "%"]], [["Has Role", "role", "=", "System Manager"]]):
+				with self.assertRaises(frappe.ValidationError):
+					get_contact_list(f"anna.{TAG}@exa", extra_filters=frappe.as_json(other))
