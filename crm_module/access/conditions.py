@@ -6,7 +6,10 @@ Who reaches what is read from the access index (`index.py`: owner fields, open T
 never from `_assign`; every condition is a semi-join MariaDB drives from that index.
 """
 
+from math import isqrt
+
 import frappe
+from frappe.utils import cint
 
 from crm_module import constants
 from crm_module.access.index import INDEXED
@@ -17,6 +20,11 @@ from crm_module.access.users import has_crm_role, is_unrestricted
 NOTHING = "(1=0)"
 # from this many reachable rows on, per-row lookups beat sorting the whole reachable set (see below)
 LARGE_REACH = 20_000
+# one page of a list sorted by a date column: the desk's list and report views and `get_list`
+LIST_METHODS = frozenset(
+	{"frappe.desk.reportview.get", "frappe.desk.reportview.get_list", "frappe.client.get_list"}
+)
+DATE_COLUMNS = frozenset({"modified", "creation"})
 
 
 def reached_names(doctype: str, user: str, count_of: str | None = None) -> str:
@@ -58,17 +66,63 @@ def large_reach(doctype: str, user: str) -> bool:
 	return memo[(doctype, user)]
 
 
+def walks_dates(doctype: str, user: str) -> bool:
+	"""Whether this request is one page of a list sorted by date that walks the date index faster with a
+	per-row check than by sorting every reached row: a page of `p` rows read from a table of `n` rows
+	costs about p·n/reach per-row lookups against `reach` rows joined and sorted, so the walk wins once
+	reach² ≥ 2·p·n. Only the plan changes, never which rows are returned (remembered for the request)."""
+	page = list_page_length()
+	if not page:
+		return False
+	memo = getattr(frappe.local, "crm_walks_dates", None)
+	if memo is None:
+		memo = frappe.local.crm_walks_dates = {}
+	if (doctype, user) not in memo:
+		at_least = max(1000, isqrt(2 * page * table_rows(doctype)))
+		memo[(doctype, user)] = at_least < LARGE_REACH and reaches_many(doctype, user, at_least)
+	return memo[(doctype, user)]
+
+
+def list_page_length() -> int:
+	"""The page length when this request lists one page sorted by `modified` or `creation` (0 otherwise)."""
+	form = getattr(frappe.local, "form_dict", None) or {}
+	if form.get("cmd") not in LIST_METHODS:
+		return 0
+	first = str(form.get("order_by") or "modified desc").split(",")[0].replace("`", "")
+	column = first.rsplit(".", 1)[-1].split()  # "tabCRM Contact.modified desc" -> ["modified", "desc"]
+	if not column or column[0] not in DATE_COLUMNS:
+		return 0
+	given = [form[key] for key in ("page_length", "limit_page_length", "limit") if key in form]
+	page = cint(given[0]) if given else 20  # 0: every row (an export)
+	return page if 0 < page <= 500 else 0
+
+
+def table_rows(doctype: str) -> int:
+	"""The table's row count as InnoDB estimates it (cached for an hour: it only picks a plan)."""
+	key = f"crm_module:table_rows:{doctype}"
+	rows = frappe.cache.get_value(key)
+	if rows is None:
+		found = frappe.db.sql(
+			"select table_rows from information_schema.tables where table_schema = database() and table_name = %s",
+			f"tab{doctype}",
+		)
+		rows = cint(found[0][0]) if found else 0
+		frappe.cache.set_value(key, rows, expires_in_sec=3600)
+	return rows
+
+
 def reach_condition(doctype: str, user: str, read: bool = True, sets_only: bool = False) -> str:
 	"""SQL condition on `tab<doctype>` true for the records `user` reaches.
 
 	Indexed doctypes: one semi-join on the access index, which MariaDB drives from that index (a rep's
-	few thousand rows, then sorted); for a user who reaches `LARGE_REACH` rows or more, a per-row lookup
-	in the same unique index instead, so a list sorted by date walks the date index and stops after one
-	page rather than sorting tens of thousands of rows. `sets_only` keeps the semi-join (aggregates over
+	few thousand rows, then sorted); for a user who reaches `LARGE_REACH` rows or more, or one page of a
+	list sorted by date for a user who reaches enough of the table (`walks_dates`), a per-row lookup in
+	the same unique index instead, so the list walks the date index and stops after one page rather than
+	sorting thousands of rows. `sets_only` keeps the semi-join (aggregates over
 	everything the user reaches want it). Other doctypes: a semi-join per parent (all indexed)."""
 	rule = RULES[doctype]
 	table = f"`tab{doctype}`"
-	if doctype in INDEXED and not sets_only and large_reach(doctype, user):
+	if doctype in INDEXED and not sets_only and (large_reach(doctype, user) or walks_dates(doctype, user)):
 		parts = [f"({reached_names(doctype, user, count_of=f'{table}.`name`')}) > 0"]
 	elif doctype in INDEXED:
 		parts = [f"{table}.`name` in ({reached_names(doctype, user)})"]

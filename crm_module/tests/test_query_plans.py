@@ -9,6 +9,7 @@ from unittest.mock import patch
 import frappe
 
 from crm_module import constants
+from crm_module.access import conditions
 from crm_module.services.reporting import metrics
 from crm_module.tests.compat import IntegrationTestCase
 from crm_module.tests.factories import as_user, make_customer, make_interaction, make_opportunity, rep
@@ -64,6 +65,56 @@ class TestQueryPlans(IntegrationTestCase):
 			frappe.get_list(constants.INTERACTION, fields=["name"], order_by="modified desc", limit=20)
 		(query,) = [q for q in queries if "from `tabCRM Interaction`" in q and "limit 20" in q.lower()]
 		self.assertIn("user_record_unique", keys_for(query, "CRM Record Access"))
+
+	def list_request(self, **form):
+		"""As the rep, inside a request whose form is `form` (`frappe.set_user` clears the form)."""
+		frappe.local.form_dict = frappe._dict(form)
+		frappe.local.crm_walks_dates = {}
+
+	def test_a_list_page_sorted_by_date_is_recognised(self):
+		contact = f"`tab{constants.CONTACT}`.`modified` desc"
+		cases = [
+			({"cmd": "frappe.desk.reportview.get", "order_by": contact, "page_length": "20"}, 20),
+			({"cmd": "frappe.client.get_list", "order_by": "creation asc", "limit_page_length": 50}, 50),
+			({"cmd": "frappe.desk.reportview.get"}, 20),  # Frappe's default order: modified desc
+			({"cmd": "frappe.desk.reportview.get", "order_by": "full_name asc"}, 0),  # no date index
+			({"cmd": "frappe.desk.reportview.get_count", "order_by": contact}, 0),  # counts keep the join
+			({"cmd": "frappe.desk.reportview.get", "order_by": contact, "page_length": 0}, 0),  # export
+			({"cmd": "frappe.desk.reportview.get", "order_by": contact, "page_length": 501}, 0),
+		]
+		with as_user(self.rep):
+			for form, page in cases:
+				with self.subTest(form=form):
+					self.list_request(**form)
+					self.assertEqual(conditions.list_page_length(), page)
+
+	def test_a_list_page_walks_dates_only_for_reps_who_reach_enough_of_the_table(self):
+		page = {"cmd": "frappe.desk.reportview.get", "order_by": "modified desc", "page_length": "20"}
+		with as_user(self.rep), patch.object(conditions, "table_rows", return_value=1_000_000):
+			# 2·20·1,000,000 rows: the walk needs a reach of isqrt(40,000,000) = 6,324 rows
+			with patch.object(conditions, "reaches_many", return_value=False) as reaches:
+				self.list_request(**page)
+				condition = conditions.get_query_conditions(constants.CONTACT)
+			self.assertEqual(reaches.call_args.args, (constants.CONTACT, self.rep, 6324))
+			self.assertIn("`name` in (select `record_name`", condition)
+			with patch.object(conditions, "reaches_many", return_value=True):
+				self.list_request(**page)
+				walk = conditions.get_query_conditions(constants.CONTACT)
+				count = conditions.get_query_conditions(constants.CONTACT, sets_only=True)
+			self.assertIn("select count(*) from `tabCRM Record Access`", walk)
+			self.assertIn("`name` in (select `record_name`", count)
+
+	def test_both_plans_return_the_same_rows(self):
+		other = rep(42)
+		with as_user(other):
+			make_interaction(make_customer("Plan Other Co").name, "Other call")
+		with as_user(self.rep):
+			self.list_request()
+			joined = frappe.get_list(constants.INTERACTION, pluck="name", order_by="modified desc")
+			with patch.object(conditions, "walks_dates", return_value=True):
+				walked = frappe.get_list(constants.INTERACTION, pluck="name", order_by="modified desc")
+		self.assertEqual(len(joined), 3)
+		self.assertEqual(walked, joined)
 
 	def test_latest_interactions_walk_the_date_index_for_busy_reps(self):
 		with (
