@@ -6,10 +6,10 @@ server. The fixtures are therefore committed. Users authenticate with an API key
 (``Authorization: token key:secret``); ``user=None`` sends a guest request.
 
 Cleanup is by name: while the class runs, every row inserted in this process (by the fixtures, the test
-itself or the application serving a request: `Document.db_insert` and `Database.bulk_insert`) is
-recorded, and the class cleanup deletes exactly those rows again (CRM records and the framework rows
-about them, see `CreatedRows`, plus their access-index rows), never anything another person made on a
-shared site.
+itself or the application serving a request: `Document.db_insert`, `Database.bulk_insert` and the app's
+`bulk.insert_rows`) is recorded, and the class cleanup deletes exactly those rows again (CRM records and
+the framework rows about them, see `CreatedRows`, plus their access-index rows), never anything another
+person made on a shared site.
 
 Frappe's `FrappeAPITestCase` itself is not the base class: its client keeps cookies across requests
 (one shared jar for every user of the class) and its ``get``/``post`` take a URL rather than the
@@ -28,6 +28,7 @@ from frappe.utils import get_datetime, get_test_client
 
 from crm_module import constants
 from crm_module.access import index as access_index
+from crm_module.services import bulk
 from crm_module.services.pipeline import clear_stage_cache
 from crm_module.services.reporting import cache as metrics_cache
 from crm_module.services.settings import clear_settings_cache
@@ -65,13 +66,14 @@ class CreatedRows:
 
 	def start(self) -> None:
 		rows, db_insert, bulk_insert = self.rows, BaseDocument.db_insert, Database.bulk_insert
+		insert_rows = bulk.insert_rows
 
 		def recording_db_insert(doc, *args, **kwargs):
 			result = db_insert(doc, *args, **kwargs)
 			rows.append((doc.doctype, doc.name, doc.creation))
 			return result
 
-		def recording_bulk_insert(db, doctype, fields, values, *args, **kwargs):
+		def record(doctype, fields, values) -> list[tuple]:
 			values = [tuple(row) for row in values]
 			if "name" in fields:
 				name_at = list(fields).index("name")
@@ -80,11 +82,18 @@ class CreatedRows:
 					(doctype, row[name_at], row[creation_at] if creation_at is not None else None)
 					for row in values
 				)
-			return bulk_insert(db, doctype, fields, values, *args, **kwargs)
+			return values
+
+		def recording_bulk_insert(db, doctype, fields, values, *args, **kwargs):
+			return bulk_insert(db, doctype, fields, record(doctype, fields, values), *args, **kwargs)
+
+		def recording_insert_rows(doctype, fields, values, *args, **kwargs):
+			return insert_rows(doctype, fields, record(doctype, fields, values), *args, **kwargs)
 
 		self.patches = [
 			patch.object(BaseDocument, "db_insert", recording_db_insert),
 			patch.object(Database, "bulk_insert", recording_bulk_insert),
+			patch.object(bulk, "insert_rows", recording_insert_rows),  # the app's own (timeline rows)
 		]
 		for recorder in self.patches:
 			recorder.start()
