@@ -167,11 +167,11 @@ DEAL_FIELDS = """`name`, `opportunity_name`, `customer`, `customer_name`, `value
 		where i.`opportunity` = `tabCRM Opportunity`.`name` and i.`cancelled` = 0) as `next_step_date`"""
 
 
-def deal_rows(user: str, where: str, values: dict, next_stage: dict, tail: str = "", extra: str = ""):
+def deal_rows(user: str, where: str, values: dict, next_stage: dict):
 	condition = get_query_conditions(constants.OPPORTUNITY, user, sets_only=True).replace("%", "%%")
 	rows = frappe.db.sql(
-		f"""select {DEAL_FIELDS}{extra} from `tab{constants.OPPORTUNITY}`
-		where `status` = 'Open' and {where} {"and " + condition if condition else ""} {tail}""",
+		f"""select {DEAL_FIELDS} from `tab{constants.OPPORTUNITY}`
+		where `status` = 'Open' and {where} {"and " + condition if condition else ""}""",
 		values,
 		as_dict=True,
 	)
@@ -199,16 +199,25 @@ def open_deals(user: str, today, stats: dict, limit: int) -> tuple[list[dict], i
 			1 + least({in_stage} / {usual_days} - 1, 2) / 2, 0),
 		if(not exists (select 1 from `tabCRM Interaction` j where j.`opportunity` = `tabCRM Opportunity`.`name`
 			and j.`cancelled` = 0 and j.`next_step_date` >= %(today)s), 1, 0))"""
-	score = f"ifnull(`value`, 0) * ifnull(`probability_percent`, 0) / 100 * {urgency}"
-	rows = deal_rows(
-		user,
-		f"{urgency} > 0",
+	condition = get_query_conditions(constants.OPPORTUNITY, user, sets_only=True).replace("%", "%%")
+	# each deal's urgency is computed once, in a derived table its LIMIT keeps MariaDB from merging back
+	# (merged, the NOT EXISTS ran again in the filter and the sort of every open deal), then the best
+	# `limit` are ranked; their fields and next steps are read for those rows only
+	ranked = frappe.db.sql(
+		f"""select `name`, count(*) over () as `found` from (
+			select `name`, ifnull(`value`, 0) * ifnull(`probability_percent`, 0) / 100 as `expected`,
+				{urgency} as `urgency`
+			from `tab{constants.OPPORTUNITY}`
+			where `status` = 'Open' {"and " + condition if condition else ""}
+			limit 18446744073709551615) as `scored`
+		where `urgency` > 0
+		order by `expected` * `urgency` desc, `name` limit %(limit)s""",
 		values,
-		stats["next_stage"],
-		tail=f"order by {score} desc, `name` limit %(limit)s",
-		extra=", count(*) over () as `found`",
+		as_dict=True,
 	)
-	return rows, (rows[0].found if rows else 0)
+	order = {row.name: i for i, row in enumerate(ranked)}
+	rows = sorted(deals_named(user, set(order), stats["next_stage"]), key=lambda row: order[row.name])
+	return rows, (ranked[0].found if ranked else 0)
 
 
 def deals_named(user: str, names: set, next_stage: dict) -> list[dict]:
