@@ -11,7 +11,7 @@ from math import isqrt
 import frappe
 from frappe.utils import cint
 
-from crm_module import constants
+from crm_module import caching, constants
 from crm_module.access.index import INDEXED
 from crm_module.access.rules import CHILD_PARENTS, RULES, parents_of
 from crm_module.access.teams import reach_users
@@ -99,16 +99,15 @@ def list_page_length() -> int:
 
 def table_rows(doctype: str) -> int:
 	"""The table's row count as InnoDB estimates it (cached for an hour: it only picks a plan)."""
-	key = f"crm_module:table_rows:{doctype}"
-	rows = frappe.cache.get_value(key)
-	if rows is None:
-		found = frappe.db.sql(
-			"select table_rows from information_schema.tables where table_schema = database() and table_name = %s",
-			f"tab{doctype}",
-		)
-		rows = cint(found[0][0]) if found else 0
-		frappe.cache.set_value(key, rows, expires_in_sec=3600)
-	return rows
+	return caching.cached(f"crm_module:table_rows:{doctype}", lambda: estimated_rows(doctype), ttl=3600)
+
+
+def estimated_rows(doctype: str) -> int:
+	found = frappe.db.sql(
+		"select table_rows from information_schema.tables where table_schema = database() and table_name = %s",
+		f"tab{doctype}",
+	)
+	return cint(found[0][0]) if found else 0
 
 
 def reach_condition(doctype: str, user: str, read: bool = True, sets_only: bool = False) -> str:
