@@ -53,7 +53,8 @@ load_run() {
 	fi
 	as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.load.prepare --kwargs \"{'path': '$plan'}\"" &&
 		as_bench_user "cd '$BENCH' && ./env/bin/python -m crm_module.benchmarks.load '$url' '$SITE' '$plan' ${CRM_LOAD_CLIENTS:-50} ${CRM_LOAD_SECONDS:-60}" &&
-		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.load.verify --kwargs \"{'path': '$plan'}\""
+		as_bench_user "cd '$BENCH' && bench --site '$SITE' execute crm_module.benchmarks.load.verify --kwargs \"{'path': '$plan'}\"" &&
+		as_bench_user "cd '$BENCH' && ./env/bin/python -m crm_module.benchmarks.load --floor '$url' '$SITE' '$plan' ${CRM_LOAD_CLIENTS:-50} 20"
 	local rc=$?
 	if [ -n "$server" ]; then pkill -P "$server" 2>/dev/null; kill "$server" 2>/dev/null; pkill -f "gunicorn -b 127.0.0.1:$port" 2>/dev/null; fi
 	rm -f "$plan"

@@ -12,6 +12,9 @@ mix, per request: 10 % dashboard, 25 % a desk list page (20 rows of a random CRM
 by stage, 10 % a customer's interaction history, 10 % link search, 20 % log an interaction (write) and
 10 % tag one of the rep's customers (write, counter). Only loopback URLs are accepted.
 
+Then the same clients call Frappe's bare `ping` for 20 s (`--floor`): the ceiling any mix reaches on this
+server, printed beside it (not a target).
+
 `prepare` also sets the site config flag ``crm_bench_cache_stats`` (the cached figures count their hits and
 misses in Redis while it is set, `crm_module.services.reporting.cache.stats`); `verify` prints the hit rate
 per figure and removes the flag again.
@@ -167,8 +170,9 @@ def hit_rate(hits: int, misses: int) -> str:
 
 
 class Client(threading.Thread):
-	def __init__(self, number: int, base: str, site: str, plan: dict, deadline: float):
+	def __init__(self, number: int, base: str, site: str, plan: dict, deadline: float, floor: bool = False):
 		super().__init__(daemon=True)
+		self.floor = floor  # Frappe's bare `ping` with the same token auth instead of the mix
 		import requests
 
 		self.number, self.base, self.plan, self.deadline = number, base.rstrip("/"), plan, deadline
@@ -199,6 +203,9 @@ class Client(threading.Thread):
 		return status
 
 	def one(self) -> None:
+		if self.floor:
+			self.request("ping", "GET", "/api/method/ping")
+			return
 		kind = self.random.choices([k for k, _w in MIX], [w for _k, w in MIX])[0]
 		customer = self.random.choice(self.customers) if self.customers else ""
 		if kind == "dashboard":
@@ -280,5 +287,32 @@ def main(url: str, site: str, path: str, clients: int = 50, seconds: int = 60) -
 	return {"requests": len(samples), "rate": rate, "p50": p50, "p95": p95, "errors": errors}
 
 
+def floor(url: str, site: str, path: str, clients: int = 50, seconds: int = 20) -> float:
+	"""What the server answers when the app does nothing: the same clients and token auth on Frappe's bare
+	`ping`, the ceiling any mix can reach on this machine. Printed beside the mix, never a target."""
+	if urlparse(url).hostname not in LOOPBACK:
+		raise SystemExit(f"refusing to load {url}: only loopback addresses are allowed")
+	clients, seconds = min(int(clients), MAX_CLIENTS), min(int(seconds), MAX_SECONDS)
+	with open(path) as handle:
+		plan = json.load(handle)
+	deadline = time.monotonic() + seconds
+	workers = [Client(i, url, site, plan, deadline, floor=True) for i in range(clients)]
+	started = time.monotonic()
+	for worker in workers:
+		worker.start()
+	for worker in workers:
+		worker.join()
+	samples = [sample for worker in workers for sample in worker.samples]
+	rate = len(samples) / (time.monotonic() - started)
+	errors = sum(1 for _kind, _ms, status in samples if status != 200)
+	print(
+		f"floor: Frappe's bare ping, same {clients} clients and token auth, {seconds} s: {rate:.1f} req/s, {errors} errors"
+	)
+	return rate
+
+
 if __name__ == "__main__":
-	main(*sys.argv[1:])
+	if sys.argv[1:2] == ["--floor"]:
+		floor(*sys.argv[2:])
+	else:
+		main(*sys.argv[1:])
