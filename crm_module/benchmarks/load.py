@@ -246,20 +246,27 @@ def percentile(values: list[float], share: float) -> float:
 	return values[min(len(values) - 1, int(len(values) * share))] if values else 0.0
 
 
-def main(url: str, site: str, path: str, clients: int = 50, seconds: int = 60) -> dict:
+def run_clients(url: str, site: str, path: str, clients, seconds, floor: bool = False):
+	"""(plan, the clients after their run, seconds elapsed): `clients` clients for `seconds` on a loopback
+	`url`, each one of the plan's reps (`floor`: all calling Frappe's bare `ping`)."""
 	if urlparse(url).hostname not in LOOPBACK:
 		raise SystemExit(f"refusing to load {url}: only loopback addresses are allowed")
 	clients, seconds = min(int(clients), MAX_CLIENTS), min(int(seconds), MAX_SECONDS)
 	with open(path) as handle:
 		plan = json.load(handle)
 	deadline = time.monotonic() + seconds
-	workers = [Client(i, url, site, plan, deadline) for i in range(clients)]
+	workers = [Client(i, url, site, plan, deadline, floor=floor) for i in range(clients)]
 	started = time.monotonic()
 	for worker in workers:
 		worker.start()
 	for worker in workers:
 		worker.join()
-	elapsed = time.monotonic() - started
+	return plan, workers, time.monotonic() - started
+
+
+def main(url: str, site: str, path: str, clients: int = 50, seconds: int = 60) -> dict:
+	plan, workers, elapsed = run_clients(url, site, path, clients, seconds)
+	clients, seconds = len(workers), min(int(seconds), MAX_SECONDS)
 	samples = [sample for worker in workers for sample in worker.samples]
 	latencies = [ms for _kind, ms, _status in samples]
 	errors = sum(1 for _kind, _ms, status in samples if status != 200)
@@ -290,20 +297,10 @@ def main(url: str, site: str, path: str, clients: int = 50, seconds: int = 60) -
 def floor(url: str, site: str, path: str, clients: int = 50, seconds: int = 20) -> float:
 	"""What the server answers when the app does nothing: the same clients and token auth on Frappe's bare
 	`ping`, the ceiling any mix can reach on this machine. Printed beside the mix, never a target."""
-	if urlparse(url).hostname not in LOOPBACK:
-		raise SystemExit(f"refusing to load {url}: only loopback addresses are allowed")
-	clients, seconds = min(int(clients), MAX_CLIENTS), min(int(seconds), MAX_SECONDS)
-	with open(path) as handle:
-		plan = json.load(handle)
-	deadline = time.monotonic() + seconds
-	workers = [Client(i, url, site, plan, deadline, floor=True) for i in range(clients)]
-	started = time.monotonic()
-	for worker in workers:
-		worker.start()
-	for worker in workers:
-		worker.join()
+	_plan, workers, elapsed = run_clients(url, site, path, clients, seconds, floor=True)
+	clients, seconds = len(workers), min(int(seconds), MAX_SECONDS)
 	samples = [sample for worker in workers for sample in worker.samples]
-	rate = len(samples) / (time.monotonic() - started)
+	rate = len(samples) / elapsed
 	errors = sum(1 for _kind, _ms, status in samples if status != 200)
 	print(
 		f"floor: Frappe's bare ping, same {clients} clients and token auth, {seconds} s: {rate:.1f} req/s, {errors} errors"
