@@ -58,12 +58,18 @@ def reaches_many(doctype: str, user: str, at_least: int = 1000) -> bool:
 def large_reach(doctype: str, user: str) -> bool:
 	"""Whether `user` reaches so many `doctype` records that sorting them all costs more than walking
 	the table's own index (remembered for the request)."""
-	memo = getattr(frappe.local, "crm_large_reach", None)
+	return remembered("crm_large_reach", (doctype, user), lambda: reaches_many(doctype, user, LARGE_REACH))
+
+
+def remembered(attribute: str, key: tuple, compute):
+	"""`compute()` once per request for `key` (kept in `frappe.local.<attribute>`)."""
+	memo = getattr(frappe.local, attribute, None)
 	if memo is None:
-		memo = frappe.local.crm_large_reach = {}
-	if (doctype, user) not in memo:
-		memo[(doctype, user)] = reaches_many(doctype, user, LARGE_REACH)
-	return memo[(doctype, user)]
+		memo = {}
+		setattr(frappe.local, attribute, memo)
+	if key not in memo:
+		memo[key] = compute()
+	return memo[key]
 
 
 def walks_dates(doctype: str, user: str) -> bool:
@@ -74,13 +80,12 @@ def walks_dates(doctype: str, user: str) -> bool:
 	page = list_page_length()
 	if not page:
 		return False
-	memo = getattr(frappe.local, "crm_walks_dates", None)
-	if memo is None:
-		memo = frappe.local.crm_walks_dates = {}
-	if (doctype, user) not in memo:
+
+	def walk_wins() -> bool:
 		at_least = max(1000, isqrt(2 * page * table_rows(doctype)))
-		memo[(doctype, user)] = at_least < LARGE_REACH and reaches_many(doctype, user, at_least)
-	return memo[(doctype, user)]
+		return at_least < LARGE_REACH and reaches_many(doctype, user, at_least)
+
+	return remembered("crm_walks_dates", (doctype, user), walk_wins)
 
 
 def list_page_length() -> int:
@@ -117,8 +122,8 @@ def reach_condition(doctype: str, user: str, read: bool = True, sets_only: bool 
 	few thousand rows, then sorted); for a user who reaches `LARGE_REACH` rows or more, or one page of a
 	list sorted by date for a user who reaches enough of the table (`walks_dates`), a per-row lookup in
 	the same unique index instead, so the list walks the date index and stops after one page rather than
-	sorting thousands of rows. `sets_only` keeps the semi-join (aggregates over
-	everything the user reaches want it). Other doctypes: a semi-join per parent (all indexed)."""
+	sorting thousands of rows. `sets_only` keeps the semi-join (aggregates over everything the user
+	reaches want it). Other doctypes: a semi-join per parent (all indexed)."""
 	rule = RULES[doctype]
 	table = f"`tab{doctype}`"
 	if doctype in INDEXED and not sets_only and (large_reach(doctype, user) or walks_dates(doctype, user)):

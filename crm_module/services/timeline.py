@@ -1,9 +1,9 @@
 """CRM Activity Timeline: one row per customer (or lead) touchpoint, written by controllers and services.
 
 Rows are written as rows by `write_entries`, without document events (CRM Users may only read the
-timeline; the row-level rules in `crm_module.permissions` decide who sees it). Reading goes through `get_activity_timeline`, which
-checks access to the customer and returns rows in chronological order (oldest first; pass
-`newest_first=True` for a feed).
+timeline; the row-level rules in `crm_module.permissions` decide who sees it). Reading goes through
+`get_activity_timeline`, which checks access to the customer and returns rows in chronological order
+(oldest first; pass `newest_first=True` for a feed).
 """
 
 import json

@@ -167,11 +167,16 @@ DEAL_FIELDS = """`name`, `opportunity_name`, `customer`, `customer_name`, `value
 		where i.`opportunity` = `tabCRM Opportunity`.`name` and i.`cancelled` = 0) as `next_step_date`"""
 
 
-def deal_rows(user: str, where: str, values: dict, next_stage: dict):
+def reached_deals(user: str) -> str:
+	"""`and <the deals user reaches>` for a query with %(...)s parameters ('' for a manager)."""
 	condition = get_query_conditions(constants.OPPORTUNITY, user, sets_only=True).replace("%", "%%")
+	return f"and {condition}" if condition else ""
+
+
+def deal_rows(user: str, where: str, values: dict, next_stage: dict):
 	rows = frappe.db.sql(
 		f"""select {DEAL_FIELDS} from `tab{constants.OPPORTUNITY}`
-		where `status` = 'Open' and {where} {"and " + condition if condition else ""}""",
+		where `status` = 'Open' and {where} {reached_deals(user)}""",
 		values,
 		as_dict=True,
 	)
@@ -199,7 +204,6 @@ def open_deals(user: str, today, stats: dict, limit: int) -> tuple[list[dict], i
 			1 + least({in_stage} / {usual_days} - 1, 2) / 2, 0),
 		if(not exists (select 1 from `tabCRM Interaction` j where j.`opportunity` = `tabCRM Opportunity`.`name`
 			and j.`cancelled` = 0 and j.`next_step_date` >= %(today)s), 1, 0))"""
-	condition = get_query_conditions(constants.OPPORTUNITY, user, sets_only=True).replace("%", "%%")
 	# each deal's urgency is computed once, in a derived table its LIMIT keeps MariaDB from merging back
 	# (merged, the NOT EXISTS ran again in the filter and the sort of every open deal), then the best
 	# `limit` are ranked; their fields and next steps are read for those rows only
@@ -208,7 +212,7 @@ def open_deals(user: str, today, stats: dict, limit: int) -> tuple[list[dict], i
 			select `name`, ifnull(`value`, 0) * ifnull(`probability_percent`, 0) / 100 as `expected`,
 				{urgency} as `urgency`
 			from `tab{constants.OPPORTUNITY}`
-			where `status` = 'Open' {"and " + condition if condition else ""}
+			where `status` = 'Open' {reached_deals(user)}
 			limit 18446744073709551615) as `scored`
 		where `urgency` > 0
 		order by `expected` * `urgency` desc, `name` limit %(limit)s""",
